@@ -1,0 +1,179 @@
+//! The link plane: messages between a session and one plugin instance.
+//!
+//! [`ToPlugin`] travels on `…to_plugin` and, unchanged, as stdio frames into the
+//! instance; [`ToSession`] travels the other way. A few kinds belong to the host and are
+//! refused when they come from elsewhere (see [`ToPlugin::is_host_only`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Empty, ErrorBody, PresenterInfo};
+use crate::messages;
+use crate::wire::subject::Token;
+
+messages! {
+    /// Messages delivered to a plugin instance.
+    pub enum ToPlugin {
+        /// Host → instance, first frame: who the instance serves. Host only.
+        Start("start", StartInfo),
+        /// The presenter pressed "Run" (`on_run`).
+        Run("run", Empty),
+        /// The presenter pressed "Advanced settings" (`on_advanced_settings`).
+        AdvancedSettings("advanced_settings", Empty),
+        /// The session's presenter changed (`on_presenter_change`).
+        PresenterChange("presenter_change", PresenterInfo),
+        /// Reply to `presenter_info_request` (same id).
+        PresenterInfo("presenter_info", PresenterInfo),
+        /// Liveness probe; the instance answers `pong` with the same id.
+        Ping("ping", Empty),
+        /// Error reply to an instance's request (same id).
+        Error("error", ErrorBody),
+        /// Host → instance: stop now (`on_stop`), then exit. Host only.
+        Stop("stop", StopInfo),
+    }
+}
+
+impl ToPlugin {
+    /// Kinds only the host may send to an instance; refused from the network.
+    pub fn is_host_only(&self) -> bool {
+        matches!(self, ToPlugin::Start(_) | ToPlugin::Stop(_))
+    }
+}
+
+messages! {
+    /// Messages a plugin instance (or its host) sends to the session.
+    pub enum ToSession {
+        /// Instance → host: handshake done, the instance is serving. Consumed by the host.
+        Ready("ready", Empty),
+        /// A notification for the session's users.
+        Notification("notification", Notification),
+        /// Asks who presents the session; answered by `presenter_info` with the same id.
+        PresenterInfoRequest("presenter_info_request", Empty),
+        /// Reply to `ping` (same id).
+        Pong("pong", Empty),
+        /// An error report; with an id, the reply to that request.
+        Error("error", ErrorBody),
+        /// Host → session: the link is closed, and why. Host only.
+        Closed("closed", CloseReason),
+    }
+}
+
+impl ToSession {
+    /// Kinds the host consumes or originates; an instance may only send `ready` once,
+    /// and never `closed`.
+    pub fn is_host_level(&self) -> bool {
+        matches!(self, ToSession::Ready(_) | ToSession::Closed(_))
+    }
+}
+
+/// What an instance learns at start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartInfo {
+    /// The plugin's id in the registry.
+    pub plugin_id: Token,
+    /// The plugin's display name.
+    pub plugin_name: String,
+    /// The session this instance serves.
+    pub session_id: Token,
+    /// This link's id.
+    pub link_id: Token,
+    /// The session's presenter at connect time.
+    pub presenter: PresenterInfo,
+}
+
+/// Why the host asks an instance to stop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopInfo {
+    /// Reason, for the instance's logs.
+    pub reason: String,
+}
+
+/// Notification severity (nanome-lib's `NotificationTypes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationType {
+    /// Neutral message.
+    Message,
+    /// Success.
+    Success,
+    /// Warning.
+    Warning,
+    /// Error.
+    Error,
+}
+
+impl NotificationType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationType::Message => "message",
+            NotificationType::Success => "success",
+            NotificationType::Warning => "warning",
+            NotificationType::Error => "error",
+        }
+    }
+}
+
+/// A notification shown to the session's users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Severity.
+    #[serde(rename = "type")]
+    pub kind: NotificationType,
+    /// Text to show.
+    pub text: String,
+}
+
+/// Why a link closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseCode {
+    /// The presenter disconnected the plugin.
+    ClosedByPresenter,
+    /// The instance exited on its own with status 0.
+    InstanceExited,
+    /// The instance died: non-zero exit, signal, or crash.
+    InstanceCrashed,
+    /// The instance broke the frame protocol and was stopped.
+    ProtocolError,
+    /// The instance did not complete the handshake in time.
+    HandshakeFailed,
+    /// The plugin's host is shutting down.
+    HostStopping,
+    /// The plugin's host stopped answering (lease expired or connection lost).
+    HostLost,
+    /// The session was closed.
+    SessionClosed,
+}
+
+/// A link's end: code, explanation, and the instance's exit status when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseReason {
+    /// Category.
+    pub code: CloseCode,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The instance's exit code, if it exited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The signal that killed the instance, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+}
+
+impl CloseReason {
+    /// A reason with no exit status.
+    pub fn new(code: CloseCode, message: impl Into<String>) -> Self {
+        CloseReason {
+            code,
+            message: message.into(),
+            exit_code: None,
+            signal: None,
+        }
+    }
+}
+
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}

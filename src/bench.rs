@@ -1,0 +1,355 @@
+//! `nts bench`: every figure beside its baseline, measured in the same run.
+//!
+//! Starts a private system (broker with TLS, coordinator, the `hello` plugin host) in a
+//! temporary directory, then measures:
+//! - round trip: raw NATS request/reply vs session → instance → session (`ping`/`pong`);
+//! - throughput: pipelined raw NATS echo vs pipelined session ↔ instance commands;
+//! - connect: `link.open` until the instance is ready vs a bare spawn + handshake of the
+//!   same binary.
+//!
+//! Every loop is bounded by a count and a deadline. Build with `--release`.
+
+use std::process::{ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::Empty;
+use crate::api::control::UserInfo;
+use crate::api::link::{StartInfo, ToPlugin, ToSession};
+use crate::broker::{Broker, BrokerOptions};
+use crate::connect::{self, ConnectOptions, Role};
+use crate::coordinator::{Coordinator, CoordinatorConfig};
+use crate::host::{Host, HostConfig, InstanceCommand};
+use crate::session::{LinkEvent, Session};
+use crate::wire::frame::{FrameReader, write_frame};
+use crate::wire::subject::Token;
+use crate::wire::{self, Envelope};
+
+/// Flags of `nts bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Sequential round trips per measurement.
+    #[arg(long, default_value_t = 5000)]
+    rtt: usize,
+    /// Commands per throughput measurement.
+    #[arg(long, default_value_t = 200_000)]
+    commands: usize,
+    /// Commands in flight during the throughput measurement.
+    #[arg(long, default_value_t = 512)]
+    window: usize,
+    /// Connects per connect measurement.
+    #[arg(long, default_value_t = 100)]
+    connects: usize,
+}
+
+/// Hard limit on any single measurement.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+pub(crate) async fn run(args: BenchArgs) -> ExitCode {
+    crate::cli::init_tracing(false);
+    match bench(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => crate::cli::fail(format!("{e:#}")),
+    }
+}
+
+/// Latency summary.
+struct Stats {
+    median: Duration,
+    p99: Duration,
+}
+
+fn stats(mut v: Vec<Duration>) -> Stats {
+    v.sort();
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        median: at(0.5),
+        p99: at(0.99),
+    }
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+async fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is a debug build; run `cargo run --release -- bench` for real figures"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("nts-bench-{}", Token::random()));
+    let result = bench_in(&dir, &args).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()> {
+    let mut broker = Broker::start(BrokerOptions::new(dir)).await?;
+    let profile = broker.profile();
+    println!(
+        "nts bench: nats-server {} with TLS on {}, {} CPUs",
+        broker.version,
+        profile.url,
+        num_cpus()
+    );
+
+    let stop = CancellationToken::new();
+    let coord = connect::connect(
+        &profile,
+        Role::Coordinator,
+        ConnectOptions::named("coordinator"),
+    )
+    .await?;
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(
+        Coordinator::new(coord, CoordinatorConfig::default()).run(stop.clone(), Some(ready_tx)),
+    );
+    ready_rx.await.context("coordinator did not start")?;
+
+    let exe = std::env::current_exe()?;
+    let mut command = InstanceCommand::new(&exe, ["plugin", "hello"]);
+    command
+        .env
+        .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
+    let mut host_cfg = HostConfig::new(
+        crate::plugins::hello::plugin().metadata().clone(),
+        command.clone(),
+    );
+    host_cfg.capacity = 1024;
+    let host_client =
+        connect::connect(&profile, Role::Host, ConnectOptions::named("host/hello")).await?;
+    let host = Host::register(host_client, host_cfg).await?;
+    let host_task = tokio::spawn(host.serve(stop.clone()));
+
+    let session_client =
+        connect::connect(&profile, Role::Session, ConnectOptions::named("session")).await?;
+    let session = Session::open(
+        session_client.clone(),
+        "bench",
+        UserInfo {
+            name: "bench".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut link = session.connect("hello").await?;
+
+    // Two coordinator-role connections for the raw baselines (same broker, same TLS).
+    let raw_a = connect::connect(
+        &profile,
+        Role::Coordinator,
+        ConnectOptions::named("bench-a"),
+    )
+    .await?;
+    let raw_b = connect::connect(
+        &profile,
+        Role::Coordinator,
+        ConnectOptions::named("bench-b"),
+    )
+    .await?;
+    let mut echo = raw_b.subscribe("bench.echo").await?;
+    let echo_client = raw_b.clone();
+    tokio::spawn(async move {
+        while let Some(m) = echo.next().await {
+            if let Some(r) = m.reply {
+                let _ = echo_client.publish(r, m.payload).await;
+            }
+        }
+    });
+    raw_a.request("bench.echo", "warm".into()).await?; // one round trip: the echo is subscribed
+    let ping = wire::encode(&Envelope::with_id(1, ToPlugin::Ping(Empty {})));
+
+    // 1. Round trip.
+    for _ in 0..200 {
+        raw_a.request("bench.echo", ping.clone().into()).await?;
+        link.ping(Duration::from_secs(5)).await?;
+    }
+    let t_end = Instant::now() + DEADLINE;
+    let (mut raw, mut ours) = (Vec::with_capacity(args.rtt), Vec::with_capacity(args.rtt));
+    for _ in 0..args.rtt {
+        // Interleaved, so both see the same machine state.
+        let t0 = Instant::now();
+        raw_a.request("bench.echo", ping.clone().into()).await?;
+        raw.push(t0.elapsed());
+        ours.push(link.ping(Duration::from_secs(5)).await?);
+        if Instant::now() > t_end {
+            bail!("round trips took longer than {DEADLINE:?}");
+        }
+    }
+    let (raw, ours) = (stats(raw), stats(ours));
+    println!(
+        "\nround trip ({} sequential, {}-byte command)",
+        args.rtt,
+        ping.len()
+    );
+    println!(
+        "  raw NATS request/reply        median {:>8}  p99 {:>8}",
+        us(raw.median),
+        us(raw.p99)
+    );
+    println!(
+        "  session -> instance -> session median {:>8}  p99 {:>8}",
+        us(ours.median),
+        us(ours.p99)
+    );
+    println!(
+        "  ratio                          median {:>7.2}x  p99 {:>7.2}x   (target <= 1.5x)",
+        ours.median.as_secs_f64() / raw.median.as_secs_f64(),
+        ours.p99.as_secs_f64() / raw.p99.as_secs_f64()
+    );
+
+    // 2. Throughput: `window` commands in flight.
+    let raw_rate = raw_throughput(&raw_a, args.commands, args.window, &ping).await?;
+    let our_rate = link_throughput(&mut link, args.commands, args.window).await?;
+    println!(
+        "\nthroughput ({} commands, {} in flight)",
+        args.commands, args.window
+    );
+    println!("  raw NATS echo                  {:>10.0} /s", raw_rate);
+    println!(
+        "  session <-> instance commands  {:>10.0} /s   (target >= 50,000/s; nanome-lib ~35/s)",
+        our_rate
+    );
+    println!(
+        "  ratio                          {:>10.2}x",
+        our_rate / raw_rate
+    );
+
+    // 3. Connect latency vs a bare spawn + handshake of the same binary.
+    let mut bare = Vec::with_capacity(args.connects);
+    let mut full = Vec::with_capacity(args.connects);
+    for _ in 0..args.connects {
+        bare.push(bare_spawn(&command).await?);
+        let t0 = Instant::now();
+        let l = session.connect("hello").await?;
+        full.push(t0.elapsed());
+        l.close().await?;
+    }
+    let (bare, full) = (stats(bare), stats(full));
+    println!("\nconnect ({} each)", args.connects);
+    println!(
+        "  bare spawn + start/ready       median {:>8}  p99 {:>8}",
+        us(bare.median),
+        us(bare.p99)
+    );
+    println!(
+        "  link.open -> instance ready    median {:>8}  p99 {:>8}   (target <= 10 ms; nanome-lib ~550 ms)",
+        us(full.median),
+        us(full.p99)
+    );
+    println!(
+        "  ratio                          median {:>7.2}x",
+        full.median.as_secs_f64() / bare.median.as_secs_f64()
+    );
+
+    link.close().await?;
+    stop.cancel();
+    let _ = host_task.await;
+    broker.stop(Duration::from_secs(5)).await;
+    Ok(())
+}
+
+async fn raw_throughput(
+    client: &async_nats::Client,
+    n: usize,
+    window: usize,
+    payload: &[u8],
+) -> anyhow::Result<f64> {
+    let inbox = client.new_inbox();
+    let mut replies = client.subscribe(format!("{inbox}.*")).await?;
+    client.request("bench.echo", "sync".into()).await?;
+    let t0 = Instant::now();
+    let (mut sent, mut got) = (0usize, 0usize);
+    while got < n {
+        while sent < n && sent - got < window {
+            client
+                .publish_with_reply(
+                    "bench.echo",
+                    format!("{inbox}.{sent}"),
+                    payload.to_vec().into(),
+                )
+                .await?;
+            sent += 1;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), replies.next()).await {
+            Ok(Some(_)) => got += 1,
+            _ => bail!("raw echo stalled after {got} of {n} replies"),
+        }
+    }
+    Ok(n as f64 / t0.elapsed().as_secs_f64())
+}
+
+async fn link_throughput(
+    link: &mut crate::session::Link,
+    n: usize,
+    window: usize,
+) -> anyhow::Result<f64> {
+    let t0 = Instant::now();
+    let (mut sent, mut got) = (0usize, 0usize);
+    while got < n {
+        while sent < n && sent - got < window {
+            // Ids unknown to the router: pongs come back as link events.
+            let ping = wire::encode(&Envelope::with_id(
+                1_000_000_000 + sent as u64,
+                ToPlugin::Ping(Empty {}),
+            ));
+            link.send_raw(ping).await?;
+            sent += 1;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), link.next()).await {
+            Ok(Some(LinkEvent::Message(Envelope {
+                msg: ToSession::Pong(_),
+                ..
+            }))) => got += 1,
+            Ok(Some(other)) => bail!("unexpected event during the throughput run: {other:?}"),
+            Ok(None) => bail!("link ended during the throughput run"),
+            Err(_) => bail!("link stalled after {got} of {n} replies"),
+        }
+    }
+    Ok(n as f64 / t0.elapsed().as_secs_f64())
+}
+
+/// Spawns the instance binary directly, sends `start`, waits for `ready`, stops it.
+async fn bare_spawn(command: &InstanceCommand) -> anyhow::Result<Duration> {
+    let t0 = Instant::now();
+    let mut child = tokio::process::Command::new(&command.program)
+        .args(&command.args)
+        .envs(command.env.iter().cloned())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut stdin = child.stdin.take().context("stdin")?;
+    let start = ToPlugin::Start(StartInfo {
+        plugin_id: Token::random(),
+        plugin_name: "hello".into(),
+        session_id: Token::random(),
+        link_id: Token::random(),
+        presenter: Default::default(),
+    });
+    write_frame(&mut stdin, &wire::encode(&Envelope::event(start))).await?;
+    tokio::io::AsyncWriteExt::flush(&mut stdin).await?;
+    let mut frames = FrameReader::new(child.stdout.take().context("stdout")?, 1 << 20);
+    let frame = tokio::time::timeout(Duration::from_secs(10), frames.next())
+        .await??
+        .context("no ready frame")?;
+    let elapsed = t0.elapsed();
+    match wire::decode::<ToSession>(&frame, 1 << 20)?.msg {
+        ToSession::Ready(_) => {}
+        other => bail!("expected ready, got {other:?}"),
+    }
+    drop(stdin); // EOF: the instance runs on_stop and exits
+    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+    Ok(elapsed)
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}

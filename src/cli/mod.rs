@@ -1,0 +1,239 @@
+//! The `nts` command line: a thin layer that parses flags and calls the roles.
+
+mod session;
+mod up;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::api::PluginMetadata;
+use crate::connect::{self, ConnectOptions, Profile, Role};
+use crate::coordinator::{Coordinator, CoordinatorConfig};
+use crate::host::{HostConfig, InstanceCommand};
+use crate::instance::PluginArgs;
+
+/// `nts`: the Nanome plugin system on NATS.
+#[derive(Debug, Parser)]
+#[command(name = "nts", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run everything on this machine: broker (TLS), coordinator, example plugins.
+    Up(up::UpArgs),
+    /// Run the coordinator (control plane).
+    Coordinator(CoordinatorArgs),
+    /// Host any executable as a plugin: one process per connected session.
+    Host(HostArgs),
+    /// Run a built-in example plugin (hello, crash).
+    Plugin(BuiltinArgs),
+    /// Act as a Nanome session: list plugins, run one.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
+    /// Measure round trips, throughput and connect latency against their baselines.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CoordinatorArgs {
+    /// Connection profile (default: the one `nts up` writes).
+    #[arg(long, env = "NTS_PROFILE")]
+    profile: Option<PathBuf>,
+    /// Host lease in milliseconds (hosts heartbeat at a third of it).
+    #[arg(long, default_value_t = 6000)]
+    lease_ms: u64,
+    /// Plugin key hosts must present (default: the profile's).
+    #[arg(long, env = "NTS_PLUGIN_KEY", hide_env_values = true)]
+    plugin_key: Option<String>,
+    /// Verbose logging.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct HostArgs {
+    /// Plugin description.
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Category.
+    #[arg(long, default_value = "")]
+    category: String,
+    /// Offer "advanced settings".
+    #[arg(long)]
+    has_advanced: bool,
+    #[command(flatten)]
+    conn: PluginArgs,
+    /// The instance command and its arguments (after `--`).
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct BuiltinArgs {
+    /// Which plugin: hello or crash.
+    #[arg(value_name = "NAME")]
+    plugin: String,
+    #[command(flatten)]
+    conn: PluginArgs,
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Plugin(args) => run_builtin(args),
+        Command::Host(args) => run_host(args),
+        other => {
+            let rt = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+            };
+            rt.block_on(async move {
+                match other {
+                    Command::Up(a) => up::run(a).await,
+                    Command::Coordinator(a) => run_coordinator(a).await,
+                    Command::Session(c) => session::run(c).await,
+                    Command::Bench(a) => crate::bench::run(a).await,
+                    Command::Plugin(_) | Command::Host(_) => unreachable!("handled above"),
+                }
+            })
+        }
+    }
+}
+
+/// Prints `error: …` and returns a failure exit code.
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::FAILURE
+}
+
+/// Sets up logging to stderr (`RUST_LOG` overrides; `verbose` means debug).
+pub fn init_tracing(verbose: bool) {
+    let default = if verbose {
+        "debug,async_nats=info"
+    } else {
+        "info,async_nats=warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Cancels `token` on SIGINT or SIGTERM.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+    token.cancel();
+}
+
+fn load_profile(path: Option<PathBuf>) -> Result<Profile, connect::ConnectError> {
+    Profile::load(&path.unwrap_or_else(connect::default_profile_path))
+}
+
+async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
+    init_tracing(args.verbose);
+    let profile = match load_profile(args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let client = match connect::connect(
+        &profile,
+        Role::Coordinator,
+        ConnectOptions::named("coordinator").retry_initial(),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let config = CoordinatorConfig {
+        lease: Duration::from_millis(args.lease_ms.max(300)),
+        plugin_key: args.plugin_key.unwrap_or(profile.plugin_key),
+        ..Default::default()
+    };
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        if ready_rx.await.is_ok() {
+            println!("ready coordinator");
+        }
+    });
+    match Coordinator::new(client.clone(), config)
+        .run(shutdown, Some(ready_tx))
+        .await
+    {
+        Ok(()) => {
+            let _ = client.flush().await;
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn run_builtin(args: BuiltinArgs) -> ExitCode {
+    match args.plugin.as_str() {
+        "hello" => crate::plugins::hello::plugin()
+            .run_with(&args.conn, crate::plugins::hello::Hello::default),
+        "crash" => crate::plugins::crash::plugin()
+            .run_with(&args.conn, crate::plugins::crash::Crash::default),
+        other => fail(format!(
+            "no built-in plugin {other:?}; choose one of: {}",
+            crate::plugins::BUILTIN.join(", ")
+        )),
+    }
+}
+
+fn run_host(args: HostArgs) -> ExitCode {
+    init_tracing(args.conn.verbose);
+    let Some(name) = args.conn.name.clone() else {
+        return fail("give the plugin a name: nts host --name NAME -- COMMAND [ARGS...]");
+    };
+    let metadata = PluginMetadata {
+        name,
+        description: args.description,
+        category: args.category,
+        has_advanced: args.has_advanced,
+        ..Default::default()
+    };
+    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let mut config = HostConfig::new(
+        metadata,
+        InstanceCommand::new(program, rest.iter().cloned()),
+    );
+    config.capacity = args.conn.capacity;
+    match crate::instance::plugin::serve_host(&args.conn, config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

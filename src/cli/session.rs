@@ -1,0 +1,239 @@
+//! `nts session`: a scriptable, headless Nanome session.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Subcommand;
+use tokio_util::sync::CancellationToken;
+
+use super::{cancel_on_signal, fail, load_profile};
+use crate::api::control::UserInfo;
+use crate::api::link::{CloseCode, ToSession};
+use crate::connect::{self, ConnectOptions, Role};
+use crate::session::{self, LinkEvent, Session};
+use crate::wire;
+
+/// `nts session …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// List the plugins available.
+    List {
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Connection profile (default: the one `nts up` writes).
+        #[arg(long, env = "NTS_PROFILE")]
+        profile: Option<PathBuf>,
+    },
+    /// Open a session as presenter, connect PLUGIN, run it and print what it sends.
+    Run(RunArgs),
+}
+
+/// Flags of `nts session run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Plugin name or id.
+    plugin: String,
+    /// Press "Advanced settings" instead of "Run".
+    #[arg(long)]
+    advanced: bool,
+    /// Disconnect after this many seconds (default: stay until the plugin disconnects).
+    #[arg(long = "for", value_name = "SECS")]
+    duration: Option<f64>,
+    /// One JSON object per line, each with a `kind` field.
+    #[arg(long)]
+    json: bool,
+    /// Room name.
+    #[arg(long, default_value = "headless")]
+    room: String,
+    /// The presenter's display name.
+    #[arg(long, default_value = "headless")]
+    user: String,
+    /// Connection profile (default: the one `nts up` writes).
+    #[arg(long, env = "NTS_PROFILE")]
+    profile: Option<PathBuf>,
+}
+
+pub(super) async fn run(cmd: SessionCommand) -> ExitCode {
+    super::init_tracing(false);
+    match cmd {
+        SessionCommand::List { json, profile } => list(json, profile).await,
+        SessionCommand::Run(args) => run_plugin(args).await,
+    }
+}
+
+async fn connect_session(profile: Option<PathBuf>) -> Result<async_nats::Client, String> {
+    let profile = load_profile(profile).map_err(|e| e.to_string())?;
+    connect::connect(&profile, Role::Session, ConnectOptions::named("session"))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn list(json: bool, profile: Option<PathBuf>) -> ExitCode {
+    let client = match connect_session(profile).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let list = match session::list_plugins(&client).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    if json {
+        let plugins: Vec<serde_json::Value> = list
+            .plugins
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "plugin_id": p.plugin_id.as_str(), "name": p.metadata.name, "description": p.metadata.description,
+                    "category": p.metadata.category, "tags": p.metadata.tags, "has_advanced": p.metadata.has_advanced,
+                    "permissions": p.metadata.permissions, "integrations": p.metadata.integrations,
+                    "version": p.metadata.version, "hosts": p.hosts, "capacity": p.capacity, "links": p.links,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "plugins": plugins }));
+        return ExitCode::SUCCESS;
+    }
+    if list.plugins.is_empty() {
+        println!("no plugins registered");
+        return ExitCode::SUCCESS;
+    }
+    let width = list
+        .plugins
+        .iter()
+        .map(|p| p.metadata.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:<width$}  {:<16}  {:>5}  {:>8}  DESCRIPTION",
+        "NAME",
+        "ID",
+        "HOSTS",
+        "LINKS",
+        width = width
+    );
+    for p in &list.plugins {
+        println!(
+            "{:<width$}  {:<16}  {:>5}  {:>3}/{:<4}  {}",
+            p.metadata.name,
+            p.plugin_id.as_str(),
+            p.hosts,
+            p.links,
+            p.capacity,
+            p.metadata.description,
+            width = width
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+async fn run_plugin(args: RunArgs) -> ExitCode {
+    if let Some(d) = args.duration {
+        if !(d.is_finite() && d > 0.0 && d <= 7.0 * 86400.0) {
+            return fail("--for takes a number of seconds between 0 and 604800");
+        }
+    }
+    let client = match connect_session(args.profile.clone()).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let session = match Session::open(
+        client.clone(),
+        &args.room,
+        UserInfo {
+            name: args.user.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(format!("opening a session failed: {e}")),
+    };
+    let mut link = match session.connect(&args.plugin).await {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = session.leave().await;
+            return fail(format!(
+                "connecting to plugin {:?} failed: {e}",
+                args.plugin
+            ));
+        }
+    };
+    emit(
+        &args,
+        "connected",
+        serde_json::json!({"link_id": link.id().as_str(), "plugin_id": link.plugin_id().as_str()}),
+        || format!("connected to {} (link {})", args.plugin, link.id()),
+    );
+    let pressed = if args.advanced {
+        link.advanced_settings().await
+    } else {
+        link.run().await
+    };
+    if let Err(e) = pressed {
+        return fail(e);
+    }
+
+    let stop = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(stop.clone()));
+    let deadline = args.duration.map(Duration::from_secs_f64);
+    let timer = async {
+        match deadline {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(timer);
+    let code = loop {
+        tokio::select! {
+            event = link.next() => match event {
+                Some(LinkEvent::Message(env)) => print_message(&args, &env),
+                Some(LinkEvent::Closed(reason)) => {
+                    let body = serde_json::to_value(&reason).unwrap_or_default();
+                    emit(&args, "closed", body, || format!("plugin disconnected: {reason}"));
+                    let normal = matches!(reason.code, CloseCode::InstanceExited | CloseCode::ClosedByPresenter);
+                    break if normal { ExitCode::SUCCESS } else { ExitCode::from(3) };
+                }
+                None => break fail("the session's connection ended unexpectedly"),
+            },
+            _ = &mut timer => {
+                let _ = link.close().await;
+                emit(&args, "closed", serde_json::json!({"code": "closed_by_presenter", "message": "--for elapsed"}), || "disconnected (--for elapsed)".into());
+                break ExitCode::SUCCESS;
+            }
+            _ = stop.cancelled() => {
+                let _ = link.close().await;
+                break ExitCode::from(130);
+            }
+        }
+    };
+    let _ = session.leave().await;
+    let _ = client.flush().await;
+    code
+}
+
+fn emit(args: &RunArgs, kind: &str, body: serde_json::Value, human: impl FnOnce() -> String) {
+    if args.json {
+        println!("{}", serde_json::json!({ "kind": kind, "body": body }));
+    } else {
+        println!("{}", human());
+    }
+}
+
+fn print_message(args: &RunArgs, env: &wire::Envelope<ToSession>) {
+    if args.json {
+        println!("{}", wire::envelope::to_json(env));
+        return;
+    }
+    match &env.msg {
+        ToSession::Notification(n) => println!("notification [{}] {}", n.kind.as_str(), n.text),
+        ToSession::PresenterInfoRequest(_) => {
+            println!("presenter_info_request #{} (answered)", env.id)
+        }
+        ToSession::Error(e) => println!("error #{}: {e}", env.id),
+        other => println!("{} #{}", wire::Message::kind(other), env.id),
+    }
+}

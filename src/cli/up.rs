@@ -1,0 +1,197 @@
+//! `nts up`: the whole system on one machine.
+//!
+//! Starts a supervised `nats-server` with generated TLS, the coordinator and the example
+//! plugins; writes a connection profile so `nts session …` needs no flags; prints one line
+//! starting with `ready`; stops everything in order on Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{cancel_on_signal, fail, init_tracing};
+use crate::broker::{Broker, BrokerError, BrokerOptions};
+use crate::connect::{self, ConnectOptions, Role};
+use crate::coordinator::{Coordinator, CoordinatorConfig};
+use crate::host::{Host, HostConfig, InstanceCommand};
+use crate::wire::subject::Token;
+
+/// Flags of `nts up`.
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    /// State directory (TLS files, profile, broker data and log).
+    #[arg(long, env = "NTS_HOME")]
+    state_dir: Option<PathBuf>,
+    /// Broker client port (0: a free one).
+    #[arg(long, short, default_value_t = 0)]
+    port: u16,
+    /// Start only the broker and the coordinator.
+    #[arg(long)]
+    no_examples: bool,
+    /// Host lease in milliseconds.
+    #[arg(long, default_value_t = 6000)]
+    lease_ms: u64,
+    /// Verbose logging.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+pub(super) async fn run(args: UpArgs) -> ExitCode {
+    init_tracing(args.verbose);
+    let state_dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(connect::default_state_dir);
+    let mut opts = BrokerOptions::new(&state_dir);
+    opts.port = args.port;
+    opts.binary = match locate_or_install_nats_server() {
+        Ok(b) => Some(b),
+        Err(e) => return fail(e),
+    };
+    let mut broker = match Broker::start(opts).await {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let mut profile = broker.profile();
+    profile.plugin_key = format!("key_{}", Token::random());
+    let profile_path = state_dir.join("profile.json");
+    if let Err(e) = profile.save(&profile_path) {
+        return fail(format!("writing {}: {e}", profile_path.display()));
+    }
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+
+    let coordinator_stop = CancellationToken::new();
+    let coordinator = match connect::connect(
+        &profile,
+        Role::Coordinator,
+        ConnectOptions::named("coordinator"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let config = CoordinatorConfig {
+        lease: Duration::from_millis(args.lease_ms.max(300)),
+        plugin_key: profile.plugin_key.clone(),
+        ..Default::default()
+    };
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let coord_task = tokio::spawn(
+        Coordinator::new(coordinator, config).run(coordinator_stop.clone(), Some(ready_tx)),
+    );
+    if ready_rx.await.is_err() {
+        return fail("the coordinator failed to start (see the log above)");
+    }
+
+    let hosts_stop = CancellationToken::new();
+    let mut host_tasks = Vec::new();
+    let mut names = Vec::new();
+    if !args.no_examples {
+        let exe = match std::env::current_exe() {
+            Ok(e) => e,
+            Err(e) => return fail(format!("cannot find the nts executable: {e}")),
+        };
+        for name in crate::plugins::BUILTIN {
+            let plugin = crate::plugins::builtin(name).expect("listed plugins exist");
+            let mut command = InstanceCommand::new(&exe, ["plugin", name]);
+            command
+                .env
+                .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
+            let mut config = HostConfig::new(plugin.metadata().clone(), command);
+            config.plugin_key = profile.plugin_key.clone();
+            let client = match connect::connect(
+                &profile,
+                Role::Host,
+                ConnectOptions::named(format!("host/{name}")),
+            )
+            .await
+            {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let host = match Host::register(client, config).await {
+                Ok(h) => h,
+                Err(e) => return fail(e),
+            };
+            host_tasks.push(tokio::spawn(host.serve(hosts_stop.clone())));
+            names.push(*name);
+        }
+    }
+
+    println!(
+        "ready url={} profile={} plugins={}",
+        profile.url,
+        profile_path.display(),
+        if names.is_empty() {
+            "-".to_string()
+        } else {
+            names.join(",")
+        }
+    );
+    eprintln!(
+        "nts is up. In another terminal: `nts session list`, `nts session run hello`. Ctrl-C stops everything."
+    );
+
+    let broker_died = tokio::select! {
+        _ = shutdown.cancelled() => None,
+        status = broker.wait() => Some(status),
+    };
+    if let Some(status) = &broker_died {
+        tracing::error!(
+            "nats-server exited unexpectedly ({status:?}); stopping (its log: {})",
+            broker.log.display()
+        );
+    }
+    eprintln!("stopping: plugins, coordinator, broker");
+    hosts_stop.cancel();
+    for t in host_tasks {
+        let _ = t.await;
+    }
+    coordinator_stop.cancel();
+    let _ = coord_task.await;
+    broker.stop(Duration::from_secs(5)).await;
+    if broker_died.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The nats-server to run: found as usual, or installed with the repository's script
+/// when nts runs from a source checkout.
+fn locate_or_install_nats_server() -> Result<PathBuf, BrokerError> {
+    match crate::broker::find_nats_server() {
+        Err(BrokerError::NotFound) => {}
+        other => return other,
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/install-nats-server");
+    if !script.is_file() {
+        return Err(BrokerError::NotFound);
+    }
+    eprintln!(
+        "nats-server not found; installing the pinned version with {}",
+        script.display()
+    );
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|source| BrokerError::Io {
+            what: format!("running {}", script.display()),
+            source,
+        })?;
+    let path = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    if !out.status.success() || path.is_empty() {
+        return Err(BrokerError::NotFound);
+    }
+    Ok(PathBuf::from(path))
+}

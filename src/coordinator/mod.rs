@@ -1,0 +1,13 @@
+//! The coordinator: NTS's control plane, off the data path.
+//!
+//! It knows the plugins (registry with leases), the sessions (members, presenter) and the
+//! links, grants presenter-only operations, and publishes an event for every change.
+//! [`state`] is the sans-IO core (requests in, replies and effects out, unit-tested
+//! without a broker); [`service`] is the NATS service around it.
+
+pub mod client;
+pub mod service;
+pub mod state;
+
+pub use service::{Coordinator, CoordinatorConfig};
+pub use state::{Effect, Registry};

@@ -1,0 +1,409 @@
+//! The coordinator as a NATS service (`nts-coordinator`, endpoints `nts.v1.ctl.<kind>`).
+//!
+//! Each request is decoded, applied to the [`Registry`] under a short lock (never held
+//! across an await), answered, and its effects published. `link.open` is the one request
+//! that waits on a host; it runs in its own task so the control plane stays responsive.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_nats::service::ServiceExt;
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::state::{Effect, Registry};
+use crate::api::control::{
+    CtlReply, CtlRequest, HostReply, HostRequest, LinkClosedReport, LinkOffer,
+};
+use crate::api::link::{CloseCode, CloseReason};
+use crate::api::{Empty, ErrorBody, ErrorCode};
+use crate::wire::subject::{self, Token};
+use crate::wire::{self, Envelope};
+
+/// Largest control request accepted.
+pub const MAX_CTL_REQUEST: usize = 1024 * 1024;
+
+/// Coordinator settings.
+#[derive(Debug, Clone)]
+pub struct CoordinatorConfig {
+    /// Host lease length (hosts heartbeat at a third of it).
+    pub lease: Duration,
+    /// Key plugins must present (empty: none).
+    pub plugin_key: String,
+    /// How long a host may take to start an instance and complete its handshake.
+    pub offer_timeout: Duration,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        CoordinatorConfig {
+            lease: Duration::from_secs(6),
+            plugin_key: String::new(),
+            offer_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Why the coordinator stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CoordinatorError {
+    /// The NATS service could not be started.
+    #[error("starting the coordinator service failed: {0}")]
+    Service(String),
+}
+
+/// The running coordinator's handle: cheap to clone.
+#[derive(Clone)]
+pub struct Coordinator {
+    client: async_nats::Client,
+    state: Arc<Mutex<Registry>>,
+    config: CoordinatorConfig,
+}
+
+impl Coordinator {
+    /// A coordinator using `client` (connected as the coordinator role).
+    pub fn new(client: async_nats::Client, config: CoordinatorConfig) -> Self {
+        let state = Arc::new(Mutex::new(Registry::new(
+            config.lease,
+            config.plugin_key.clone(),
+        )));
+        Coordinator {
+            client,
+            state,
+            config,
+        }
+    }
+
+    /// Serves until `shutdown`; `ready` fires once the endpoints answer requests.
+    pub async fn run(
+        self,
+        shutdown: CancellationToken,
+        ready: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> Result<(), CoordinatorError> {
+        let service = self
+            .client
+            .service_builder()
+            .description("nts control plane: plugin registry, sessions, presenters, links")
+            .start(subject::COORDINATOR_SERVICE, env!("CARGO_PKG_VERSION"))
+            .await
+            .map_err(|e| CoordinatorError::Service(e.to_string()))?;
+        let group = service.group(subject::CTL);
+        let mut endpoints = Vec::new();
+        for kind in <CtlRequest as wire::Message>::KINDS {
+            endpoints.push(
+                group
+                    .endpoint(*kind)
+                    .await
+                    .map_err(|e| CoordinatorError::Service(e.to_string()))?,
+            );
+        }
+        let mut requests = futures::stream::select_all(endpoints);
+
+        // Readiness is one completed round trip, not a flush (the SUBs must be processed).
+        let probe = wire::encode(&Envelope::event(CtlRequest::PluginList(Empty {})));
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let r = client
+                .request(subject::ctl("plugin.list"), probe.into())
+                .await;
+            let _ = tx.send(r.is_ok());
+        });
+
+        let sweeper = self.clone();
+        let sweep_token = shutdown.clone();
+        let sweep = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(sweeper.config.lease / 4);
+            loop {
+                tokio::select! {
+                    _ = sweep_token.cancelled() => break,
+                    _ = tick.tick() => {
+                        let effects = sweeper.state.lock().expect("state lock").expire(Instant::now());
+                        sweeper.apply(effects).await;
+                    }
+                }
+            }
+        });
+
+        let mut ready = ready;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                probe = &mut rx, if ready.is_some() => {
+                    if matches!(probe, Ok(true)) {
+                        tracing::info!("coordinator ready");
+                        let _ = ready.take().map(|r| r.send(()));
+                    } else {
+                        return Err(CoordinatorError::Service("the coordinator could not reach its own endpoints".into()));
+                    }
+                }
+                req = requests.next() => {
+                    let Some(req) = req else { break };
+                    let me = self.clone();
+                    tokio::spawn(async move { me.handle(req).await });
+                }
+            }
+        }
+        sweep.abort();
+        let _ = service.stop().await;
+        Ok(())
+    }
+
+    async fn handle(&self, req: async_nats::service::Request) {
+        let endpoint = req
+            .message
+            .subject
+            .as_str()
+            .strip_prefix("nts.v1.ctl.")
+            .unwrap_or_default()
+            .to_string();
+        let (id, result) = match wire::decode::<CtlRequest>(&req.message.payload, MAX_CTL_REQUEST) {
+            Ok(env) if wire::Message::kind(&env.msg) != endpoint => (
+                env.id,
+                Err(ErrorBody::new(
+                    ErrorCode::BadRequest,
+                    format!(
+                        "kind {:?} sent to endpoint {endpoint:?}: send each request to nts.v1.ctl.<kind>",
+                        wire::Message::kind(&env.msg)
+                    ),
+                )),
+            ),
+            Ok(env) => (env.id, self.dispatch(env.msg).await),
+            Err(e) => (e.request_id(), Err(ErrorBody::from(&e))),
+        };
+        if let Err(e) = &result {
+            tracing::info!(endpoint, code = %e.code, "refused: {}", e.message);
+        }
+        respond(&req, id, result).await;
+    }
+
+    async fn dispatch(&self, req: CtlRequest) -> Result<CtlReply, ErrorBody> {
+        let now = Instant::now();
+        let ok = CtlReply::Ok(Empty {});
+        let (reply, effects) = match req {
+            CtlRequest::PluginRegister(r) => {
+                let (reg, fx) = self.lock().register(r, now)?;
+                (CtlReply::PluginRegistered(reg), fx)
+            }
+            CtlRequest::PluginHeartbeat(hb) => {
+                self.lock().heartbeat(hb, now)?;
+                (ok, vec![])
+            }
+            CtlRequest::PluginDeregister(r) => {
+                let fx = self.lock().deregister(r);
+                (ok, fx)
+            }
+            CtlRequest::PluginList(_) => (CtlReply::PluginList(self.lock().list()), vec![]),
+            CtlRequest::SessionOpen(r) => {
+                let (opened, fx) = self.lock().open_session(r)?;
+                (CtlReply::SessionOpened(opened), fx)
+            }
+            CtlRequest::SessionJoin(r) => {
+                let (opened, fx) = self.lock().join_session(r)?;
+                (CtlReply::SessionOpened(opened), fx)
+            }
+            CtlRequest::SessionLeave(r) => {
+                let fx = self.lock().leave_session(r)?;
+                (ok, fx)
+            }
+            CtlRequest::SessionPresenter(r) => {
+                let fx = self.lock().change_presenter(r)?;
+                (ok, fx)
+            }
+            CtlRequest::LinkOpen(r) => return self.open_link(r).await,
+            CtlRequest::LinkClose(r) => {
+                let (link, order) = self.lock().begin_close(&r)?;
+                self.order_close(&link.host_id, order.clone()).await;
+                // The host reports link.closed itself; this covers a host that did not answer.
+                let fx = self.lock().link_closed(LinkClosedReport {
+                    link_id: order.link_id,
+                    host_id: link.host_id,
+                    reason: order.reason,
+                });
+                (ok, fx)
+            }
+            CtlRequest::LinkClosed(r) => {
+                let fx = self.lock().link_closed(r);
+                (ok, fx)
+            }
+        };
+        self.apply(effects).await;
+        Ok(reply)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.state.lock().expect("coordinator state lock poisoned")
+    }
+
+    /// Offers the link to the plugin's hosts (queue group) until one accepts.
+    async fn open_link(&self, req: crate::api::control::LinkOpen) -> Result<CtlReply, ErrorBody> {
+        let pending = self.lock().begin_link(req)?;
+        let offer = pending.offer;
+        let attempts = pending.hosts.clamp(1, 8) + 1;
+        let mut last = ErrorBody::new(
+            ErrorCode::AtCapacity,
+            "every host of this plugin is at capacity; try again later",
+        );
+        for attempt in 0..attempts {
+            match self.offer_once(&offer, attempt as u64).await {
+                Ok(host_id) => {
+                    let completed = self.lock().complete_link(&offer, host_id.clone());
+                    return match completed {
+                        Ok((opened, fx)) => {
+                            self.apply(fx).await;
+                            Ok(CtlReply::LinkOpened(opened))
+                        }
+                        Err(e) => {
+                            let reason =
+                                CloseReason::new(CloseCode::SessionClosed, e.message.clone());
+                            self.order_close(
+                                &host_id,
+                                crate::api::control::LinkCloseOrder {
+                                    link_id: offer.link_id.clone(),
+                                    reason,
+                                },
+                            )
+                            .await;
+                            Err(e)
+                        }
+                    };
+                }
+                Err((retry, e)) if retry => last = e,
+                Err((_, e)) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+
+    /// One offer; `Err((retry, why))`.
+    async fn offer_once(
+        &self,
+        offer: &LinkOffer,
+        attempt: u64,
+    ) -> Result<Token, (bool, ErrorBody)> {
+        let payload = wire::encode(&Envelope::with_id(
+            attempt + 1,
+            HostRequest::LinkOffer(offer.clone()),
+        ));
+        let request = async_nats::Request::new()
+            .payload(payload.into())
+            .timeout(Some(self.config.offer_timeout));
+        let subject = subject::plugin_link(&offer.plugin_id);
+        let msg = self
+            .client
+            .send_request(subject, request)
+            .await
+            .map_err(|e| {
+                use async_nats::RequestErrorKind as K;
+                let body = match e.kind() {
+                    K::NoResponders => ErrorBody::new(
+                        ErrorCode::Unavailable,
+                        "the plugin has no running host; start the plugin and try again",
+                    ),
+                    K::TimedOut => ErrorBody::new(
+                        ErrorCode::Timeout,
+                        format!(
+                            "the plugin's host did not start an instance within {:?}",
+                            self.config.offer_timeout
+                        ),
+                    ),
+                    _ => ErrorBody::new(
+                        ErrorCode::Unavailable,
+                        format!("offering the link failed: {e}"),
+                    ),
+                };
+                (false, body)
+            })?;
+        match wire::decode::<HostReply>(&msg.payload, MAX_CTL_REQUEST) {
+            Ok(Envelope {
+                msg: HostReply::LinkAccepted(h),
+                ..
+            }) => Ok(h.host_id),
+            Ok(Envelope {
+                msg: HostReply::LinkDeclined(e),
+                ..
+            }) => Err((true, e)),
+            Ok(Envelope {
+                msg: HostReply::Error(e),
+                ..
+            }) => Err((false, e)),
+            Ok(other) => Err((
+                false,
+                ErrorBody::new(
+                    ErrorCode::Internal,
+                    format!(
+                        "host answered the offer with {:?}",
+                        wire::Message::kind(&other.msg)
+                    ),
+                ),
+            )),
+            Err(e) => Err((
+                false,
+                ErrorBody::new(ErrorCode::Internal, format!("host sent a bad reply: {e}")),
+            )),
+        }
+    }
+
+    /// Asks a host to stop a link's instance; waits for its answer (bounded).
+    async fn order_close(&self, host_id: &Token, order: crate::api::control::LinkCloseOrder) {
+        let payload = wire::encode(&Envelope::event(HostRequest::LinkClose(order)));
+        let request = async_nats::Request::new()
+            .payload(payload.into())
+            .timeout(Some(self.config.offer_timeout));
+        if let Err(e) = self
+            .client
+            .send_request(subject::host_ctl(host_id), request)
+            .await
+        {
+            tracing::warn!(host = %host_id, "host did not confirm closing a link: {e}");
+        }
+    }
+
+    /// Publishes effects; close orders run in the background.
+    async fn apply(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            let (subject, payload) = match effect {
+                Effect::Event { subject, event } => {
+                    (subject, wire::encode(&Envelope::event(event)))
+                }
+                Effect::ToPlugin { subject, msg } => (subject, wire::encode(&Envelope::event(msg))),
+                Effect::ToSession { subject, msg } => {
+                    (subject, wire::encode(&Envelope::event(msg)))
+                }
+                Effect::CloseLink { host_id, order } => {
+                    let me = self.clone();
+                    tokio::spawn(async move { me.order_close(&host_id, order).await });
+                    continue;
+                }
+            };
+            if let Err(e) = self.client.publish(subject.clone(), payload.into()).await {
+                tracing::warn!(subject, "publishing an event failed: {e}");
+            }
+        }
+    }
+}
+
+/// Answers a request: an envelope with the reply, or an `error` envelope plus the NATS
+/// service error headers.
+async fn respond(req: &async_nats::service::Request, id: u64, result: Result<CtlReply, ErrorBody>) {
+    let mut headers = async_nats::HeaderMap::new();
+    let reply = match result {
+        Ok(r) => r,
+        Err(e) => {
+            headers.insert(
+                "Nats-Service-Error",
+                format!("{}: {}", e.code, e.message).as_str(),
+            );
+            headers.insert(
+                "Nats-Service-Error-Code",
+                e.code.status().to_string().as_str(),
+            );
+            CtlReply::Error(e)
+        }
+    };
+    let payload = Bytes::from(wire::encode(&Envelope::with_id(id, reply)));
+    if let Err(e) = req.respond_with_headers(Ok(payload), headers).await {
+        tracing::warn!("answering a control request failed: {e}");
+    }
+}

@@ -1,0 +1,441 @@
+//! One link on a host: spawn the instance, complete the handshake, relay frames, supervise.
+//!
+//! Tasks per link: a stdin writer (the only owner of the instance's stdin), a
+//! broker → stdin relay, a stdout → broker relay, a stderr logger, and the supervisor,
+//! which owns the child process and decides how the link ends. Every end, whatever its
+//! cause, reaps the child and tells the session why.
+
+use std::collections::VecDeque;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::HostConfig;
+use crate::api::control::LinkOffer;
+use crate::api::link::{CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession};
+use crate::api::{ErrorBody, ErrorCode};
+use crate::wire::frame::{self, FrameReader, Outgoing};
+use crate::wire::subject::{self, LinkSubjects};
+use crate::wire::{self, Envelope};
+
+/// Largest control message (offers, orders) a host accepts.
+pub const MAX_CONTROL: usize = 1024 * 1024;
+/// stderr lines kept to explain a failed start.
+const STDERR_TAIL: usize = 8;
+
+/// Link timings and limits.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    /// How long an instance may take to answer `start` with `ready`.
+    pub handshake_timeout: Duration,
+    /// How long an instance has to exit after `stop` before SIGTERM.
+    pub stop_grace: Duration,
+    /// How long after SIGTERM before SIGKILL.
+    pub term_grace: Duration,
+    /// Largest frame either side may send.
+    pub max_frame: usize,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        LinkSettings {
+            handshake_timeout: Duration::from_secs(10),
+            stop_grace: Duration::from_secs(2),
+            term_grace: Duration::from_secs(2),
+            max_frame: frame::MAX_FRAME_DEFAULT,
+        }
+    }
+}
+
+/// A handle on a running link; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct LinkHandle {
+    close_tx: mpsc::Sender<CloseReason>,
+    done: watch::Receiver<bool>,
+    pid: Option<u32>,
+}
+
+impl LinkHandle {
+    /// Stops the instance (stop frame, SIGTERM, SIGKILL) and returns once it is reaped
+    /// and its session told.
+    pub async fn close(&self, reason: CloseReason) {
+        let _ = self.close_tx.send(reason).await;
+        let mut done = self.done.clone();
+        let _ = done.wait_for(|d| *d).await;
+    }
+
+    /// The instance's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+}
+
+/// Starts the instance for `offer` and returns once it is ready. The receiver yields
+/// the link's close reason when it ends.
+pub async fn start(
+    client: async_nats::Client,
+    config: &HostConfig,
+    offer: LinkOffer,
+) -> Result<(LinkHandle, oneshot::Receiver<CloseReason>), ErrorBody> {
+    let settings = config.link.clone();
+    let subjects = subject::link(&offer.plugin_id, &offer.session_id, &offer.link_id);
+    let max_msg = settings
+        .max_frame
+        .min(client.server_info().max_payload.max(1));
+    let fail = |code, msg: String| ErrorBody::new(code, msg);
+
+    let mut cmd = Command::new(&config.command.program);
+    cmd.args(&config.command.args)
+        .envs(config.command.env.iter().cloned())
+        .env("NTS_LINK_ID", offer.link_id.as_str())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    crate::sys::isolate_child(&mut cmd);
+    let mut child = cmd.spawn().map_err(|e| {
+        fail(
+            ErrorCode::Internal,
+            format!(
+                "cannot start the plugin instance {}: {e}",
+                config.command.program.display()
+            ),
+        )
+    })?;
+    let pid = child.id();
+    let stdin = child.stdin.take().expect("stdin is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let span =
+        tracing::info_span!("link", link = %offer.link_id, plugin = %config.metadata.name, pid);
+
+    let tail = Arc::new(Mutex::new(VecDeque::new()));
+    tokio::spawn(log_stderr(
+        client.clone(),
+        subject::logs(&offer.plugin_id, &offer.link_id),
+        stderr,
+        tail.clone(),
+        span.clone(),
+    ));
+
+    let (stdin_tx, stdin_rx) = mpsc::channel::<Outgoing>(1024);
+    tokio::spawn(frame::pump(stdin, stdin_rx));
+    let start = ToPlugin::Start(StartInfo {
+        plugin_id: offer.plugin_id.clone(),
+        plugin_name: config.metadata.name.clone(),
+        session_id: offer.session_id.clone(),
+        link_id: offer.link_id.clone(),
+        presenter: offer.presenter.clone(),
+    });
+    let _ = stdin_tx
+        .send(Outgoing::Frame(
+            wire::encode(&Envelope::event(start)).into(),
+        ))
+        .await;
+
+    // Subscribe before accepting, so the session's first message finds us.
+    let inbound = client
+        .subscribe(subjects.to_plugin.clone())
+        .await
+        .map_err(|e| {
+            fail(
+                ErrorCode::Unavailable,
+                format!("subscribing to the link failed: {e}"),
+            )
+        })?;
+
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let (proto_tx, proto_rx) = mpsc::channel::<String>(1);
+    let stdout_task = tokio::spawn(relay_stdout(
+        client.clone(),
+        subjects.clone(),
+        FrameReader::new(stdout, settings.max_frame),
+        max_msg,
+        ready_tx,
+        proto_tx,
+    ));
+    let inbound_task = tokio::spawn(relay_inbound(
+        client.clone(),
+        subjects.clone(),
+        inbound,
+        stdin_tx.clone(),
+        max_msg,
+    ));
+
+    let (close_tx, close_rx) = mpsc::channel::<CloseReason>(4);
+    let (done_tx, done_rx) = watch::channel(false);
+    let (ended_tx, ended_rx) = oneshot::channel();
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sup = Supervisor {
+        client: client.clone(),
+        subjects,
+        settings: settings.clone(),
+        stdin_tx,
+        ready: ready.clone(),
+    };
+    tokio::spawn(async move {
+        let reason = sup
+            .supervise(child, close_rx, proto_rx, stdout_task, inbound_task)
+            .await;
+        let _ = done_tx.send(true);
+        let _ = ended_tx.send(reason);
+    });
+    let handle = LinkHandle {
+        close_tx,
+        done: done_rx,
+        pid,
+    };
+
+    let tail_text = || {
+        tail.lock()
+            .expect("lock")
+            .iter()
+            .cloned()
+            .collect::<Vec<String>>()
+            .join(" | ")
+    };
+    match tokio::time::timeout(settings.handshake_timeout, ready_rx).await {
+        Ok(Ok(())) => {
+            ready.store(true, std::sync::atomic::Ordering::SeqCst);
+            tracing::info!(parent: &span, "instance ready");
+            Ok((handle, ended_rx))
+        }
+        Ok(Err(_)) => {
+            // The instance ended or broke the protocol before `ready`.
+            let reason = ended_rx.await.ok();
+            let why = reason.map(|r| r.to_string()).unwrap_or_default();
+            Err(fail(
+                ErrorCode::Internal,
+                format!(
+                    "the plugin instance failed to start: {why}; its stderr: {}",
+                    tail_text()
+                ),
+            ))
+        }
+        Err(_) => {
+            let msg = format!(
+                "the plugin instance did not complete its handshake within {:?}",
+                settings.handshake_timeout
+            );
+            handle
+                .close(CloseReason::new(CloseCode::HandshakeFailed, msg.clone()))
+                .await;
+            Err(fail(
+                ErrorCode::Timeout,
+                format!("{msg}; its stderr: {}", tail_text()),
+            ))
+        }
+    }
+}
+
+struct Supervisor {
+    client: async_nats::Client,
+    subjects: LinkSubjects,
+    settings: LinkSettings,
+    stdin_tx: mpsc::Sender<Outgoing>,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Supervisor {
+    async fn supervise(
+        self,
+        mut child: Child,
+        mut close_rx: mpsc::Receiver<CloseReason>,
+        mut proto_rx: mpsc::Receiver<String>,
+        stdout_task: tokio::task::JoinHandle<()>,
+        inbound_task: tokio::task::JoinHandle<()>,
+    ) -> CloseReason {
+        let mut reason = tokio::select! {
+            status = child.wait() => exit_reason(status.ok(), None),
+            Some(order) = close_rx.recv() => {
+                let stop = ToPlugin::Stop(StopInfo { reason: order.message.clone() });
+                let _ = self.stdin_tx.send(Outgoing::Frame(wire::encode(&Envelope::event(stop)).into())).await;
+                let status = match tokio::time::timeout(self.settings.stop_grace, child.wait()).await {
+                    Ok(s) => s.ok(),
+                    Err(_) => crate::sys::terminate(&mut child, self.settings.term_grace).await,
+                };
+                exit_reason(status, Some(order))
+            }
+            Some(problem) = proto_rx.recv() => {
+                let status = crate::sys::terminate(&mut child, Duration::ZERO).await;
+                let mut r = exit_reason(status, None);
+                r.code = CloseCode::ProtocolError;
+                r.message = format!("the plugin instance broke the frame protocol and was stopped: {problem}");
+                r
+            }
+        };
+        // The instance is gone. Deliver what it wrote before exiting, then say goodbye.
+        inbound_task.abort();
+        if tokio::time::timeout(Duration::from_secs(1), stdout_task)
+            .await
+            .is_err()
+        {
+            tracing::debug!("instance output still open after exit (a grandchild holds it)");
+        }
+        if let Ok(Some(problem)) = proto_rx.try_recv().map(Some).or_else(|_| Ok::<_, ()>(None)) {
+            // A malformed frame right before exiting still counts as a protocol error.
+            reason.code = CloseCode::ProtocolError;
+            reason.message = format!("the plugin instance broke the frame protocol: {problem}");
+        }
+        if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            let closed = wire::encode(&Envelope::event(ToSession::Closed(reason.clone())));
+            if let Err(e) = self
+                .client
+                .publish(self.subjects.to_session.clone(), closed.into())
+                .await
+            {
+                tracing::warn!("telling the session the link closed failed: {e}");
+            }
+        }
+        reason
+    }
+}
+
+/// Builds the close reason from an exit status; an explicit order keeps its code.
+fn exit_reason(
+    status: Option<std::process::ExitStatus>,
+    order: Option<CloseReason>,
+) -> CloseReason {
+    use std::os::unix::process::ExitStatusExt;
+    let (code, signal) = status.map_or((None, None), |s| (s.code(), s.signal()));
+    let mut reason = match order {
+        Some(o) => o,
+        None => match (code, signal) {
+            (Some(0), _) => {
+                CloseReason::new(CloseCode::InstanceExited, "the plugin instance exited")
+            }
+            (Some(c), _) => CloseReason::new(
+                CloseCode::InstanceCrashed,
+                format!("the plugin instance failed with exit code {c}"),
+            ),
+            (None, Some(s)) => CloseReason::new(
+                CloseCode::InstanceCrashed,
+                format!("the plugin instance was killed by signal {s}"),
+            ),
+            (None, None) => CloseReason::new(
+                CloseCode::InstanceCrashed,
+                "the plugin instance ended (status unknown)",
+            ),
+        },
+    };
+    reason.exit_code = code;
+    reason.signal = signal;
+    reason
+}
+
+/// Broker → instance: validates each envelope, refuses host-only kinds, forwards bytes.
+async fn relay_inbound(
+    client: async_nats::Client,
+    subjects: LinkSubjects,
+    mut inbound: async_nats::Subscriber,
+    stdin_tx: mpsc::Sender<Outgoing>,
+    max_msg: usize,
+) {
+    while let Some(msg) = inbound.next().await {
+        let refusal = match wire::decode::<ToPlugin>(&msg.payload, max_msg) {
+            Ok(env) if env.msg.is_host_only() => Some((
+                env.id,
+                ErrorBody::new(
+                    ErrorCode::BadRequest,
+                    format!(
+                        "{:?} is reserved to the host",
+                        wire::Message::kind(&env.msg)
+                    ),
+                ),
+            )),
+            Ok(_) => None,
+            Err(e) => Some((e.request_id(), ErrorBody::from(&e))),
+        };
+        match refusal {
+            None => {
+                if stdin_tx.send(Outgoing::Frame(msg.payload)).await.is_err() {
+                    return;
+                }
+            }
+            Some((id, body)) => {
+                tracing::info!("refused a message for the instance: {body}");
+                let reply = wire::encode(&Envelope::with_id(id, ToSession::Error(body)));
+                let _ = client
+                    .publish(subjects.to_session.clone(), reply.into())
+                    .await;
+            }
+        }
+    }
+}
+
+/// Instance → broker: validates each frame; the first `ready` completes the handshake.
+async fn relay_stdout(
+    client: async_nats::Client,
+    subjects: LinkSubjects,
+    mut frames: FrameReader<tokio::process::ChildStdout>,
+    max_msg: usize,
+    ready_tx: oneshot::Sender<()>,
+    proto_tx: mpsc::Sender<String>,
+) {
+    let mut ready_tx = Some(ready_tx);
+    loop {
+        let frame = match frames.next().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return,
+            Err(e) => {
+                let _ = proto_tx.try_send(e.to_string());
+                return;
+            }
+        };
+        match wire::decode::<ToSession>(&frame, max_msg) {
+            Ok(Envelope {
+                msg: ToSession::Ready(_),
+                ..
+            }) => {
+                if let Some(tx) = ready_tx.take() {
+                    let _ = tx.send(());
+                }
+            }
+            Ok(Envelope {
+                msg: ToSession::Closed(_),
+                ..
+            }) => {
+                let _ =
+                    proto_tx.try_send("an instance may not send \"closed\"; exit instead".into());
+                return;
+            }
+            Ok(_) => {
+                if let Err(e) = client.publish(subjects.to_session.clone(), frame).await {
+                    tracing::warn!("relaying to the session failed: {e}");
+                }
+            }
+            Err(e) => {
+                let _ = proto_tx.try_send(format!("bad frame: {e}"));
+                return;
+            }
+        }
+    }
+}
+
+/// Instance stderr → host log and `nts.v1.logs.<pid>.<lid>` (one UTF-8 line per message).
+async fn log_stderr(
+    client: async_nats::Client,
+    subject: String,
+    stderr: tokio::process::ChildStderr,
+    tail: Arc<Mutex<VecDeque<String>>>,
+    span: tracing::Span,
+) {
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let line: String = line.chars().take(4096).collect();
+        tracing::info!(parent: &span, "instance: {line}");
+        {
+            let mut t = tail.lock().expect("lock");
+            if t.len() == STDERR_TAIL {
+                t.pop_front();
+            }
+            t.push_back(line.clone());
+        }
+        let _ = client.publish(subject.clone(), line.into()).await;
+    }
+}

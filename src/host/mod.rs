@@ -1,0 +1,430 @@
+//! The plugin host: registers a plugin, takes link offers, runs one instance per link.
+//!
+//! A host owns its broker connection; its instances hold no credentials and talk only
+//! stdio frames. [`link`] runs one link (spawn, handshake, relay, supervision);
+//! this module does registration, heartbeats, offers, close orders and shutdown.
+
+pub mod link;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::api::control::{
+    CtlReply, CtlRequest, Heartbeat, HostRef, HostReply, HostRequest, LinkClosedReport, Register,
+};
+use crate::api::link::{CloseCode, CloseReason};
+use crate::api::{Empty, ErrorBody, ErrorCode, PluginMetadata};
+use crate::coordinator::client::{self as ctl, CtlError};
+use crate::wire::subject::{self, Token};
+use crate::wire::{self, Envelope};
+
+pub use link::{LinkHandle, LinkSettings};
+
+/// How to start an instance process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceCommand {
+    /// Program to run.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+impl InstanceCommand {
+    /// Runs `program` with `args`.
+    pub fn new(
+        program: impl Into<PathBuf>,
+        args: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        InstanceCommand {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+            env: vec![],
+        }
+    }
+
+    /// The current executable re-run with its own arguments in instance mode
+    /// (`NTS_INSTANCE=1`): what [`crate::instance::Plugin::run`] uses.
+    pub fn current_exe() -> std::io::Result<Self> {
+        let mut cmd = InstanceCommand::new(std::env::current_exe()?, std::env::args().skip(1));
+        cmd.env
+            .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
+        Ok(cmd)
+    }
+}
+
+/// Host settings.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// What the plugin list shows.
+    pub metadata: PluginMetadata,
+    /// How to start an instance.
+    pub command: InstanceCommand,
+    /// Most links served at once; further offers are declined.
+    pub capacity: u32,
+    /// The deployment's plugin key.
+    pub plugin_key: String,
+    /// Link timing and limits.
+    pub link: LinkSettings,
+}
+
+impl HostConfig {
+    /// A host for `metadata` running `command`, capacity 32, default timings.
+    pub fn new(metadata: PluginMetadata, command: InstanceCommand) -> Self {
+        HostConfig {
+            metadata,
+            command,
+            capacity: 32,
+            plugin_key: String::new(),
+            link: LinkSettings::default(),
+        }
+    }
+}
+
+/// Why a host stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// Registration was refused or failed.
+    #[error("registering plugin {name:?} failed: {source}")]
+    Register {
+        /// Plugin name.
+        name: String,
+        /// Cause.
+        source: CtlError,
+    },
+    /// A subscription failed.
+    #[error("subscribing to {subject} failed: {message}")]
+    Subscribe {
+        /// Subject.
+        subject: String,
+        /// Cause.
+        message: String,
+    },
+}
+
+/// Shared state of a running host.
+struct Shared {
+    client: async_nats::Client,
+    config: HostConfig,
+    host_id: Token,
+    plugin_id: Mutex<Token>,
+    links: Mutex<HashMap<Token, LinkHandle>>,
+    /// Links running or being started (capacity accounting).
+    reserved: AtomicU32,
+    /// Lease length granted at the last registration.
+    lease_ms: AtomicU64,
+    /// Per-link end tasks (reaping, reporting), so shutdown can wait for them.
+    endings: TaskTracker,
+}
+
+/// A running host, as seen by its caller.
+#[derive(Clone)]
+pub struct Host {
+    shared: Arc<Shared>,
+}
+
+impl Host {
+    /// This host's id.
+    pub fn host_id(&self) -> &Token {
+        &self.shared.host_id
+    }
+
+    /// The plugin id the coordinator assigned.
+    pub fn plugin_id(&self) -> Token {
+        self.shared.plugin_id.lock().expect("lock").clone()
+    }
+
+    /// Links open now.
+    pub fn link_count(&self) -> usize {
+        self.shared.links.lock().expect("lock").len()
+    }
+
+    /// Registers with the coordinator; the host then serves after [`Host::serve`].
+    pub async fn register(
+        client: async_nats::Client,
+        config: HostConfig,
+    ) -> Result<Host, HostError> {
+        let host_id = Token::random();
+        let shared = Arc::new(Shared {
+            client,
+            config,
+            host_id,
+            plugin_id: Mutex::new(Token::random()),
+            links: Mutex::new(HashMap::new()),
+            reserved: AtomicU32::new(0),
+            lease_ms: AtomicU64::new(0),
+            endings: TaskTracker::new(),
+        });
+        let (pid, _) = shared.register().await?;
+        *shared.plugin_id.lock().expect("lock") = pid;
+        Ok(Host { shared })
+    }
+
+    /// Serves offers and close orders until `shutdown`, then stops every instance,
+    /// tells their sessions and deregisters.
+    pub async fn serve(self, shutdown: CancellationToken) -> Result<(), HostError> {
+        let s = &self.shared;
+        let sub = |subject: String, queue: bool| {
+            let client = s.client.clone();
+            async move {
+                let r = if queue {
+                    client
+                        .queue_subscribe(subject.clone(), subject::HOST_QUEUE.into())
+                        .await
+                } else {
+                    client.subscribe(subject.clone()).await
+                };
+                r.map_err(|e| HostError::Subscribe {
+                    subject,
+                    message: e.to_string(),
+                })
+            }
+        };
+        let mut pid = self.plugin_id();
+        let mut offers = sub(subject::plugin_link(&pid), true).await?;
+        let mut orders = sub(subject::host_ctl(&s.host_id), false).await?;
+        let (repid_tx, mut repid_rx) = tokio::sync::mpsc::channel::<Token>(4);
+        let beat = tokio::spawn(heartbeats(self.shared.clone(), repid_tx, shutdown.clone()));
+        tracing::info!(plugin = %s.config.metadata.name, plugin_id = %pid, host_id = %s.host_id, "host serving");
+
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(new_pid) = repid_rx.recv() => {
+                    if new_pid != pid {
+                        tracing::warn!(old = %pid, new = %new_pid, "plugin id changed after re-registering");
+                        pid = new_pid;
+                        offers = sub(subject::plugin_link(&pid), true).await?;
+                    }
+                }
+                Some(msg) = offers.next() => {
+                    let shared = self.shared.clone();
+                    tokio::spawn(async move { shared.on_offer(msg).await });
+                }
+                Some(msg) = orders.next() => {
+                    let shared = self.shared.clone();
+                    tokio::spawn(async move { shared.on_order(msg).await });
+                }
+            }
+        }
+        beat.abort();
+        let _ = offers.unsubscribe().await;
+        self.shared
+            .stop_all(CloseReason::new(
+                CloseCode::HostStopping,
+                "the plugin's host is shutting down",
+            ))
+            .await;
+        let pid = self.plugin_id();
+        let dereg = CtlRequest::PluginDeregister(HostRef {
+            plugin_id: pid,
+            host_id: s.host_id.clone(),
+        });
+        if let Err(e) = ctl::call(&s.client, dereg, Duration::from_secs(3)).await {
+            tracing::warn!("deregistering failed (the lease will expire instead): {e}");
+        }
+        let _ = s.client.flush().await;
+        Ok(())
+    }
+}
+
+impl Shared {
+    async fn register(&self) -> Result<(Token, Duration), HostError> {
+        let req = CtlRequest::PluginRegister(Register {
+            key: self.config.plugin_key.clone(),
+            host_id: self.host_id.clone(),
+            metadata: self.config.metadata.clone(),
+            capacity: self.config.capacity,
+        });
+        let name = self.config.metadata.name.clone();
+        match ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await {
+            Ok(CtlReply::PluginRegistered(r)) => {
+                self.lease_ms.store(r.lease_ms, Ordering::Relaxed);
+                Ok((r.plugin_id, Duration::from_millis(r.lease_ms)))
+            }
+            Ok(other) => Err(HostError::Register {
+                name,
+                source: ctl::unexpected("plugin.register", &other),
+            }),
+            Err(source) => Err(HostError::Register { name, source }),
+        }
+    }
+
+    fn plugin_id(&self) -> Token {
+        self.plugin_id.lock().expect("lock").clone()
+    }
+
+    async fn on_offer(self: Arc<Self>, msg: async_nats::Message) {
+        let Some(reply) = msg.reply.clone() else {
+            return;
+        };
+        let answer = |r: HostReply, id: u64| {
+            let client = self.client.clone();
+            let reply = reply.clone();
+            async move {
+                let _ = client
+                    .publish(reply, wire::encode(&Envelope::with_id(id, r)).into())
+                    .await;
+            }
+        };
+        let env = match wire::decode::<HostRequest>(&msg.payload, link::MAX_CONTROL) {
+            Ok(Envelope {
+                id,
+                msg: HostRequest::LinkOffer(offer),
+            }) => (id, offer),
+            Ok(env) => {
+                return answer(
+                    HostReply::Error(ErrorBody::new(ErrorCode::BadRequest, "expected link.offer")),
+                    env.id,
+                )
+                .await;
+            }
+            Err(e) => return answer(HostReply::Error(ErrorBody::from(&e)), e.request_id()).await,
+        };
+        let (id, offer) = env;
+        // Reserve a slot first so concurrent offers cannot overshoot the capacity.
+        if self.reserved.fetch_add(1, Ordering::SeqCst) >= self.config.capacity {
+            self.reserved.fetch_sub(1, Ordering::SeqCst);
+            let why = format!(
+                "host {} is at capacity ({} links)",
+                self.host_id, self.config.capacity
+            );
+            return answer(
+                HostReply::LinkDeclined(ErrorBody::new(ErrorCode::AtCapacity, why)),
+                id,
+            )
+            .await;
+        }
+        let lid = offer.link_id.clone();
+        let started = link::start(self.client.clone(), &self.config, offer).await;
+        match started {
+            Ok((handle, ended)) => {
+                self.links.lock().expect("lock").insert(lid.clone(), handle);
+                let me = self.clone();
+                self.endings.spawn(async move {
+                    let reason = ended.await.unwrap_or_else(|_| {
+                        CloseReason::new(CloseCode::InstanceCrashed, "the link supervisor failed")
+                    });
+                    me.link_ended(lid, reason).await;
+                });
+                let accepted = HostReply::LinkAccepted(HostRef {
+                    plugin_id: self.plugin_id(),
+                    host_id: self.host_id.clone(),
+                });
+                answer(accepted, id).await;
+            }
+            Err(e) => {
+                self.reserved.fetch_sub(1, Ordering::SeqCst);
+                tracing::warn!(link = %lid, "starting an instance failed: {}", e.message);
+                answer(HostReply::Error(e), id).await;
+            }
+        }
+    }
+
+    async fn link_ended(&self, lid: Token, reason: CloseReason) {
+        self.links.lock().expect("lock").remove(&lid);
+        self.reserved.fetch_sub(1, Ordering::SeqCst);
+        tracing::info!(link = %lid, code = ?reason.code, "link closed: {reason}");
+        let report = CtlRequest::LinkClosed(LinkClosedReport {
+            link_id: lid,
+            host_id: self.host_id.clone(),
+            reason,
+        });
+        if let Err(e) = ctl::call(&self.client, report, Duration::from_secs(5)).await {
+            tracing::warn!("reporting a closed link to the coordinator failed: {e}");
+        }
+    }
+
+    async fn on_order(&self, msg: async_nats::Message) {
+        let (id, reply) = match wire::decode::<HostRequest>(&msg.payload, link::MAX_CONTROL) {
+            Ok(Envelope {
+                id,
+                msg: HostRequest::LinkClose(order),
+            }) => {
+                let handle = self
+                    .links
+                    .lock()
+                    .expect("lock")
+                    .get(&order.link_id)
+                    .cloned();
+                match handle {
+                    Some(h) => {
+                        h.close(order.reason).await;
+                        (id, HostReply::Ok(Empty {}))
+                    }
+                    None => (
+                        id,
+                        HostReply::Error(ErrorBody::new(
+                            ErrorCode::NotFound,
+                            format!("no link {} on this host", order.link_id),
+                        )),
+                    ),
+                }
+            }
+            Ok(env) => (
+                env.id,
+                HostReply::Error(ErrorBody::new(ErrorCode::BadRequest, "expected link.close")),
+            ),
+            Err(e) => (e.request_id(), HostReply::Error(ErrorBody::from(&e))),
+        };
+        if let Some(to) = msg.reply {
+            let _ = self
+                .client
+                .publish(to, wire::encode(&Envelope::with_id(id, reply)).into())
+                .await;
+        }
+    }
+
+    /// Closes every link and waits until each instance has exited and been reported.
+    async fn stop_all(&self, reason: CloseReason) {
+        let handles: Vec<LinkHandle> = self.links.lock().expect("lock").values().cloned().collect();
+        futures::future::join_all(handles.iter().map(|h| h.close(reason.clone()))).await;
+        // Each link's end task reaps, tells the session and reports to the coordinator.
+        self.endings.close();
+        self.endings.wait().await;
+    }
+}
+
+/// Renews the lease at a third of its length; re-registers if the coordinator forgot us.
+async fn heartbeats(
+    shared: Arc<Shared>,
+    repid: tokio::sync::mpsc::Sender<Token>,
+    shutdown: CancellationToken,
+) {
+    let lease = Duration::from_millis(shared.lease_ms.load(Ordering::Relaxed).max(300));
+    let mut tick = tokio::time::interval(lease / 3);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let hb = CtlRequest::PluginHeartbeat(Heartbeat {
+            plugin_id: shared.plugin_id(),
+            host_id: shared.host_id.clone(),
+            links: shared.links.lock().expect("lock").len() as u32,
+        });
+        match ctl::call(&shared.client, hb, lease / 3).await {
+            Ok(_) => {}
+            Err(CtlError::Refused(e)) if e.code == ErrorCode::NotFound => {
+                tracing::warn!("coordinator does not know this host any more; registering again");
+                match shared.register().await {
+                    Ok((pid, _)) => {
+                        *shared.plugin_id.lock().expect("lock") = pid.clone();
+                        let _ = repid.send(pid).await;
+                    }
+                    Err(e) => tracing::warn!("re-registering failed: {e}"),
+                }
+            }
+            Err(e) => tracing::warn!("heartbeat failed: {e}"),
+        }
+    }
+}

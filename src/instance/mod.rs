@@ -1,0 +1,366 @@
+//! The instance SDK: what a plugin author implements, and the stdio loop that runs it.
+//!
+//! An instance is one OS process per link, started by its host. It speaks length-
+//! prefixed CBOR frames on stdin/stdout (see `docs/PROTOCOL.md`) and holds no broker
+//! credentials. Implement [`PluginInstance`], then start the process with
+//! [`Plugin::run`](plugin::Plugin::run), which is both the host and, re-run by the host,
+//! the instance.
+//!
+//! ```no_run
+//! use nts::api::link::NotificationType;
+//! use nts::instance::{Instance, Plugin, PluginInstance};
+//!
+//! struct Hello;
+//!
+//! impl PluginInstance for Hello {
+//!     async fn on_run(&mut self, nts: &Instance) {
+//!         let _ = nts.send_notification(NotificationType::Success, "Hello from Rust!").await;
+//!     }
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     Plugin::new("Hello", "Says hello").run(|| Hello)
+//! }
+//! ```
+
+pub mod plugin;
+mod stdio;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::api::link::{Notification, NotificationType, StartInfo, ToPlugin, ToSession};
+use crate::api::{Empty, ErrorBody, PresenterInfo};
+use crate::wire::frame::Outgoing;
+use crate::wire::{self, Envelope};
+
+pub use plugin::{Plugin, PluginArgs};
+
+/// Environment variable that puts a plugin executable in instance mode.
+pub const INSTANCE_ENV: &str = "NTS_INSTANCE";
+/// Default deadline of an instance's request to its session.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The callbacks of a plugin instance (nanome-lib's `PluginInstance`). Every method has
+/// a default that does nothing; callbacks run one at a time, in arrival order.
+pub trait PluginInstance: Send + 'static {
+    /// Once, after the link is up and before any other callback.
+    fn start(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
+        let _ = nts;
+        async {}
+    }
+    /// The presenter pressed "Run".
+    fn on_run(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
+        let _ = nts;
+        async {}
+    }
+    /// The presenter pressed "Advanced settings".
+    fn on_advanced_settings(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
+        let _ = nts;
+        async {}
+    }
+    /// The session's presenter changed.
+    fn on_presenter_change(
+        &mut self,
+        nts: &Instance,
+        presenter: PresenterInfo,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (nts, presenter);
+        async {}
+    }
+    /// The link is closing; the process exits when this returns (or is killed if slow).
+    fn on_stop(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
+        let _ = nts;
+        async {}
+    }
+}
+
+/// Why a request to the session failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    /// No answer before the deadline.
+    #[error("no answer within {0:?}")]
+    TimedOut(Duration),
+    /// The link is closed; no answer will come.
+    #[error("the link to the session is closed")]
+    Closed,
+    /// The session answered with an error.
+    #[error("the session refused: {0}")]
+    Refused(ErrorBody),
+    /// The session answered with the wrong kind.
+    #[error("unexpected answer {0:?}")]
+    Unexpected(&'static str),
+}
+
+/// What kind of failure a [`RequestError`] is, for matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestErrorKind {
+    /// Deadline passed.
+    TimedOut,
+    /// Link closed.
+    Closed,
+    /// The session refused.
+    Refused,
+    /// Protocol mismatch.
+    Unexpected,
+}
+
+impl RequestError {
+    /// The error's kind.
+    pub fn kind(&self) -> RequestErrorKind {
+        match self {
+            RequestError::TimedOut(_) => RequestErrorKind::TimedOut,
+            RequestError::Closed => RequestErrorKind::Closed,
+            RequestError::Refused(_) => RequestErrorKind::Refused,
+            RequestError::Unexpected(_) => RequestErrorKind::Unexpected,
+        }
+    }
+}
+
+type Pending = Mutex<HashMap<u64, oneshot::Sender<ToPlugin>>>;
+
+struct Inner {
+    out: mpsc::Sender<Outgoing>,
+    pending: Pending,
+    next_id: AtomicU64,
+    info: StartInfo,
+}
+
+/// The instance's handle on its session: cheap to clone, usable from any task.
+#[derive(Clone)]
+pub struct Instance {
+    inner: Arc<Inner>,
+}
+
+impl Instance {
+    fn new(out: mpsc::Sender<Outgoing>, info: StartInfo) -> Self {
+        Instance {
+            inner: Arc::new(Inner {
+                out,
+                pending: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                info,
+            }),
+        }
+    }
+
+    /// Who this instance serves (plugin, session, link, presenter at connect time).
+    pub fn info(&self) -> &StartInfo {
+        &self.inner.info
+    }
+
+    async fn send(&self, env: Envelope<ToSession>) -> Result<(), RequestError> {
+        self.inner
+            .out
+            .send(Outgoing::Frame(wire::encode(&env).into()))
+            .await
+            .map_err(|_| RequestError::Closed)
+    }
+
+    /// Waits until everything sent so far has been handed to the host.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.inner.out.send(Outgoing::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// Writes raw bytes as one frame, bypassing the envelope encoder. For tests of the
+    /// host's protocol checks only.
+    #[doc(hidden)]
+    pub async fn send_raw_frame(&self, payload: Vec<u8>) {
+        let _ = self.inner.out.send(Outgoing::Frame(payload.into())).await;
+    }
+
+    /// Shows a notification to the session's users.
+    pub async fn send_notification(
+        &self,
+        kind: NotificationType,
+        text: impl Into<String>,
+    ) -> Result<(), RequestError> {
+        self.send(Envelope::event(ToSession::Notification(Notification {
+            kind,
+            text: text.into(),
+        })))
+        .await
+    }
+
+    /// Asks who presents the session, with the default 10 s deadline.
+    pub async fn request_presenter_info(&self) -> Result<PresenterInfo, RequestError> {
+        self.request_presenter_info_within(DEFAULT_REQUEST_TIMEOUT)
+            .await
+    }
+
+    /// Asks who presents the session; fails with [`RequestError::TimedOut`] after `deadline`.
+    pub async fn request_presenter_info_within(
+        &self,
+        deadline: Duration,
+    ) -> Result<PresenterInfo, RequestError> {
+        match self
+            .request(ToSession::PresenterInfoRequest(Empty {}), deadline)
+            .await?
+        {
+            ToPlugin::PresenterInfo(info) => Ok(info),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Sends a request and waits for the reply with the same id.
+    async fn request(&self, msg: ToSession, deadline: Duration) -> Result<ToPlugin, RequestError> {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.inner.pending.lock().expect("lock").insert(id, tx);
+        let result = async {
+            self.send(Envelope::with_id(id, msg)).await?;
+            match tokio::time::timeout(deadline, rx).await {
+                Err(_) => Err(RequestError::TimedOut(deadline)),
+                Ok(Err(_)) => Err(RequestError::Closed),
+                Ok(Ok(ToPlugin::Error(e))) => Err(RequestError::Refused(e)),
+                Ok(Ok(reply)) => Ok(reply),
+            }
+        }
+        .await;
+        self.inner.pending.lock().expect("lock").remove(&id);
+        result
+    }
+
+    /// Routes a reply to its waiting request; gives the message back if none waits.
+    fn resolve(&self, env: Envelope<ToPlugin>) -> Option<ToPlugin> {
+        if env.id != 0 {
+            if let Some(tx) = self.inner.pending.lock().expect("lock").remove(&env.id) {
+                let _ = tx.send(env.msg);
+                return None;
+            }
+        }
+        Some(env.msg)
+    }
+
+    /// Fails every waiting request (the link closed).
+    fn close_pending(&self) {
+        self.inner.pending.lock().expect("lock").clear();
+    }
+}
+
+/// Why the instance loop could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum InstanceError {
+    /// stdin/stdout could not be set up or read.
+    #[error("instance stdio failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The host broke the protocol.
+    #[error("instance protocol error: {0}")]
+    Protocol(String),
+}
+
+/// Runs `plugin` against frames on this process's stdin/stdout until the link closes.
+/// Anything the plugin prints to stdout goes to stderr instead, so it cannot corrupt
+/// the frame stream.
+pub async fn run_stdio<P: PluginInstance>(plugin: P) -> Result<(), InstanceError> {
+    let (reader, writer) = stdio::take()?;
+    run(plugin, reader, writer).await
+}
+
+/// Runs `plugin` over any frame reader and writer (tests use pipes).
+pub async fn run<P, R, W>(mut plugin: P, reader: R, writer: W) -> Result<(), InstanceError>
+where
+    P: PluginInstance,
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let mut frames = wire::frame::FrameReader::new(reader, wire::MAX_FRAME_DEFAULT);
+    let first = frames
+        .next()
+        .await
+        .map_err(|e| InstanceError::Protocol(e.to_string()))?;
+    let info = match first.map(|f| wire::decode::<ToPlugin>(&f, wire::MAX_FRAME_DEFAULT)) {
+        Some(Ok(Envelope {
+            msg: ToPlugin::Start(info),
+            ..
+        })) => info,
+        Some(Ok(other)) => {
+            return Err(InstanceError::Protocol(format!(
+                "expected \"start\" first, got {:?}",
+                wire::Message::kind(&other.msg)
+            )));
+        }
+        Some(Err(e)) => return Err(InstanceError::Protocol(format!("bad start frame: {e}"))),
+        None => {
+            return Err(InstanceError::Protocol(
+                "stdin closed before \"start\"".into(),
+            ));
+        }
+    };
+
+    let (out_tx, out_rx) = mpsc::channel::<Outgoing>(1024);
+    let writer_task = tokio::spawn(wire::frame::pump(writer, out_rx));
+    let nts = Instance::new(out_tx.clone(), info);
+    nts.send(Envelope::event(ToSession::Ready(Empty {})))
+        .await
+        .map_err(|_| InstanceError::Protocol("stdout closed".into()))?;
+
+    // The reader resolves replies and answers pings itself, so a callback awaiting a
+    // reply never blocks the delivery of that reply.
+    let (events_tx, mut events_rx) = mpsc::channel::<ToPlugin>(1024);
+    let reader_nts = nts.clone();
+    let reader_task = tokio::spawn(async move {
+        loop {
+            let frame = match frames.next().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    eprintln!("nts instance: reading from the host failed: {e}");
+                    break;
+                }
+            };
+            let env = match wire::decode::<ToPlugin>(&frame, wire::MAX_FRAME_DEFAULT) {
+                Ok(env) => env,
+                Err(e) => {
+                    eprintln!("nts instance: ignoring a bad frame from the host: {e}");
+                    continue;
+                }
+            };
+            if let ToPlugin::Ping(_) = env.msg {
+                let _ = reader_nts
+                    .send(Envelope::with_id(env.id, ToSession::Pong(Empty {})))
+                    .await;
+                continue;
+            }
+            if let Some(msg) = reader_nts.resolve(env) {
+                let stop = matches!(msg, ToPlugin::Stop(_));
+                if events_tx.send(msg).await.is_err() || stop {
+                    break;
+                }
+            }
+        }
+        reader_nts.close_pending();
+    });
+
+    plugin.start(&nts).await;
+    while let Some(msg) = events_rx.recv().await {
+        match msg {
+            ToPlugin::Run(_) => plugin.on_run(&nts).await,
+            ToPlugin::AdvancedSettings(_) => plugin.on_advanced_settings(&nts).await,
+            ToPlugin::PresenterChange(info) => plugin.on_presenter_change(&nts, info).await,
+            ToPlugin::Stop(_) => break,
+            ToPlugin::Error(e) => eprintln!("nts instance: the session reported an error: {e}"),
+            ToPlugin::Start(_) | ToPlugin::PresenterInfo(_) | ToPlugin::Ping(_) => {
+                eprintln!(
+                    "nts instance: ignoring an unexpected {:?}",
+                    wire::Message::kind(&msg)
+                );
+            }
+        }
+    }
+    // Stop order or host gone (stdin closed): on_stop either way.
+    plugin.on_stop(&nts).await;
+    reader_task.abort();
+    drop(nts);
+    drop(out_tx);
+    let _ = writer_task.await;
+    Ok(())
+}

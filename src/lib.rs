@@ -1,0 +1,22 @@
+//! nts: the Nanome plugin system on a NATS broker.
+//!
+//! Roles, each a module: [`coordinator`] (control plane), [`host`] (spawns and
+//! supervises one instance process per link), [`instance`] (the plugin author's SDK),
+//! [`session`] (the Nanome side, headless). Shared: [`wire`] (envelope, frames, subjects)
+//! and [`api`] (message types). [`broker`] runs and configures `nats-server`;
+//! [`connect`] opens TLS connections to it with a role's credentials.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod bench;
+pub mod broker;
+pub mod cli;
+pub mod connect;
+pub mod coordinator;
+pub mod host;
+pub mod instance;
+pub mod plugins;
+pub mod session;
+mod sys;
+pub mod wire;

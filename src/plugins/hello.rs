@@ -1,0 +1,58 @@
+//! `hello`: on run, greets the session and asks who presents it.
+
+use crate::api::PresenterInfo;
+use crate::api::link::NotificationType;
+use crate::instance::{Instance, Plugin, PluginInstance};
+
+/// The plugin's registration.
+pub fn plugin() -> Plugin {
+    Plugin::new("hello", "Says hello, then greets the presenter by name.")
+        .category("Examples")
+        .tags(["example", "getting-started"])
+        .has_advanced(true)
+        .version(env!("CARGO_PKG_VERSION"))
+}
+
+/// One instance per session.
+#[derive(Debug, Default)]
+pub struct Hello;
+
+impl PluginInstance for Hello {
+    async fn on_run(&mut self, nts: &Instance) {
+        let _ = nts
+            .send_notification(NotificationType::Message, "Hello from nts!")
+            .await;
+        match nts.request_presenter_info().await {
+            Ok(p) => {
+                let _ = nts
+                    .send_notification(
+                        NotificationType::Success,
+                        format!("Hello, {}!", p.account_name),
+                    )
+                    .await;
+            }
+            Err(e) => {
+                let _ = nts
+                    .send_notification(
+                        NotificationType::Error,
+                        format!("could not get presenter info: {e}"),
+                    )
+                    .await;
+            }
+        }
+    }
+
+    async fn on_advanced_settings(&mut self, nts: &Instance) {
+        let info = nts.info();
+        let text = format!(
+            "hello serves session {} on link {}",
+            info.session_id, info.link_id
+        );
+        let _ = nts.send_notification(NotificationType::Message, text).await;
+    }
+
+    async fn on_presenter_change(&mut self, nts: &Instance, presenter: PresenterInfo) {
+        let text = format!("The presenter is now {}", presenter.account_name);
+        let _ = nts.send_notification(NotificationType::Message, text).await;
+    }
+}

@@ -1,0 +1,21 @@
+//! The example plugins `nts up` starts, built into the `nts` binary (`nts plugin NAME`).
+//!
+//! Each is an ordinary [`PluginInstance`](crate::instance::PluginInstance); a standalone
+//! plugin crate looks the same (see `examples/hello.rs`).
+
+pub mod crash;
+pub mod hello;
+
+use crate::instance::Plugin;
+
+/// Names of the built-in plugins.
+pub const BUILTIN: &[&str] = &["hello", "crash"];
+
+/// The metadata of a built-in plugin, by name.
+pub fn builtin(name: &str) -> Option<Plugin> {
+    match name {
+        "hello" => Some(hello::plugin()),
+        "crash" => Some(crash::plugin()),
+        _ => None,
+    }
+}

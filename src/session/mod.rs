@@ -1,0 +1,283 @@
+//! The session: the Nanome side of the system, headless.
+//!
+//! A [`Session`] is one room with its user as a member: it lists plugins, connects them
+//! (as presenter), sends them commands, and answers their requests (presenter info, pings)
+//! itself. One task routes everything the session receives to the right [`Link`].
+
+mod router;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::api::control::{
+    CtlReply, CtlRequest, LinkClose, LinkOpen, PluginList, PresenterHandover, SessionJoin,
+    SessionOpen, SessionOpened, UserAuth, UserInfo,
+};
+use crate::api::link::{CloseReason, ToPlugin, ToSession};
+use crate::api::{Empty, ErrorBody, PresenterInfo};
+use crate::coordinator::client::{self as ctl, CtlError};
+use crate::wire::subject::{self, LinkSubjects, Token};
+use crate::wire::{self, Envelope};
+
+use router::Router;
+
+/// Largest message a session accepts from a plugin.
+pub const MAX_INBOUND: usize = 16 * 1024 * 1024;
+
+/// Why a session operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The coordinator refused or could not be reached.
+    #[error(transparent)]
+    Control(#[from] CtlError),
+    /// The broker connection failed.
+    #[error("broker: {0}")]
+    Broker(String),
+    /// The link is closed.
+    #[error("the link is closed")]
+    Closed,
+    /// A request to the plugin got no answer in time.
+    #[error("the plugin did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// Something that happened on a link.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkEvent {
+    /// A message from the plugin instance.
+    Message(Envelope<ToSession>),
+    /// The link closed; nothing follows.
+    Closed(CloseReason),
+}
+
+/// Lists the plugins available.
+pub async fn list_plugins(client: &async_nats::Client) -> Result<PluginList, SessionError> {
+    match ctl::call(client, CtlRequest::PluginList(Empty {}), ctl::CTL_TIMEOUT).await? {
+        CtlReply::PluginList(list) => Ok(list),
+        other => Err(ctl::unexpected("plugin.list", &other).into()),
+    }
+}
+
+/// An open session, seen by one of its members.
+pub struct Session {
+    client: async_nats::Client,
+    opened: SessionOpened,
+    router: Arc<Router>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Session {
+    /// Opens a new session in `room`; `user` becomes its presenter.
+    pub async fn open(
+        client: async_nats::Client,
+        room: &str,
+        user: UserInfo,
+    ) -> Result<Session, SessionError> {
+        let req = CtlRequest::SessionOpen(SessionOpen {
+            room: room.into(),
+            user,
+        });
+        Self::start(client, req, "session.open").await
+    }
+
+    /// Joins an open session as another member.
+    pub async fn join(
+        client: async_nats::Client,
+        session_id: Token,
+        user: UserInfo,
+    ) -> Result<Session, SessionError> {
+        let req = CtlRequest::SessionJoin(SessionJoin { session_id, user });
+        Self::start(client, req, "session.join").await
+    }
+
+    async fn start(
+        client: async_nats::Client,
+        req: CtlRequest,
+        kind: &'static str,
+    ) -> Result<Session, SessionError> {
+        let opened = match ctl::call(&client, req, ctl::CTL_TIMEOUT).await? {
+            CtlReply::SessionOpened(o) => o,
+            other => return Err(ctl::unexpected(kind, &other).into()),
+        };
+        let sid = opened.session_id.clone();
+        let broker = |e: async_nats::SubscribeError| SessionError::Broker(e.to_string());
+        // Subscribed before any link opens, so an instance's first words are not lost.
+        let inbound = client
+            .subscribe(subject::session_inbound(&sid))
+            .await
+            .map_err(broker)?;
+        let events = client
+            .subscribe(subject::session_events(&sid))
+            .await
+            .map_err(broker)?;
+        let router = Arc::new(Router::new(client.clone(), opened.presenter_info.clone()));
+        let task = tokio::spawn(router.clone().run(inbound, events));
+        Ok(Session {
+            client,
+            opened,
+            router,
+            task,
+        })
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> &Token {
+        &self.opened.session_id
+    }
+
+    /// This member's public id.
+    pub fn user_id(&self) -> &Token {
+        &self.opened.user_id
+    }
+
+    /// The current presenter, as last announced.
+    pub fn presenter(&self) -> PresenterInfo {
+        self.router.presenter()
+    }
+
+    /// The broker connection.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Connects plugin `plugin` (id or name). Presenter only.
+    pub async fn connect(&self, plugin: &str) -> Result<Link, SessionError> {
+        let req = CtlRequest::LinkOpen(LinkOpen {
+            session_id: self.opened.session_id.clone(),
+            token: self.opened.token.clone(),
+            plugin: plugin.into(),
+        });
+        let opened = match ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await? {
+            CtlReply::LinkOpened(o) => o,
+            other => return Err(ctl::unexpected("link.open", &other).into()),
+        };
+        let (tx, rx) = mpsc::channel(8192);
+        self.router.add_link(opened.link_id.clone(), tx);
+        Ok(Link {
+            client: self.client.clone(),
+            subjects: subject::link(&opened.plugin_id, &self.opened.session_id, &opened.link_id),
+            id: opened.link_id,
+            plugin_id: opened.plugin_id,
+            session_id: self.opened.session_id.clone(),
+            token: self.opened.token.clone(),
+            router: self.router.clone(),
+            rx,
+        })
+    }
+
+    /// Hands the presenter role to member `to`. Presenter only.
+    pub async fn set_presenter(&self, to: &Token) -> Result<(), SessionError> {
+        let req = CtlRequest::SessionPresenter(PresenterHandover {
+            session_id: self.opened.session_id.clone(),
+            token: self.opened.token.clone(),
+            to: to.clone(),
+        });
+        ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// Leaves the session (the last member out closes it and its links).
+    pub async fn leave(self) -> Result<(), SessionError> {
+        let req = CtlRequest::SessionLeave(UserAuth {
+            session_id: self.opened.session_id.clone(),
+            token: self.opened.token.clone(),
+        });
+        let r = ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await;
+        self.task.abort();
+        r.map(|_| ()).map_err(Into::into)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A session's connection to one plugin instance.
+pub struct Link {
+    client: async_nats::Client,
+    subjects: LinkSubjects,
+    id: Token,
+    plugin_id: Token,
+    session_id: Token,
+    token: Token,
+    router: Arc<Router>,
+    rx: mpsc::Receiver<LinkEvent>,
+}
+
+impl Link {
+    /// The link's id.
+    pub fn id(&self) -> &Token {
+        &self.id
+    }
+
+    /// The plugin's id.
+    pub fn plugin_id(&self) -> &Token {
+        &self.plugin_id
+    }
+
+    /// Sends a message to the instance.
+    pub async fn send(&self, env: Envelope<ToPlugin>) -> Result<(), SessionError> {
+        self.send_raw(wire::encode(&env)).await
+    }
+
+    /// Sends pre-encoded envelope bytes (benchmarks, and tests of bad input).
+    pub async fn send_raw(&self, bytes: Vec<u8>) -> Result<(), SessionError> {
+        self.client
+            .publish(self.subjects.to_plugin.clone(), bytes.into())
+            .await
+            .map_err(|e| SessionError::Broker(e.to_string()))
+    }
+
+    /// The presenter pressed "Run".
+    pub async fn run(&self) -> Result<(), SessionError> {
+        self.send(Envelope::event(ToPlugin::Run(Empty {}))).await
+    }
+
+    /// The presenter pressed "Advanced settings".
+    pub async fn advanced_settings(&self) -> Result<(), SessionError> {
+        self.send(Envelope::event(ToPlugin::AdvancedSettings(Empty {})))
+            .await
+    }
+
+    /// Round trip to the instance: `ping`, wait for `pong`.
+    pub async fn ping(&self, timeout: Duration) -> Result<Duration, SessionError> {
+        let (id, rx) = self.router.expect_pong(&self.id);
+        let t0 = std::time::Instant::now();
+        self.send(Envelope::with_id(id, ToPlugin::Ping(Empty {})))
+            .await?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(())) => Ok(t0.elapsed()),
+            Ok(Err(_)) => Err(SessionError::Closed),
+            Err(_) => {
+                self.router.forget_pong(&self.id, id);
+                Err(SessionError::Timeout(timeout))
+            }
+        }
+    }
+
+    /// The next event; `None` after `Closed` has been returned.
+    pub async fn next(&mut self) -> Option<LinkEvent> {
+        self.rx.recv().await
+    }
+
+    /// Answers an instance request with an error (for requests the session cannot serve).
+    pub async fn reply_error(&self, id: u64, body: ErrorBody) -> Result<(), SessionError> {
+        self.send(Envelope::with_id(id, ToPlugin::Error(body)))
+            .await
+    }
+
+    /// Disconnects the plugin (presenter only); its instance is stopped.
+    pub async fn close(&self) -> Result<(), SessionError> {
+        let req = CtlRequest::LinkClose(LinkClose {
+            session_id: self.session_id.clone(),
+            token: self.token.clone(),
+            link_id: self.id.clone(),
+        });
+        ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,214 @@
+//! The session's router: one task that receives everything addressed to the session and
+//! delivers it to the right link, answering plugin requests on the way.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::StreamExt;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{LinkEvent, MAX_INBOUND};
+use crate::api::PresenterInfo;
+use crate::api::control::Event;
+use crate::api::link::{CloseReason, ToPlugin, ToSession};
+use crate::wire::subject::{self, Token};
+use crate::wire::{self, Envelope};
+
+/// Messages kept for links whose `link.open` reply has not arrived yet.
+const MAX_EARLY: usize = 1024;
+
+struct Slot {
+    tx: mpsc::Sender<LinkEvent>,
+    pongs: HashMap<u64, oneshot::Sender<()>>,
+}
+
+#[derive(Default)]
+struct Routes {
+    links: HashMap<Token, Slot>,
+    early: HashMap<Token, Vec<LinkEvent>>,
+    early_count: usize,
+    /// Links that ended; their late duplicates are dropped.
+    closed: std::collections::HashSet<Token>,
+}
+
+pub(crate) struct Router {
+    client: async_nats::Client,
+    presenter: Mutex<PresenterInfo>,
+    routes: Mutex<Routes>,
+    next_id: AtomicU64,
+}
+
+impl Router {
+    pub(crate) fn new(client: async_nats::Client, presenter: PresenterInfo) -> Self {
+        Router {
+            client,
+            presenter: Mutex::new(presenter),
+            routes: Mutex::new(Routes::default()),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    pub(crate) fn presenter(&self) -> PresenterInfo {
+        self.presenter.lock().expect("lock").clone()
+    }
+
+    /// Starts delivering a link's events, first those that arrived before its reply.
+    pub(crate) fn add_link(&self, lid: Token, tx: mpsc::Sender<LinkEvent>) {
+        let mut r = self.routes.lock().expect("lock");
+        if let Some(early) = r.early.remove(&lid) {
+            r.early_count -= early.len();
+            let closed = early.iter().any(|e| matches!(e, LinkEvent::Closed(_)));
+            for e in early {
+                let _ = tx.try_send(e);
+            }
+            if closed {
+                r.closed.insert(lid);
+                return;
+            }
+        }
+        r.links.insert(
+            lid,
+            Slot {
+                tx,
+                pongs: HashMap::new(),
+            },
+        );
+    }
+
+    pub(crate) fn expect_pong(&self, lid: &Token) -> (u64, oneshot::Receiver<()>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        if let Some(slot) = self.routes.lock().expect("lock").links.get_mut(lid) {
+            slot.pongs.insert(id, tx);
+        }
+        (id, rx)
+    }
+
+    pub(crate) fn forget_pong(&self, lid: &Token, id: u64) {
+        if let Some(slot) = self.routes.lock().expect("lock").links.get_mut(lid) {
+            slot.pongs.remove(&id);
+        }
+    }
+
+    pub(crate) async fn run(
+        self: std::sync::Arc<Self>,
+        mut inbound: async_nats::Subscriber,
+        mut events: async_nats::Subscriber,
+    ) {
+        loop {
+            tokio::select! {
+                Some(msg) = inbound.next() => self.on_inbound(msg).await,
+                Some(msg) = events.next() => self.on_event(msg).await,
+                else => return,
+            }
+        }
+    }
+
+    async fn on_inbound(&self, msg: async_nats::Message) {
+        let Some(lid) = subject::link_id_of(&msg.subject) else {
+            return;
+        };
+        let env = match wire::decode::<ToSession>(&msg.payload, MAX_INBOUND) {
+            Ok(env) => env,
+            Err(e) => {
+                tracing::warn!(link = %lid, "dropping a bad message from a plugin: {e}");
+                return;
+            }
+        };
+        match &env.msg {
+            ToSession::PresenterInfoRequest(_) => {
+                let reply = wire::encode(&Envelope::with_id(
+                    env.id,
+                    ToPlugin::PresenterInfo(self.presenter()),
+                ));
+                let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+                let _ = self.client.publish(to, reply.into()).await;
+            }
+            ToSession::Pong(_) => {
+                let waiter = self
+                    .routes
+                    .lock()
+                    .expect("lock")
+                    .links
+                    .get_mut(&lid)
+                    .and_then(|s| s.pongs.remove(&env.id));
+                if let Some(w) = waiter {
+                    let _ = w.send(());
+                    return;
+                }
+            }
+            _ => {}
+        }
+        let event = match env.msg {
+            ToSession::Closed(reason) => LinkEvent::Closed(reason),
+            _ => LinkEvent::Message(env),
+        };
+        self.deliver(lid, event).await;
+    }
+
+    async fn on_event(&self, msg: async_nats::Message) {
+        let env = match wire::decode::<Event>(&msg.payload, MAX_INBOUND) {
+            Ok(env) => env,
+            Err(e) => {
+                tracing::warn!("dropping a bad session event: {e}");
+                return;
+            }
+        };
+        match env.msg {
+            Event::SessionPresenter(p) => *self.presenter.lock().expect("lock") = p.presenter,
+            Event::LinkClosed(c) => self.deliver(c.link_id, LinkEvent::Closed(c.reason)).await,
+            Event::SessionClosed(_) => {
+                let lids: Vec<Token> = self
+                    .routes
+                    .lock()
+                    .expect("lock")
+                    .links
+                    .keys()
+                    .cloned()
+                    .collect();
+                for lid in lids {
+                    let reason = CloseReason::new(
+                        crate::api::link::CloseCode::SessionClosed,
+                        "the session closed",
+                    );
+                    self.deliver(lid, LinkEvent::Closed(reason)).await;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Hands an event to its link. A link's first `Closed` ends it; later ones (the
+    /// host's and the coordinator's both arrive) are dropped.
+    async fn deliver(&self, lid: Token, event: LinkEvent) {
+        let closing = matches!(event, LinkEvent::Closed(_));
+        let tx = {
+            let mut r = self.routes.lock().expect("lock");
+            if r.closed.contains(&lid) {
+                return;
+            }
+            if closing {
+                r.closed.insert(lid.clone());
+                r.links.remove(&lid).map(|s| s.tx)
+            } else {
+                r.links.get(&lid).map(|s| s.tx.clone())
+            }
+        };
+        match tx {
+            Some(tx) => {
+                let _ = tx.send(event).await;
+            }
+            None => {
+                let mut r = self.routes.lock().expect("lock");
+                if closing {
+                    r.closed.remove(&lid);
+                }
+                if r.early_count < MAX_EARLY && !r.links.contains_key(&lid) {
+                    r.early_count += 1;
+                    r.early.entry(lid).or_default().push(event);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! OS process helpers shared by every role that starts children.
+//!
+//! Children get their own process group (so a terminal's Ctrl-C reaches only the parent,
+//! which then stops them in order) and die with their parent (`PR_SET_PDEATHSIG`), so a
+//! SIGKILLed `nts` leaves no orphans.
+#![allow(unsafe_code)]
+
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use tokio::process::{Child, Command};
+
+/// Puts the child in its own process group and makes it die with its parent.
+///
+/// The death signal fires when the *thread* that spawned the child exits; nts spawns
+/// from runtime worker threads, which live as long as the process.
+pub fn isolate_child(cmd: &mut Command) {
+    cmd.process_group(0);
+    #[cfg(target_os = "linux")]
+    // SAFETY: the closure runs between fork and exec and calls only prctl(2), which is
+    // async-signal-safe; it touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)
+        });
+    }
+}
+
+/// Sends `sig` to the child's process group (falls back to the child alone).
+pub fn signal(child: &Child, sig: Signal) {
+    if let Some(pid) = child.id() {
+        let pid = Pid::from_raw(pid as i32);
+        if killpg(pid, sig).is_err() {
+            let _ = kill(pid, sig);
+        }
+    }
+}
+
+/// SIGTERM, wait up to `grace`, then SIGKILL; always reaps the child.
+pub async fn terminate(child: &mut Child, grace: Duration) -> Option<std::process::ExitStatus> {
+    if let Ok(Some(status)) = child.try_wait() {
+        return Some(status);
+    }
+    signal(child, Signal::SIGTERM);
+    if let Ok(Ok(status)) = tokio::time::timeout(grace, child.wait()).await {
+        return Some(status);
+    }
+    signal(child, Signal::SIGKILL);
+    child.wait().await.ok()
+}

@@ -1,0 +1,201 @@
+//! NATS subject names, built only from validated [`Token`]s.
+//!
+//! The hierarchy is designed so the broker can enforce who may touch what with
+//! per-connection permissions (see `docs/ARCHITECTURE.md`, "Security"):
+//!
+//! | subject | publisher → subscriber |
+//! |---|---|
+//! | `nts.v1.ctl.<op>` | any role → coordinator (service `nts-coordinator`) |
+//! | `nts.v1.plugin.<pid>.link` | coordinator → the plugin's hosts (queue group `hosts`) |
+//! | `nts.v1.host.<hid>.ctl` | coordinator → one host |
+//! | `nts.v1.link.<pid>.<sid>.<lid>.to_plugin` | session, coordinator → host → instance |
+//! | `nts.v1.link.<pid>.<sid>.<lid>.to_session` | host (instance) → session |
+//! | `nts.v1.evt.plugin.<pid>.<what>` | coordinator → anyone |
+//! | `nts.v1.evt.session.<sid>.<what>` | coordinator → the session's members |
+//! | `nts.v1.logs.<pid>.<lid>` | host → log followers |
+//!
+//! A session may then be limited to `nts.v1.link.*.<sid>.*.to_plugin` (publish) and
+//! `…to_session` (subscribe); a host of plugin `pid` to `nts.v1.link.<pid>.>`.
+
+use std::fmt;
+
+/// Common prefix of every nts subject.
+pub const PREFIX: &str = "nts.v1";
+/// Name of the coordinator's NATS service (`nats micro ls` shows it).
+pub const COORDINATOR_SERVICE: &str = "nts-coordinator";
+/// Subject group of the coordinator's endpoints.
+pub const CTL: &str = "nts.v1.ctl";
+/// Queue group the hosts of one plugin share.
+pub const HOST_QUEUE: &str = "hosts";
+/// Longest id accepted as a subject token.
+pub const MAX_TOKEN_LEN: usize = 64;
+
+/// A validated subject token: 1–64 characters of `[A-Za-z0-9_-]`.
+///
+/// Ids arrive from the wire; only tokens can be spliced into subjects, so a peer cannot
+/// smuggle `.`, `*` or `>` into a subject and reach someone else's traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Token(String);
+
+/// Why a string is not a valid token.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid id {value:?}: ids are 1-{MAX_TOKEN_LEN} characters of A-Z, a-z, 0-9, '_' or '-'")]
+pub struct TokenError {
+    /// The rejected value (truncated to 80 characters).
+    pub value: String,
+}
+
+impl Token {
+    /// Validates `s` as a token.
+    pub fn new(s: impl Into<String>) -> Result<Self, TokenError> {
+        let s = s.into();
+        let ok = !s.is_empty()
+            && s.len() <= MAX_TOKEN_LEN
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if ok {
+            Ok(Token(s))
+        } else {
+            Err(TokenError {
+                value: s.chars().take(80).collect(),
+            })
+        }
+    }
+
+    /// A fresh random id: 16 lowercase base-32 characters (80 bits).
+    pub fn random() -> Self {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+        let bytes: [u8; 16] = rand::random();
+        Token(
+            bytes
+                .iter()
+                .map(|b| ALPHABET[(b & 31) as usize] as char)
+                .collect(),
+        )
+    }
+
+    /// The token as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Token {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Token::new(s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::str::FromStr for Token {
+    type Err = TokenError;
+    fn from_str(s: &str) -> Result<Self, TokenError> {
+        Token::new(s)
+    }
+}
+
+/// `nts.v1.ctl.<op>`: a coordinator endpoint.
+pub fn ctl(op: &str) -> String {
+    format!("{CTL}.{op}")
+}
+
+/// `nts.v1.plugin.<pid>.link`: where the coordinator offers links to a plugin's hosts.
+pub fn plugin_link(pid: &Token) -> String {
+    format!("{PREFIX}.plugin.{pid}.link")
+}
+
+/// `nts.v1.host.<hid>.ctl`: commands for one host.
+pub fn host_ctl(hid: &Token) -> String {
+    format!("{PREFIX}.host.{hid}.ctl")
+}
+
+/// The two data subjects of one link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSubjects {
+    /// Session → instance.
+    pub to_plugin: String,
+    /// Instance → session.
+    pub to_session: String,
+}
+
+/// Subjects of link `lid` between session `sid` and plugin `pid`.
+pub fn link(pid: &Token, sid: &Token, lid: &Token) -> LinkSubjects {
+    LinkSubjects {
+        to_plugin: format!("{PREFIX}.link.{pid}.{sid}.{lid}.to_plugin"),
+        to_session: format!("{PREFIX}.link.{pid}.{sid}.{lid}.to_session"),
+    }
+}
+
+/// Wildcard for everything any plugin sends to session `sid`.
+pub fn session_inbound(sid: &Token) -> String {
+    format!("{PREFIX}.link.*.{sid}.*.to_session")
+}
+
+/// Extracts the link id from a `…link.<pid>.<sid>.<lid>.<dir>` subject.
+pub fn link_id_of(subject: &str) -> Option<Token> {
+    let mut parts = subject.rsplit('.');
+    let _dir = parts.next()?;
+    Token::new(parts.next()?).ok()
+}
+
+/// `nts.v1.evt.plugin.<pid>.<what>`.
+pub fn plugin_event(pid: &Token, what: &str) -> String {
+    format!("{PREFIX}.evt.plugin.{pid}.{what}")
+}
+
+/// `nts.v1.evt.session.<sid>.<what>`.
+pub fn session_event(sid: &Token, what: &str) -> String {
+    format!("{PREFIX}.evt.session.{sid}.{what}")
+}
+
+/// All events of session `sid`.
+pub fn session_events(sid: &Token) -> String {
+    format!("{PREFIX}.evt.session.{sid}.>")
+}
+
+/// `nts.v1.logs.<pid>.<lid>`.
+pub fn logs(pid: &Token, lid: &Token) -> String {
+    format!("{PREFIX}.logs.{pid}.{lid}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_refuse_subject_syntax() {
+        for bad in ["", "a.b", "*", ">", "a b", "ä", &"x".repeat(65)] {
+            assert!(Token::new(bad).is_err(), "{bad:?} must be refused");
+        }
+        assert!(Token::new("abc-DEF_123").is_ok());
+    }
+
+    #[test]
+    fn random_tokens_are_valid_and_distinct() {
+        let a = Token::random();
+        assert_eq!(Token::new(a.as_str()), Ok(a.clone()));
+        assert_ne!(a, Token::random());
+    }
+
+    #[test]
+    fn link_subjects_round_trip_the_link_id() {
+        let (p, s, l) = (Token::random(), Token::random(), Token::random());
+        let subj = link(&p, &s, &l);
+        assert_eq!(link_id_of(&subj.to_session), Some(l.clone()));
+        assert_eq!(link_id_of(&subj.to_plugin), Some(l));
+    }
+
+    #[test]
+    fn deserializing_a_bad_token_fails() {
+        let mut buf = Vec::new();
+        ciborium::into_writer(&"a.>", &mut buf).unwrap();
+        assert!(ciborium::from_reader::<Token, _>(&buf[..]).is_err());
+    }
+}
