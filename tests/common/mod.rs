@@ -1,0 +1,249 @@
+//! Test fixture: a real system per test — `nats-server` with generated TLS in a temp
+//! dir, `nts coordinator` and plugin hosts as OS processes — plus helpers to watch it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use nts::broker::{Broker, BrokerOptions};
+use nts::connect::{self, ConnectOptions, Profile, Role};
+use nts::session::{Link, LinkEvent};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The `nts` binary under test.
+pub const NTS: &str = env!("CARGO_BIN_EXE_nts");
+/// Upper bound for anything a test waits for (a bound, never a synchronisation).
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// A running system: broker, coordinator, and its files.
+pub struct System {
+    pub dir: tempfile::TempDir,
+    pub broker: Broker,
+    pub profile: Profile,
+    pub profile_path: PathBuf,
+    pub coordinator: Proc,
+    pub lease_ms: u64,
+}
+
+/// A child process started by a test.
+pub struct Proc {
+    pub child: Child,
+    pub pid: u32,
+    /// Its stdout lines after the ready line.
+    pub stdout: Option<tokio::io::Lines<BufReader<tokio::process::ChildStdout>>>,
+}
+
+impl Proc {
+    /// Sends a signal to the process.
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid as i32), sig);
+    }
+
+    /// Waits (bounded) for the process to exit.
+    pub async fn wait(&mut self) -> std::process::ExitStatus {
+        tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .expect("process did not exit in time")
+            .expect("wait")
+    }
+}
+
+impl System {
+    /// Starts broker and coordinator with the default lease.
+    pub async fn start() -> System {
+        Self::with_lease(6000).await
+    }
+
+    /// Starts broker and coordinator; hosts must heartbeat within `lease_ms`.
+    pub async fn with_lease(lease_ms: u64) -> System {
+        nts::connect::install_crypto_provider();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let broker = Broker::start(BrokerOptions::new(dir.path().join("broker")))
+            .await
+            .expect(
+                "nats-server must start: run scripts/install-nats-server or set NTS_NATS_SERVER",
+            );
+        let mut profile = broker.profile();
+        profile.plugin_key = "test-key".into();
+        let profile_path = dir.path().join("profile.json");
+        profile.save(&profile_path).expect("save profile");
+        let coordinator = spawn_ready(
+            Command::new(NTS)
+                .args(["coordinator", "--lease-ms", &lease_ms.to_string()])
+                .env("NTS_PROFILE", &profile_path),
+        )
+        .await;
+        System {
+            dir,
+            broker,
+            profile,
+            profile_path,
+            coordinator,
+            lease_ms,
+        }
+    }
+
+    /// Starts built-in plugin `name` (`nts plugin NAME`) as its own host process.
+    pub async fn plugin(&self, name: &str) -> Proc {
+        spawn_ready(
+            Command::new(NTS)
+                .args(["plugin", name])
+                .env("NTS_PROFILE", &self.profile_path),
+        )
+        .await
+    }
+
+    /// Hosts an arbitrary command as plugin `name`.
+    pub async fn host(&self, name: &str, command: &[&str]) -> Proc {
+        let mut cmd = Command::new(NTS);
+        cmd.args(["host", "--name", name, "--"])
+            .args(command)
+            .env("NTS_PROFILE", &self.profile_path);
+        spawn_ready(&mut cmd).await
+    }
+
+    /// A broker connection as role `role`.
+    pub async fn client(&self, role: Role) -> async_nats::Client {
+        connect::connect(&self.profile, role, ConnectOptions::named("test"))
+            .await
+            .expect("connect")
+    }
+
+    /// A `Command` for the nts CLI with this system's profile.
+    pub fn nts(&self) -> Command {
+        let mut c = Command::new(NTS);
+        c.env("NTS_PROFILE", &self.profile_path);
+        c
+    }
+}
+
+/// Spawns a process and waits for its stdout line starting with `ready`.
+pub async fn spawn_ready(cmd: &mut Command) -> Proc {
+    if std::env::var_os("RUST_LOG").is_none() {
+        cmd.env("RUST_LOG", "warn");
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn nts");
+    let pid = child.id().expect("pid");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let ready = tokio::time::timeout(WAIT, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.starts_with("ready") {
+                return Some(line);
+            }
+        }
+        None
+    })
+    .await;
+    match ready {
+        Ok(Some(_)) => Proc {
+            child,
+            pid,
+            stdout: Some(lines),
+        },
+        Ok(None) => panic!("process exited before printing its ready line"),
+        Err(_) => panic!("process did not print its ready line within {WAIT:?}"),
+    }
+}
+
+/// The next event of a link (bounded wait).
+pub async fn next_event(link: &mut Link) -> LinkEvent {
+    tokio::time::timeout(WAIT, link.next())
+        .await
+        .expect("no link event in time")
+        .expect("link channel ended")
+}
+
+/// Waits for the next notification text on a link, failing on close.
+pub async fn next_notification(link: &mut Link) -> String {
+    loop {
+        match next_event(link).await {
+            LinkEvent::Message(env) => {
+                if let nts::api::link::ToSession::Notification(n) = env.msg {
+                    return n.text;
+                }
+            }
+            LinkEvent::Closed(r) => panic!("link closed while waiting for a notification: {r:?}"),
+        }
+    }
+}
+
+/// Waits for the link to close and returns why (skipping messages).
+pub async fn closed(link: &mut Link) -> nts::api::link::CloseReason {
+    loop {
+        if let LinkEvent::Closed(r) = next_event(link).await {
+            return r;
+        }
+    }
+}
+
+/// Direct children of `pid` (from /proc).
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Field 4 (ppid) comes after the parenthesised command name.
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let ppid = after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The pid among `pids` whose environment has `NTS_LINK_ID=<link>`.
+pub fn instance_pid(host_pid: u32, link: &str) -> u32 {
+    let want = format!("NTS_LINK_ID={link}");
+    for pid in children_of(host_pid) {
+        if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
+            if env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
+                return pid;
+            }
+        }
+    }
+    panic!("no child of host {host_pid} serves link {link}")
+}
+
+/// Whether a process exists (and is not a zombie).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .map(|(_, r)| r.trim_start().starts_with('Z'))
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// Waits (bounded) until `pid` is gone; returns whether it went.
+pub async fn gone(pid: u32) -> bool {
+    let until = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < until {
+        if !alive(pid) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// Path of a file in the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}

@@ -1,0 +1,353 @@
+//! End-to-end behaviour on real parts: nats-server with TLS, `nts coordinator` and plugin
+//! hosts as OS processes, instance sub-processes, sessions through the library.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use nix::sys::signal::Signal;
+use nts::api::ErrorCode;
+use nts::api::control::UserInfo;
+use nts::api::link::{CloseCode, ToSession};
+use nts::connect::Role;
+use nts::session::{self, LinkEvent, Session, SessionError};
+use nts::wire::Envelope;
+
+fn user(name: &str) -> UserInfo {
+    UserInfo {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+async fn open(sys: &System, name: &str) -> Session {
+    Session::open(sys.client(Role::Session).await, "room", user(name))
+        .await
+        .expect("open session")
+}
+
+fn refusal(e: SessionError) -> nts::api::ErrorBody {
+    match e {
+        SessionError::Control(c) => c
+            .refusal()
+            .cloned()
+            .unwrap_or_else(|| panic!("expected a refusal, got {c}")),
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn plugins_register_and_are_listed_with_their_metadata() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let _crash = sys.plugin("crash").await;
+    let list = session::list_plugins(&sys.client(Role::Session).await)
+        .await
+        .unwrap();
+    let names: Vec<&str> = list
+        .plugins
+        .iter()
+        .map(|p| p.metadata.name.as_str())
+        .collect();
+    assert_eq!(names, ["crash", "hello"]);
+    let hello = &list.plugins[1];
+    assert!(hello.metadata.has_advanced);
+    assert_eq!(hello.metadata.category, "Examples");
+    assert_eq!((hello.hosts, hello.links), (1, 0));
+}
+
+#[tokio::test]
+async fn wrong_plugin_key_is_refused() {
+    let sys = System::start().await;
+    let out = sys
+        .nts()
+        .args(["plugin", "hello", "--key", "not-the-key"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("wrong plugin key"), "{err}");
+}
+
+#[tokio::test]
+async fn run_delivers_notifications_and_presenter_info_round_trips() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let s = open(&sys, "Alice").await;
+    let mut link = s.connect("hello").await.unwrap();
+    link.run().await.unwrap();
+    assert_eq!(next_notification(&mut link).await, "Hello from nts!");
+    // The instance asked for presenter info; the session answered; the instance used it.
+    assert_eq!(next_notification(&mut link).await, "Hello, Alice!");
+}
+
+#[tokio::test]
+async fn two_sessions_get_two_instance_processes() {
+    let sys = System::start().await;
+    let hello = sys.plugin("hello").await;
+    let (a, b) = (open(&sys, "a").await, open(&sys, "b").await);
+    let (la, lb) = (
+        a.connect("hello").await.unwrap(),
+        b.connect("hello").await.unwrap(),
+    );
+    let (pa, pb) = (
+        instance_pid(hello.pid, la.id().as_str()),
+        instance_pid(hello.pid, lb.id().as_str()),
+    );
+    assert_ne!(pa, pb);
+    assert_eq!(children_of(hello.pid).len(), 2);
+}
+
+#[tokio::test]
+async fn presenter_change_reaches_the_instance() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let alice = open(&sys, "alice").await;
+    let bob = Session::join(
+        sys.client(Role::Session).await,
+        alice.id().clone(),
+        user("bob"),
+    )
+    .await
+    .unwrap();
+    let mut link = alice.connect("hello").await.unwrap();
+    alice.set_presenter(bob.user_id()).await.unwrap();
+    assert_eq!(
+        next_notification(&mut link).await,
+        "The presenter is now bob"
+    );
+    // Alice is no longer presenter: she cannot connect plugins any more.
+    let e = refusal(alice.connect("hello").await.err().unwrap());
+    assert_eq!(e.code, ErrorCode::NotPresenter);
+}
+
+#[tokio::test]
+async fn non_presenter_link_open_is_refused_with_a_clear_error() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let alice = open(&sys, "alice").await;
+    let bob = Session::join(
+        sys.client(Role::Session).await,
+        alice.id().clone(),
+        user("bob"),
+    )
+    .await
+    .unwrap();
+    let e = refusal(bob.connect("hello").await.err().unwrap());
+    assert_eq!(e.code, ErrorCode::NotPresenter);
+    assert!(e.message.contains("presenter"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn unknown_plugin_is_a_clear_error() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let s = open(&sys, "alice").await;
+    let e = refusal(s.connect("no-such-plugin").await.err().unwrap());
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(
+        e.message.contains("no-such-plugin") && e.message.contains("hello"),
+        "{}",
+        e.message
+    );
+}
+
+#[tokio::test]
+async fn killed_instance_closes_its_link_and_spares_the_other() {
+    let sys = System::start().await;
+    let hello = sys.plugin("hello").await;
+    let (a, b) = (open(&sys, "a").await, open(&sys, "b").await);
+    let (mut la, lb) = (
+        a.connect("hello").await.unwrap(),
+        b.connect("hello").await.unwrap(),
+    );
+    let victim = instance_pid(hello.pid, la.id().as_str());
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(victim as i32), Signal::SIGKILL).unwrap();
+    let reason = closed(&mut la).await;
+    assert_eq!(reason.code, CloseCode::InstanceCrashed);
+    assert_eq!(reason.signal, Some(9));
+    lb.ping(Duration::from_secs(5))
+        .await
+        .expect("the other session keeps working");
+    assert_eq!(children_of(hello.pid).len(), 1);
+}
+
+#[tokio::test]
+async fn crashing_instance_tells_the_session_why() {
+    let sys = System::start().await;
+    let _crash = sys.plugin("crash").await;
+    let s = open(&sys, "a").await;
+    let mut link = s.connect("crash").await.unwrap();
+    link.run().await.unwrap();
+    assert_eq!(next_notification(&mut link).await, "crashing now");
+    let reason = closed(&mut link).await;
+    assert_eq!(reason.code, CloseCode::InstanceCrashed);
+    assert_eq!(reason.signal, Some(6), "abort() is SIGABRT: {reason:?}");
+}
+
+#[tokio::test]
+async fn malformed_frame_closes_that_link_and_the_host_survives() {
+    let sys = System::start().await;
+    let crash = sys.plugin("crash").await;
+    let (a, b) = (open(&sys, "a").await, open(&sys, "b").await);
+    let mut bad = a.connect("crash").await.unwrap();
+    let good = b.connect("crash").await.unwrap();
+    bad.advanced_settings().await.unwrap();
+    let reason = closed(&mut bad).await;
+    assert_eq!(reason.code, CloseCode::ProtocolError);
+    assert!(reason.message.contains("malformed"), "{}", reason.message);
+    good.ping(Duration::from_secs(5))
+        .await
+        .expect("other links unaffected");
+    let again = a
+        .connect("crash")
+        .await
+        .expect("the host still takes links");
+    again.ping(Duration::from_secs(5)).await.unwrap();
+    assert!(alive(crash.pid));
+}
+
+#[tokio::test]
+async fn bad_input_from_a_session_gets_an_error_reply_and_loses_nothing() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let s = open(&sys, "a").await;
+    let mut link = s.connect("hello").await.unwrap();
+    // Not CBOR at all; then a host-only kind; then an unknown kind with an id.
+    link.send_raw(vec![0xff, 0xfe]).await.unwrap();
+    link.send(Envelope::with_id(
+        7,
+        nts::api::link::ToPlugin::Stop(nts::api::link::StopInfo { reason: "x".into() }),
+    ))
+    .await
+    .unwrap();
+    let mut unknown = Vec::new();
+    ciborium::into_writer(
+        &ciborium::Value::Map(vec![
+            ("version".into(), 1.into()),
+            ("kind".into(), "teleport".into()),
+            ("id".into(), 9.into()),
+            ("body".into(), ciborium::Value::Map(vec![])),
+        ]),
+        &mut unknown,
+    )
+    .unwrap();
+    link.send_raw(unknown).await.unwrap();
+    let mut errors = Vec::new();
+    while errors.len() < 3 {
+        match next_event(&mut link).await {
+            LinkEvent::Message(Envelope {
+                id,
+                msg: ToSession::Error(e),
+            }) => errors.push((id, e.code)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        errors,
+        [
+            (0, ErrorCode::BadRequest),
+            (7, ErrorCode::BadRequest),
+            (9, ErrorCode::UnknownKind)
+        ]
+    );
+    link.ping(Duration::from_secs(5))
+        .await
+        .expect("the link still works");
+}
+
+#[tokio::test]
+async fn presenter_closes_a_link_and_the_instance_stops() {
+    let sys = System::start().await;
+    let hello = sys.plugin("hello").await;
+    let s = open(&sys, "a").await;
+    let mut link = s.connect("hello").await.unwrap();
+    let pid = instance_pid(hello.pid, link.id().as_str());
+    link.close().await.unwrap();
+    let reason = closed(&mut link).await;
+    assert_eq!(reason.code, CloseCode::ClosedByPresenter);
+    assert_eq!(
+        reason.exit_code,
+        Some(0),
+        "the instance ran on_stop and exited cleanly"
+    );
+    assert!(gone(pid).await);
+}
+
+#[tokio::test]
+async fn killed_host_is_detected_within_the_lease_and_leaves_no_orphans() {
+    let sys = System::with_lease(1500).await;
+    let mut hello = sys.plugin("hello").await;
+    let s = open(&sys, "a").await;
+    let mut link = s.connect("hello").await.unwrap();
+    let instance = instance_pid(hello.pid, link.id().as_str());
+    let t0 = std::time::Instant::now();
+    hello.signal(Signal::SIGKILL);
+    hello.wait().await;
+    let reason = closed(&mut link).await;
+    assert_eq!(reason.code, CloseCode::HostLost);
+    let detected = t0.elapsed();
+    assert!(
+        detected < Duration::from_millis(2 * sys.lease_ms),
+        "told after {detected:?}"
+    );
+    let list = session::list_plugins(&sys.client(Role::Session).await)
+        .await
+        .unwrap();
+    assert!(
+        list.plugins.is_empty(),
+        "the plugin left the list: {list:?}"
+    );
+    assert!(gone(instance).await, "the instance died with its host");
+}
+
+#[tokio::test]
+async fn stopping_a_host_tells_its_sessions_and_stops_its_instances() {
+    let sys = System::start().await;
+    let mut hello = sys.plugin("hello").await;
+    let (a, b) = (open(&sys, "a").await, open(&sys, "b").await);
+    let (mut la, mut lb) = (
+        a.connect("hello").await.unwrap(),
+        b.connect("hello").await.unwrap(),
+    );
+    let pids = children_of(hello.pid);
+    assert_eq!(pids.len(), 2);
+    hello.signal(Signal::SIGTERM);
+    assert!(hello.wait().await.success());
+    for link in [&mut la, &mut lb] {
+        assert_eq!(closed(link).await.code, CloseCode::HostStopping);
+    }
+    for pid in pids {
+        assert!(!alive(pid), "instance {pid} outlived its host");
+    }
+    let list = session::list_plugins(&sys.client(Role::Session).await)
+        .await
+        .unwrap();
+    assert!(list.plugins.is_empty(), "deregistered: {list:?}");
+}
+
+#[tokio::test]
+async fn hosts_decline_beyond_capacity() {
+    let sys = System::start().await;
+    let _hello = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
+    let (a, b) = (open(&sys, "a").await, open(&sys, "b").await);
+    let _la = a.connect("hello").await.unwrap();
+    let e = refusal(b.connect("hello").await.err().unwrap());
+    assert_eq!(e.code, ErrorCode::AtCapacity);
+}
+
+#[tokio::test]
+async fn leaving_the_session_closes_its_links() {
+    let sys = System::start().await;
+    let hello = sys.plugin("hello").await;
+    let s = open(&sys, "a").await;
+    let link = s.connect("hello").await.unwrap();
+    let pid = instance_pid(hello.pid, link.id().as_str());
+    s.leave().await.unwrap();
+    assert!(
+        gone(pid).await,
+        "the instance stops when its session closes"
+    );
+}
