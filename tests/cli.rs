@@ -7,7 +7,10 @@ use nix::sys::signal::Signal;
 use tokio::process::Command;
 
 async fn output(cmd: &mut Command) -> std::process::Output {
-    tokio::time::timeout(WAIT, cmd.output()).await.expect("command finished in time").expect("ran")
+    tokio::time::timeout(WAIT, cmd.output())
+        .await
+        .expect("command finished in time")
+        .expect("ran")
 }
 
 fn text(b: &[u8]) -> String {
@@ -21,7 +24,10 @@ async fn session_list_prints_a_table_and_json() {
     let out = output(sys.nts().args(["session", "list"])).await;
     assert!(out.status.success());
     let table = text(&out.stdout);
-    assert!(table.starts_with("NAME") && table.contains("hello"), "{table}");
+    assert!(
+        table.starts_with("NAME") && table.contains("hello"),
+        "{table}"
+    );
 
     let out = output(sys.nts().args(["session", "list", "--json"])).await;
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
@@ -35,14 +41,23 @@ async fn session_list_prints_a_table_and_json() {
 async fn session_run_streams_json_lines_and_exits_after_for() {
     let sys = System::start().await;
     let _hello = sys.plugin("hello").await;
-    let out = output(sys.nts().args(["session", "run", "hello", "--json", "--for", "2", "--user", "Ada"])).await;
+    let out = output(sys.nts().args([
+        "session", "run", "hello", "--json", "--for", "2", "--user", "Ada",
+    ]))
+    .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
     let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.first(), Some(&"connected"));
     assert_eq!(kinds.last(), Some(&"closed"));
-    let notes: Vec<&str> = lines.iter().filter(|l| l["kind"] == "notification").map(|l| l["body"]["text"].as_str().unwrap()).collect();
+    let notes: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["kind"] == "notification")
+        .map(|l| l["body"]["text"].as_str().unwrap())
+        .collect();
     assert_eq!(notes, ["Hello from nts!", "Hello, Ada!"]);
 }
 
@@ -50,9 +65,17 @@ async fn session_run_streams_json_lines_and_exits_after_for() {
 async fn session_run_advanced_settings() {
     let sys = System::start().await;
     let _hello = sys.plugin("hello").await;
-    let out = output(sys.nts().args(["session", "run", "hello", "--advanced", "--for", "1"])).await;
+    let out = output(
+        sys.nts()
+            .args(["session", "run", "hello", "--advanced", "--for", "1"]),
+    )
+    .await;
     assert!(out.status.success());
-    assert!(text(&out.stdout).contains("hello serves session"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("hello serves session"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[tokio::test]
@@ -62,7 +85,10 @@ async fn session_run_reports_a_crash_with_a_nonzero_exit() {
     let out = output(sys.nts().args(["session", "run", "crash"])).await;
     assert_eq!(out.status.code(), Some(3));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("crashing now") && stdout.contains("signal 6"), "{stdout}");
+    assert!(
+        stdout.contains("crashing now") && stdout.contains("signal 6"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
@@ -71,7 +97,11 @@ async fn session_run_failures_are_clear() {
     let _hello = sys.plugin("hello").await;
     let out = output(sys.nts().args(["session", "run", "nope"])).await;
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no plugin named \"nope\""), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no plugin named \"nope\""),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = output(sys.nts().args(["session", "run", "hello", "--for=0"])).await;
     assert!(!out.status.success());
@@ -81,9 +111,18 @@ async fn session_run_failures_are_clear() {
 #[tokio::test]
 async fn no_broker_and_no_profile_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let out = output(Command::new(NTS).args(["session", "list"]).env("NTS_PROFILE", dir.path().join("missing.json"))).await;
+    let out = output(
+        Command::new(NTS)
+            .args(["session", "list"])
+            .env("NTS_PROFILE", dir.path().join("missing.json")),
+    )
+    .await;
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("nts up"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nts up"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A profile pointing at a port nobody listens on.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -97,25 +136,61 @@ async fn no_broker_and_no_profile_are_clear_errors() {
     };
     std::fs::write(dir.path().join("ca.pem"), "").unwrap();
     profile.save(&dir.path().join("p.json")).unwrap();
-    let out = output(Command::new(NTS).args(["session", "run", "hello"]).env("NTS_PROFILE", dir.path().join("p.json"))).await;
+    let out = output(
+        Command::new(NTS)
+            .args(["session", "run", "hello"])
+            .env("NTS_PROFILE", dir.path().join("p.json")),
+    )
+    .await;
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("cannot connect to the broker"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot connect to the broker"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]
 async fn nts_up_runs_everything_and_stops_cleanly() {
     let home = tempfile::tempdir().unwrap();
-    let mut up = spawn_ready(Command::new(NTS).args(["up"]).env("NTS_HOME", home.path()).env_remove("NTS_PROFILE")).await;
+    let mut up = spawn_ready(
+        Command::new(NTS)
+            .args(["up"])
+            .env("NTS_HOME", home.path())
+            .env_remove("NTS_PROFILE"),
+    )
+    .await;
     let children = children_of(up.pid);
     assert!(!children.is_empty(), "nats-server runs as a child");
 
     // Another terminal: no flags, the profile is found through NTS_HOME.
-    let list = output(Command::new(NTS).args(["session", "list", "--json"]).env("NTS_HOME", home.path()).env_remove("NTS_PROFILE")).await;
+    let list = output(
+        Command::new(NTS)
+            .args(["session", "list", "--json"])
+            .env("NTS_HOME", home.path())
+            .env_remove("NTS_PROFILE"),
+    )
+    .await;
     let doc: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
-    let names: Vec<&str> = doc["plugins"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = doc["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["crash", "hello"]);
-    let run = output(Command::new(NTS).args(["session", "run", "hello", "--for", "1"]).env("NTS_HOME", home.path()).env_remove("NTS_PROFILE")).await;
-    assert!(text(&run.stdout).contains("Hello from nts!"), "{}", text(&run.stdout));
+    let run = output(
+        Command::new(NTS)
+            .args(["session", "run", "hello", "--for", "1"])
+            .env("NTS_HOME", home.path())
+            .env_remove("NTS_PROFILE"),
+    )
+    .await;
+    assert!(
+        text(&run.stdout).contains("Hello from nts!"),
+        "{}",
+        text(&run.stdout)
+    );
 
     up.signal(Signal::SIGINT);
     assert!(up.wait().await.success());

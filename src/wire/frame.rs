@@ -174,6 +174,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// The underlying stream (buffered bytes are dropped).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     /// The next frame; `Ok(None)` at a clean end of stream.
     pub async fn next(&mut self) -> Result<Option<Bytes>, FrameError> {
         loop {
