@@ -130,10 +130,10 @@ async fn list(json: bool, profile: Option<PathBuf>) -> ExitCode {
 }
 
 async fn run_plugin(args: RunArgs) -> ExitCode {
-    if let Some(d) = args.duration {
-        if !(d.is_finite() && d > 0.0 && d <= 7.0 * 86400.0) {
-            return fail("--for takes a number of seconds between 0 and 604800");
-        }
+    if let Some(d) = args.duration
+        && !(d.is_finite() && d > 0.0 && d <= 7.0 * 86400.0)
+    {
+        return fail("--for takes a number of seconds between 0 and 604800");
     }
     let client = match connect_session(args.profile.clone()).await {
         Ok(c) => c,

@@ -277,7 +277,7 @@ impl Supervisor {
         {
             tracing::debug!("instance output still open after exit (a grandchild holds it)");
         }
-        if let Ok(Some(problem)) = proto_rx.try_recv().map(Some).or_else(|_| Ok::<_, ()>(None)) {
+        if let Ok(problem) = proto_rx.try_recv() {
             // A malformed frame right before exiting still counts as a protocol error.
             reason.code = CloseCode::ProtocolError;
             reason.message = format!("the plugin instance broke the frame protocol: {problem}");

@@ -231,11 +231,11 @@ impl Instance {
 
     /// Routes a reply to its waiting request; gives the message back if none waits.
     fn resolve(&self, env: Envelope<ToPlugin>) -> Option<ToPlugin> {
-        if env.id != 0 {
-            if let Some(tx) = self.inner.pending.lock().expect("lock").remove(&env.id) {
-                let _ = tx.send(env.msg);
-                return None;
-            }
+        if env.id != 0
+            && let Some(tx) = self.inner.pending.lock().expect("lock").remove(&env.id)
+        {
+            let _ = tx.send(env.msg);
+            return None;
         }
         Some(env.msg)
     }

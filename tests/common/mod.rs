@@ -211,10 +211,10 @@ pub fn children_of(pid: u32) -> Vec<u32> {
 pub fn instance_pid(host_pid: u32, link: &str) -> u32 {
     let want = format!("NTS_LINK_ID={link}");
     for pid in children_of(host_pid) {
-        if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
-            if env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()) {
-                return pid;
-            }
+        if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ"))
+            && env.split(|b| *b == 0).any(|kv| kv == want.as_bytes())
+        {
+            return pid;
         }
     }
     panic!("no child of host {host_pid} serves link {link}")
