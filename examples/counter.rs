@@ -27,11 +27,21 @@ impl PluginInstance for Counter {
             Ok(p) => p.account_name,
             Err(e) => format!("someone ({e})"),
         };
-        let _ = nts.send_notification(NotificationType::Message, format!("run #{} by {who}", self.runs)).await;
+        let _ = nts
+            .send_notification(
+                NotificationType::Message,
+                format!("run #{} by {who}", self.runs),
+            )
+            .await;
     }
 
     async fn on_presenter_change(&mut self, nts: &Instance, presenter: PresenterInfo) {
-        let _ = nts.send_notification(NotificationType::Message, format!("{} presents now", presenter.account_name)).await;
+        let _ = nts
+            .send_notification(
+                NotificationType::Message,
+                format!("{} presents now", presenter.account_name),
+            )
+            .await;
     }
 
     async fn on_stop(&mut self, _nts: &Instance) {
@@ -40,5 +50,7 @@ impl PluginInstance for Counter {
 }
 
 fn main() -> std::process::ExitCode {
-    Plugin::new("counter", "Counts runs, one counter per session.").category("Examples").run(Counter::default)
+    Plugin::new("counter", "Counts runs, one counter per session.")
+        .category("Examples")
+        .run(Counter::default)
 }

@@ -49,7 +49,13 @@ pub struct BenchArgs {
 const DEADLINE: Duration = Duration::from_secs(120);
 
 pub(crate) async fn run(args: BenchArgs) -> ExitCode {
-    crate::cli::init_tracing(false);
+    if std::env::var_os("RUST_LOG").is_none() {
+        // Keep the figures readable: only problems are logged.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     match bench(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => crate::cli::fail(format!("{e:#}")),
@@ -98,6 +104,7 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     );
 
     let stop = CancellationToken::new();
+    let stop_host = CancellationToken::new();
     let coord = connect::connect(
         &profile,
         Role::Coordinator,
@@ -123,7 +130,7 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     let host_client =
         connect::connect(&profile, Role::Host, ConnectOptions::named("host/hello")).await?;
     let host = Host::register(host_client, host_cfg).await?;
-    let host_task = tokio::spawn(host.serve(stop.clone()));
+    let host_task = tokio::spawn(host.serve(stop_host.clone()));
 
     let session_client =
         connect::connect(&profile, Role::Session, ConnectOptions::named("session")).await?;
@@ -160,7 +167,8 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
             }
         }
     });
-    raw_a.request("bench.echo", "warm".into()).await?; // one round trip: the echo is subscribed
+    // A round trip on the subscriber's own connection: the broker has processed its SUB.
+    raw_b.request("bench.echo", "sync".into()).await?;
     let ping = wire::encode(&Envelope::with_id(1, ToPlugin::Ping(Empty {})));
 
     // 1. Round trip.
@@ -247,8 +255,9 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     );
 
     link.close().await?;
-    stop.cancel();
+    stop_host.cancel();
     let _ = host_task.await;
+    stop.cancel();
     broker.stop(Duration::from_secs(5)).await;
     Ok(())
 }

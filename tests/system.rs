@@ -351,3 +351,22 @@ async fn leaving_the_session_closes_its_links() {
         "the instance stops when its session closes"
     );
 }
+
+#[tokio::test]
+async fn coordinator_is_a_discoverable_nats_service() {
+    let sys = System::start().await;
+    let client = sys.client(Role::Coordinator).await;
+    let reply = client
+        .request("$SRV.INFO.nts-coordinator", "".into())
+        .await
+        .expect("service answers $SRV.INFO");
+    let info: serde_json::Value = serde_json::from_slice(&reply.payload).unwrap();
+    assert_eq!(info["name"], "nts-coordinator");
+    let subjects: Vec<&str> = info["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert!(subjects.contains(&"nts.v1.ctl.link.open"), "{subjects:?}");
+}

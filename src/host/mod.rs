@@ -126,9 +126,10 @@ struct Shared {
 }
 
 /// A running host, as seen by its caller.
-#[derive(Clone)]
 pub struct Host {
     shared: Arc<Shared>,
+    /// Offer and order subscriptions, made at registration and consumed by `serve`.
+    subs: Option<(async_nats::Subscriber, async_nats::Subscriber)>,
 }
 
 impl Host {
@@ -164,33 +165,38 @@ impl Host {
             endings: TaskTracker::new(),
         });
         let (pid, _) = shared.register().await?;
-        *shared.plugin_id.lock().expect("lock") = pid;
-        Ok(Host { shared })
+        *shared.plugin_id.lock().expect("lock") = pid.clone();
+        let offers = shared.subscribe_offers(&pid).await?;
+        let subject = subject::host_ctl(&shared.host_id);
+        let orders = shared
+            .client
+            .subscribe(subject.clone())
+            .await
+            .map_err(|e| HostError::Subscribe {
+                subject,
+                message: e.to_string(),
+            })?;
+        // A round trip on this connection: the broker has processed both SUBs once it
+        // answers, so an offer sent after `register` returns finds this host.
+        shared
+            .heartbeat()
+            .await
+            .map_err(|source| HostError::Register {
+                name: shared.config.metadata.name.clone(),
+                source,
+            })?;
+        Ok(Host {
+            shared,
+            subs: Some((offers, orders)),
+        })
     }
 
     /// Serves offers and close orders until `shutdown`, then stops every instance,
     /// tells their sessions and deregisters.
-    pub async fn serve(self, shutdown: CancellationToken) -> Result<(), HostError> {
-        let s = &self.shared;
-        let sub = |subject: String, queue: bool| {
-            let client = s.client.clone();
-            async move {
-                let r = if queue {
-                    client
-                        .queue_subscribe(subject.clone(), subject::HOST_QUEUE.into())
-                        .await
-                } else {
-                    client.subscribe(subject.clone()).await
-                };
-                r.map_err(|e| HostError::Subscribe {
-                    subject,
-                    message: e.to_string(),
-                })
-            }
-        };
+    pub async fn serve(mut self, shutdown: CancellationToken) -> Result<(), HostError> {
+        let s = self.shared.clone();
+        let (mut offers, mut orders) = self.subs.take().expect("subscribed at registration");
         let mut pid = self.plugin_id();
-        let mut offers = sub(subject::plugin_link(&pid), true).await?;
-        let mut orders = sub(subject::host_ctl(&s.host_id), false).await?;
         let (repid_tx, mut repid_rx) = tokio::sync::mpsc::channel::<Token>(4);
         let beat = tokio::spawn(heartbeats(self.shared.clone(), repid_tx, shutdown.clone()));
         tracing::info!(plugin = %s.config.metadata.name, plugin_id = %pid, host_id = %s.host_id, "host serving");
@@ -202,7 +208,7 @@ impl Host {
                     if new_pid != pid {
                         tracing::warn!(old = %pid, new = %new_pid, "plugin id changed after re-registering");
                         pid = new_pid;
-                        offers = sub(subject::plugin_link(&pid), true).await?;
+                        offers = s.subscribe_offers(&pid).await?;
                     }
                 }
                 Some(msg) = offers.next() => {
@@ -237,6 +243,27 @@ impl Host {
 }
 
 impl Shared {
+    async fn subscribe_offers(&self, pid: &Token) -> Result<async_nats::Subscriber, HostError> {
+        let subject = subject::plugin_link(pid);
+        self.client
+            .queue_subscribe(subject.clone(), subject::HOST_QUEUE.into())
+            .await
+            .map_err(|e| HostError::Subscribe {
+                subject,
+                message: e.to_string(),
+            })
+    }
+
+    async fn heartbeat(&self) -> Result<(), CtlError> {
+        let hb = CtlRequest::PluginHeartbeat(Heartbeat {
+            plugin_id: self.plugin_id(),
+            host_id: self.host_id.clone(),
+            links: self.links.lock().expect("lock").len() as u32,
+        });
+        let lease = Duration::from_millis(self.lease_ms.load(Ordering::Relaxed).max(300));
+        ctl::call(&self.client, hb, lease / 3).await.map(|_| ())
+    }
+
     async fn register(&self) -> Result<(Token, Duration), HostError> {
         let req = CtlRequest::PluginRegister(Register {
             key: self.config.plugin_key.clone(),
@@ -407,12 +434,7 @@ async fn heartbeats(
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let hb = CtlRequest::PluginHeartbeat(Heartbeat {
-            plugin_id: shared.plugin_id(),
-            host_id: shared.host_id.clone(),
-            links: shared.links.lock().expect("lock").len() as u32,
-        });
-        match ctl::call(&shared.client, hb, lease / 3).await {
+        match shared.heartbeat().await {
             Ok(_) => {}
             Err(CtlError::Refused(e)) if e.code == ErrorCode::NotFound => {
                 tracing::warn!("coordinator does not know this host any more; registering again");

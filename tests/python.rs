@@ -1,0 +1,87 @@
+//! A non-Rust instance: `examples/python/hello_instance.py` (stdlib + cbor2) hosted by
+//! `nts host`, driven by a session.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use nts::api::control::UserInfo;
+use nts::connect::Role;
+use nts::session::Session;
+
+/// The Python with `cbor2` that `scripts/test` prepares; `None` outside it.
+fn python() -> Option<String> {
+    match std::env::var("NTS_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("NTS_PYTHON must be set under CI (scripts/test sets it)")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: NTS_PYTHON is not set; run scripts/test to install cbor2 and run this test"
+            );
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn python_instance_speaks_the_frame_protocol() {
+    let Some(py) = python() else { return };
+    let sys = System::start().await;
+    let script = repo("examples/python/hello_instance.py");
+    let host = sys.host("py-hello", &[&py, script.to_str().unwrap()]).await;
+    let alice = Session::open(
+        sys.client(Role::Session).await,
+        "room",
+        UserInfo {
+            name: "Alice".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let bob = Session::join(
+        sys.client(Role::Session).await,
+        alice.id().clone(),
+        UserInfo {
+            name: "Bob".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut link = alice
+        .connect("py-hello")
+        .await
+        .expect("the Python instance completed the handshake");
+    assert_eq!(children_of(host.pid).len(), 1);
+
+    link.run().await.unwrap();
+    assert_eq!(next_notification(&mut link).await, "Hello from Python!");
+    assert_eq!(
+        next_notification(&mut link).await,
+        "Presenter is Alice",
+        "presenter_info round trip by id"
+    );
+    link.ping(Duration::from_secs(5))
+        .await
+        .expect("ping answered");
+
+    alice.set_presenter(bob.user_id()).await.unwrap();
+    assert_eq!(
+        next_notification(&mut link).await,
+        "Presenter changed to Bob"
+    );
+
+    let pid = instance_pid(host.pid, link.id().as_str());
+    bob.connect("py-hello").await.expect("bob presents now");
+    link.close()
+        .await
+        .err()
+        .expect("alice is no longer presenter");
+    alice.leave().await.unwrap();
+    bob.leave().await.unwrap();
+    assert!(gone(pid).await, "the instance exits on stop");
+}
