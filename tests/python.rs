@@ -79,8 +79,7 @@ async fn python_instance_speaks_the_frame_protocol() {
     bob.connect("py-hello").await.expect("bob presents now");
     link.close()
         .await
-        .err()
-        .expect("alice is no longer presenter");
+        .expect_err("alice is no longer presenter");
     alice.leave().await.unwrap();
     bob.leave().await.unwrap();
     assert!(gone(pid).await, "the instance exits on stop");
