@@ -318,7 +318,10 @@ fn host_reply_samples() -> Vec<HostReply> {
             plugin_id: tok("p_hello"),
             host_id: tok("h1"),
         }),
-        HostReply::LinkDeclined(error_body(ErrorCode::AtCapacity)),
+        HostReply::LinkDeclined(Declined {
+            host_id: tok("h1"),
+            reason: error_body(ErrorCode::AtCapacity),
+        }),
         HostReply::Ok(Empty {}),
         HostReply::Error(error_body(ErrorCode::Internal)),
     ]

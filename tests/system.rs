@@ -329,13 +329,46 @@ async fn stopping_a_host_tells_its_sessions_and_stops_its_instances() {
 }
 
 #[tokio::test]
-async fn hosts_decline_beyond_capacity() {
+async fn hosts_of_one_plugin_share_sessions_within_their_capacity() {
     let sys = System::start().await;
-    let _hello = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
-    let (a, b) = (open(&sys, "a").await, open(&sys, "b").await);
+    let h1 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
+    let h2 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
+    let list = session::list_plugins(&sys.client(Role::Session).await)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            list.plugins.len(),
+            list.plugins[0].hosts,
+            list.plugins[0].capacity
+        ),
+        (1, 2, 2)
+    );
+
+    let (a, b, c) = (
+        open(&sys, "a").await,
+        open(&sys, "b").await,
+        open(&sys, "c").await,
+    );
+    // Whichever host the queue group offers the second link to, a full one declines and
+    // the coordinator places it on the host with room.
     let _la = a.connect("hello").await.unwrap();
-    let e = refusal(b.connect("hello").await.err().unwrap());
+    let _lb = b.connect("hello").await.unwrap();
+    assert_eq!(
+        (children_of(h1.pid).len(), children_of(h2.pid).len()),
+        (1, 1)
+    );
+    let e = refusal(c.connect("hello").await.err().unwrap());
     assert_eq!(e.code, ErrorCode::AtCapacity);
+
+    // A new host joins and takes new sessions; nothing else restarts.
+    let h3 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
+    let lc = c
+        .connect("hello")
+        .await
+        .expect("the new host takes the link");
+    lc.ping(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(children_of(h3.pid).len(), 1);
 }
 
 #[tokio::test]

@@ -59,7 +59,8 @@ messages! {
 }
 
 messages! {
-    /// Coordinator → host requests (`nts.v1.plugin.<pid>.link`, `nts.v1.host.<hid>.ctl`).
+    /// Coordinator → host requests: offers on `nts.v1.plugin.<pid>.link` (queue group) or
+    /// `nts.v1.host.<hid>.ctl` (one host), close orders on the latter.
     pub enum HostRequest {
         /// Start an instance for this link, if there is capacity.
         LinkOffer("link.offer", LinkOffer),
@@ -74,7 +75,7 @@ messages! {
         /// The instance is running and completed its handshake.
         LinkAccepted("link.accepted", HostRef),
         /// This host cannot take the link (e.g. at capacity); try another.
-        LinkDeclined("link.declined", ErrorBody),
+        LinkDeclined("link.declined", Declined),
         /// Done.
         Ok("ok", Empty),
         /// The request failed.
@@ -100,6 +101,15 @@ messages! {
         /// A link closed (`evt.session.<sid>.link_closed`).
         LinkClosed("link.closed", LinkClosedEvent),
     }
+}
+
+/// A host's refusal of a link offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declined {
+    /// The declining host.
+    pub host_id: Token,
+    /// Why (`at_capacity`, ...).
+    pub reason: ErrorBody,
 }
 
 /// A plugin registration.

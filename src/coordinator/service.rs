@@ -21,6 +21,21 @@ use crate::api::{Empty, ErrorBody, ErrorCode};
 use crate::wire::subject::{self, Token};
 use crate::wire::{self, Envelope};
 
+/// Most offers made for one `link.open` (the queue group, then single hosts).
+const MAX_OFFERS: u64 = 9;
+
+/// How one link offer went.
+enum Offer {
+    /// This host runs the instance.
+    Accepted(Token),
+    /// This host is full (or otherwise declined); others may not be.
+    Declined(Token, ErrorBody),
+    /// Nobody answered (a named host, or the whole queue group when `None`).
+    Unreachable(Option<Token>, ErrorBody),
+    /// The host tried and failed (e.g. the instance did not start); not retried.
+    Failed(ErrorBody),
+}
+
 /// Largest control request accepted.
 pub const MAX_CTL_REQUEST: usize = 1024 * 1024;
 
@@ -236,65 +251,79 @@ impl Coordinator {
         self.state.lock().expect("coordinator state lock poisoned")
     }
 
-    /// Offers the link to the plugin's hosts (queue group) until one accepts.
+    /// Offers the link to the plugin's hosts until one accepts: first to the queue group
+    /// (the broker picks a host), then, after a decline, directly to the hosts that still
+    /// have spare capacity, most spare first.
     async fn open_link(&self, req: crate::api::control::LinkOpen) -> Result<CtlReply, ErrorBody> {
-        let pending = self.lock().begin_link(req)?;
-        let offer = pending.offer;
-        let attempts = pending.hosts.clamp(1, 8) + 1;
+        let offer = self.lock().begin_link(req)?;
+        let mut tried: Vec<Token> = Vec::new();
+        let mut subject = subject::plugin_link(&offer.plugin_id);
         let mut last = ErrorBody::new(
             ErrorCode::AtCapacity,
             "every host of this plugin is at capacity; try again later",
         );
-        for attempt in 0..attempts {
-            match self.offer_once(&offer, attempt as u64).await {
-                Ok(host_id) => {
-                    let completed = self.lock().complete_link(&offer, host_id.clone());
-                    return match completed {
-                        Ok((opened, fx)) => {
-                            self.apply(fx).await;
-                            Ok(CtlReply::LinkOpened(opened))
-                        }
-                        Err(e) => {
-                            let reason =
-                                CloseReason::new(CloseCode::SessionClosed, e.message.clone());
-                            self.order_close(
-                                &host_id,
-                                crate::api::control::LinkCloseOrder {
-                                    link_id: offer.link_id.clone(),
-                                    reason,
-                                },
-                            )
-                            .await;
-                            Err(e)
-                        }
-                    };
+        for attempt in 1..=MAX_OFFERS {
+            match self.offer_once(&subject, &offer, attempt).await {
+                Offer::Accepted(host_id) => return self.finish_link(&offer, host_id).await,
+                Offer::Declined(host_id, reason) => {
+                    tried.push(host_id);
+                    last = reason;
                 }
-                Err((retry, e)) if retry => last = e,
-                Err((_, e)) => return Err(e),
+                Offer::Unreachable(host_id, reason) if host_id.is_some() => {
+                    tried.extend(host_id);
+                    last = reason;
+                }
+                Offer::Unreachable(_, reason) | Offer::Failed(reason) => return Err(reason),
+            }
+            let next = self
+                .lock()
+                .candidates(&offer.plugin_id, &tried)
+                .into_iter()
+                .next();
+            match next {
+                Some(host) => subject = subject::host_ctl(&host),
+                None => break,
             }
         }
         Err(last)
     }
 
-    /// One offer; `Err((retry, why))`.
-    async fn offer_once(
-        &self,
-        offer: &LinkOffer,
-        attempt: u64,
-    ) -> Result<Token, (bool, ErrorBody)> {
+    /// Records an accepted link; if the session went away meanwhile, stops the instance.
+    async fn finish_link(&self, offer: &LinkOffer, host_id: Token) -> Result<CtlReply, ErrorBody> {
+        let completed = self.lock().complete_link(offer, host_id.clone());
+        match completed {
+            Ok((opened, fx)) => {
+                self.apply(fx).await;
+                Ok(CtlReply::LinkOpened(opened))
+            }
+            Err(e) => {
+                let reason = CloseReason::new(CloseCode::SessionClosed, e.message.clone());
+                let order = crate::api::control::LinkCloseOrder {
+                    link_id: offer.link_id.clone(),
+                    reason,
+                };
+                self.order_close(&host_id, order).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// One offer on `subject` (the queue group or one host).
+    async fn offer_once(&self, subject: &str, offer: &LinkOffer, attempt: u64) -> Offer {
         let payload = wire::encode(&Envelope::with_id(
-            attempt + 1,
+            attempt,
             HostRequest::LinkOffer(offer.clone()),
         ));
         let request = async_nats::Request::new()
             .payload(payload.into())
             .timeout(Some(self.config.offer_timeout));
-        let subject = subject::plugin_link(&offer.plugin_id);
-        let msg = self
-            .client
-            .send_request(subject, request)
-            .await
-            .map_err(|e| {
+        let host = subject
+            .strip_prefix("nts.v1.host.")
+            .and_then(|r| r.strip_suffix(".ctl"))
+            .and_then(|h| Token::new(h).ok());
+        let msg = match self.client.send_request(subject.to_string(), request).await {
+            Ok(msg) => msg,
+            Err(e) => {
                 use async_nats::RequestErrorKind as K;
                 let body = match e.kind() {
                     K::NoResponders => ErrorBody::new(
@@ -313,34 +342,32 @@ impl Coordinator {
                         format!("offering the link failed: {e}"),
                     ),
                 };
-                (false, body)
-            })?;
+                return Offer::Unreachable(host, body);
+            }
+        };
         match wire::decode::<HostReply>(&msg.payload, MAX_CTL_REQUEST) {
             Ok(Envelope {
                 msg: HostReply::LinkAccepted(h),
                 ..
-            }) => Ok(h.host_id),
+            }) => Offer::Accepted(h.host_id),
             Ok(Envelope {
-                msg: HostReply::LinkDeclined(e),
+                msg: HostReply::LinkDeclined(d),
                 ..
-            }) => Err((true, e)),
+            }) => Offer::Declined(d.host_id, d.reason),
             Ok(Envelope {
                 msg: HostReply::Error(e),
                 ..
-            }) => Err((false, e)),
-            Ok(other) => Err((
-                false,
-                ErrorBody::new(
-                    ErrorCode::Internal,
-                    format!(
-                        "host answered the offer with {:?}",
-                        wire::Message::kind(&other.msg)
-                    ),
+            }) => Offer::Failed(e),
+            Ok(other) => Offer::Failed(ErrorBody::new(
+                ErrorCode::Internal,
+                format!(
+                    "host answered the offer with {:?}",
+                    wire::Message::kind(&other.msg)
                 ),
             )),
-            Err(e) => Err((
-                false,
-                ErrorBody::new(ErrorCode::Internal, format!("host sent a bad reply: {e}")),
+            Err(e) => Offer::Failed(ErrorBody::new(
+                ErrorCode::Internal,
+                format!("host sent a bad reply: {e}"),
             )),
         }
     }

@@ -94,15 +94,6 @@ pub struct LinkRec {
     pub host_id: Token,
 }
 
-/// A link offer to send to the plugin's hosts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingLink {
-    /// Offer body.
-    pub offer: LinkOffer,
-    /// How many hosts the plugin has (how many declines to tolerate).
-    pub hosts: usize,
-}
-
 /// The coordinator's whole state.
 #[derive(Debug)]
 pub struct Registry {
@@ -462,7 +453,7 @@ impl Registry {
 
     /// `link.open`, first half: checks the presenter and the plugin, returns the offer
     /// to send to the plugin's hosts.
-    pub fn begin_link(&mut self, req: LinkOpen) -> Result<PendingLink, ErrorBody> {
+    pub fn begin_link(&mut self, req: LinkOpen) -> Result<LinkOffer, ErrorBody> {
         let session = self
             .sessions
             .get(&req.session_id)
@@ -473,15 +464,27 @@ impl Registry {
         if self.links.len() >= MAX_ENTRIES {
             return Err(err(ErrorCode::Unavailable, "too many open links"));
         }
-        Ok(PendingLink {
-            offer: LinkOffer {
-                link_id: Token::random(),
-                session_id: req.session_id,
-                plugin_id: plugin.id.clone(),
-                presenter,
-            },
-            hosts: plugin.hosts.len(),
+        Ok(LinkOffer {
+            link_id: Token::random(),
+            session_id: req.session_id,
+            plugin_id: plugin.id.clone(),
+            presenter,
         })
+    }
+
+    /// Hosts of `pid` with spare capacity, most spare first, excluding `tried`.
+    pub fn candidates(&self, pid: &Token, tried: &[Token]) -> Vec<Token> {
+        let Some(plugin) = self.plugins.get(pid) else {
+            return vec![];
+        };
+        let mut hosts: Vec<(u32, &Token)> = plugin
+            .hosts
+            .iter()
+            .filter(|(hid, h)| h.links < h.capacity && !tried.contains(hid))
+            .map(|(hid, h)| (h.capacity - h.links, hid))
+            .collect();
+        hosts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        hosts.into_iter().map(|(_, hid)| hid.clone()).collect()
     }
 
     /// `link.open`, second half: a host accepted. Fails (and the adapter must close the
@@ -762,7 +765,7 @@ mod tests {
                 plugin: plugin.into(),
             })
             .unwrap();
-        r.complete_link(&p.offer, host.clone()).unwrap().0
+        r.complete_link(&p, host.clone()).unwrap().0
     }
 
     #[test]

@@ -17,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::api::control::{
-    CtlReply, CtlRequest, Heartbeat, HostRef, HostReply, HostRequest, LinkClosedReport, Register,
+    CtlReply, CtlRequest, Declined, Heartbeat, HostRef, HostReply, HostRequest, LinkClosedReport,
+    Register,
 };
 use crate::api::link::{CloseCode, CloseReason};
 use crate::api::{Empty, ErrorBody, ErrorCode, PluginMetadata};
@@ -213,11 +214,11 @@ impl Host {
                 }
                 Some(msg) = offers.next() => {
                     let shared = self.shared.clone();
-                    tokio::spawn(async move { shared.on_offer(msg).await });
+                    tokio::spawn(shared.on_request(msg));
                 }
                 Some(msg) = orders.next() => {
                     let shared = self.shared.clone();
-                    tokio::spawn(async move { shared.on_order(msg).await });
+                    tokio::spawn(shared.on_request(msg));
                 }
             }
         }
@@ -289,34 +290,29 @@ impl Shared {
         self.plugin_id.lock().expect("lock").clone()
     }
 
-    async fn on_offer(self: Arc<Self>, msg: async_nats::Message) {
-        let Some(reply) = msg.reply.clone() else {
-            return;
-        };
-        let answer = |r: HostReply, id: u64| {
-            let client = self.client.clone();
-            let reply = reply.clone();
-            async move {
-                let _ = client
-                    .publish(reply, wire::encode(&Envelope::with_id(id, r)).into())
-                    .await;
-            }
-        };
-        let env = match wire::decode::<HostRequest>(&msg.payload, link::MAX_CONTROL) {
+    /// Answers a coordinator request (offers arrive on both subjects, orders on ours).
+    async fn on_request(self: Arc<Self>, msg: async_nats::Message) {
+        let (id, reply) = match wire::decode::<HostRequest>(&msg.payload, link::MAX_CONTROL) {
             Ok(Envelope {
                 id,
                 msg: HostRequest::LinkOffer(offer),
-            }) => (id, offer),
-            Ok(env) => {
-                return answer(
-                    HostReply::Error(ErrorBody::new(ErrorCode::BadRequest, "expected link.offer")),
-                    env.id,
-                )
-                .await;
-            }
-            Err(e) => return answer(HostReply::Error(ErrorBody::from(&e)), e.request_id()).await,
+            }) => (id, self.offer(offer).await),
+            Ok(Envelope {
+                id,
+                msg: HostRequest::LinkClose(order),
+            }) => (id, self.close_order(order).await),
+            Err(e) => (e.request_id(), HostReply::Error(ErrorBody::from(&e))),
         };
-        let (id, offer) = env;
+        if let Some(to) = msg.reply {
+            let _ = self
+                .client
+                .publish(to, wire::encode(&Envelope::with_id(id, reply)).into())
+                .await;
+        }
+    }
+
+    /// Starts an instance for the offer if there is capacity.
+    async fn offer(self: &Arc<Self>, offer: crate::api::control::LinkOffer) -> HostReply {
         // Reserve a slot first so concurrent offers cannot overshoot the capacity.
         if self.reserved.fetch_add(1, Ordering::SeqCst) >= self.config.capacity {
             self.reserved.fetch_sub(1, Ordering::SeqCst);
@@ -324,15 +320,13 @@ impl Shared {
                 "host {} is at capacity ({} links)",
                 self.host_id, self.config.capacity
             );
-            return answer(
-                HostReply::LinkDeclined(ErrorBody::new(ErrorCode::AtCapacity, why)),
-                id,
-            )
-            .await;
+            return HostReply::LinkDeclined(Declined {
+                host_id: self.host_id.clone(),
+                reason: ErrorBody::new(ErrorCode::AtCapacity, why),
+            });
         }
         let lid = offer.link_id.clone();
-        let started = link::start(self.client.clone(), &self.config, offer).await;
-        match started {
+        match link::start(self.client.clone(), &self.config, offer).await {
             Ok((handle, ended)) => {
                 self.links.lock().expect("lock").insert(lid.clone(), handle);
                 let me = self.clone();
@@ -342,17 +336,36 @@ impl Shared {
                     });
                     me.link_ended(lid, reason).await;
                 });
-                let accepted = HostReply::LinkAccepted(HostRef {
+                HostReply::LinkAccepted(HostRef {
                     plugin_id: self.plugin_id(),
                     host_id: self.host_id.clone(),
-                });
-                answer(accepted, id).await;
+                })
             }
             Err(e) => {
                 self.reserved.fetch_sub(1, Ordering::SeqCst);
                 tracing::warn!(link = %lid, "starting an instance failed: {}", e.message);
-                answer(HostReply::Error(e), id).await;
+                HostReply::Error(e)
             }
+        }
+    }
+
+    /// Stops a link's instance; answers once it is reaped.
+    async fn close_order(&self, order: crate::api::control::LinkCloseOrder) -> HostReply {
+        let handle = self
+            .links
+            .lock()
+            .expect("lock")
+            .get(&order.link_id)
+            .cloned();
+        match handle {
+            Some(h) => {
+                h.close(order.reason).await;
+                HostReply::Ok(Empty {})
+            }
+            None => HostReply::Error(ErrorBody::new(
+                ErrorCode::NotFound,
+                format!("no link {} on this host", order.link_id),
+            )),
         }
     }
 
@@ -367,46 +380,6 @@ impl Shared {
         });
         if let Err(e) = ctl::call(&self.client, report, Duration::from_secs(5)).await {
             tracing::warn!("reporting a closed link to the coordinator failed: {e}");
-        }
-    }
-
-    async fn on_order(&self, msg: async_nats::Message) {
-        let (id, reply) = match wire::decode::<HostRequest>(&msg.payload, link::MAX_CONTROL) {
-            Ok(Envelope {
-                id,
-                msg: HostRequest::LinkClose(order),
-            }) => {
-                let handle = self
-                    .links
-                    .lock()
-                    .expect("lock")
-                    .get(&order.link_id)
-                    .cloned();
-                match handle {
-                    Some(h) => {
-                        h.close(order.reason).await;
-                        (id, HostReply::Ok(Empty {}))
-                    }
-                    None => (
-                        id,
-                        HostReply::Error(ErrorBody::new(
-                            ErrorCode::NotFound,
-                            format!("no link {} on this host", order.link_id),
-                        )),
-                    ),
-                }
-            }
-            Ok(env) => (
-                env.id,
-                HostReply::Error(ErrorBody::new(ErrorCode::BadRequest, "expected link.close")),
-            ),
-            Err(e) => (e.request_id(), HostReply::Error(ErrorBody::from(&e))),
-        };
-        if let Some(to) = msg.reply {
-            let _ = self
-                .client
-                .publish(to, wire::encode(&Envelope::with_id(id, reply)).into())
-                .await;
         }
     }
 
