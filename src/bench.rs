@@ -127,8 +127,12 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         command.clone(),
     );
     host_cfg.capacity = 1024;
-    let host_client =
-        connect::connect(&profile, Role::Host, ConnectOptions::named("host/hello")).await?;
+    let host_client = connect::connect(
+        &profile,
+        Role::Host,
+        ConnectOptions::named(host_cfg.connection_name()),
+    )
+    .await?;
     let host = Host::register(host_client, host_cfg).await?;
     let host_task = tokio::spawn(host.serve(stop_host.clone()));
 

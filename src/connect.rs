@@ -18,6 +18,8 @@ pub enum Role {
     Host,
     /// A session (the Nanome side).
     Session,
+    /// The broker's system account (connection events), used by the coordinator.
+    System,
 }
 
 impl Role {
@@ -27,6 +29,7 @@ impl Role {
             Role::Coordinator => "coordinator",
             Role::Host => "host",
             Role::Session => "session",
+            Role::System => "sys",
         }
     }
 
@@ -72,6 +75,7 @@ impl Credentials {
             Role::Coordinator => &self.coordinator,
             Role::Host => &self.host,
             Role::Session => &self.session,
+            Role::System => &self.sys,
         }
     }
 }

@@ -146,6 +146,37 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     token.cancel();
 }
 
+/// A coordinator on `client`, watching broker disconnect events when the profile has
+/// system-account credentials (otherwise dead hosts are found by their lease alone).
+pub(crate) async fn coordinator_for(
+    profile: &Profile,
+    client: async_nats::Client,
+    config: CoordinatorConfig,
+) -> Coordinator {
+    let coordinator = Coordinator::new(client, config);
+    if profile.credentials.sys.is_empty() {
+        tracing::info!(
+            "no system-account credentials: dead hosts are detected by lease expiry only"
+        );
+        return coordinator;
+    }
+    match connect::connect(
+        profile,
+        Role::System,
+        ConnectOptions::named("coordinator-events"),
+    )
+    .await
+    {
+        Ok(sys) => coordinator.with_broker_events(sys),
+        Err(e) => {
+            tracing::warn!(
+                "cannot watch broker events ({e}); dead hosts are detected by lease expiry only"
+            );
+            coordinator
+        }
+    }
+}
+
 fn load_profile(path: Option<PathBuf>) -> Result<Profile, connect::ConnectError> {
     Profile::load(&path.unwrap_or_else(connect::default_profile_path))
 }
@@ -168,7 +199,9 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
     };
     let config = CoordinatorConfig {
         lease: Duration::from_millis(args.lease_ms.max(300)),
-        plugin_key: args.plugin_key.unwrap_or(profile.plugin_key),
+        plugin_key: args
+            .plugin_key
+            .unwrap_or_else(|| profile.plugin_key.clone()),
         ..Default::default()
     };
     let shutdown = CancellationToken::new();
@@ -179,7 +212,8 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
             println!("ready coordinator");
         }
     });
-    match Coordinator::new(client.clone(), config)
+    match coordinator_for(&profile, client.clone(), config)
+        .await
         .run(shutdown, Some(ready_tx))
         .await
     {

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::{cancel_on_signal, fail, init_tracing};
 use crate::broker::{Broker, BrokerError, BrokerOptions};
 use crate::connect::{self, ConnectOptions, Role};
-use crate::coordinator::{Coordinator, CoordinatorConfig};
+use crate::coordinator::CoordinatorConfig;
 use crate::host::{Host, HostConfig, InstanceCommand};
 use crate::wire::subject::Token;
 
@@ -80,9 +80,8 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
         ..Default::default()
     };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let coord_task = tokio::spawn(
-        Coordinator::new(coordinator, config).run(coordinator_stop.clone(), Some(ready_tx)),
-    );
+    let coordinator = super::coordinator_for(&profile, coordinator, config).await;
+    let coord_task = tokio::spawn(coordinator.run(coordinator_stop.clone(), Some(ready_tx)));
     if ready_rx.await.is_err() {
         return fail("the coordinator failed to start (see the log above)");
     }
@@ -106,7 +105,7 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
             let client = match connect::connect(
                 &profile,
                 Role::Host,
-                ConnectOptions::named(format!("host/{name}")),
+                ConnectOptions::named(config.connection_name()),
             )
             .await
             {

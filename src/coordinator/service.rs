@@ -74,6 +74,8 @@ pub struct Coordinator {
     client: async_nats::Client,
     state: Arc<Mutex<Registry>>,
     config: CoordinatorConfig,
+    /// A system-account connection for the broker's disconnect advisories, if available.
+    system: Option<async_nats::Client>,
 }
 
 impl Coordinator {
@@ -87,7 +89,16 @@ impl Coordinator {
             client,
             state,
             config,
+            system: None,
         }
+    }
+
+    /// Also watches the broker's `$SYS` disconnect advisories (a connection as the system
+    /// user): a host whose connection closes is treated as lost at once instead of when its
+    /// lease runs out.
+    pub fn with_broker_events(mut self, system: async_nats::Client) -> Self {
+        self.system = Some(system);
+        self
     }
 
     /// Serves until `shutdown`; `ready` fires once the endpoints answer requests.
@@ -141,6 +152,27 @@ impl Coordinator {
             }
         });
 
+        let watcher = match self.system.clone() {
+            Some(sys) => {
+                let subscription =
+                    sys.subscribe("$SYS.ACCOUNT.*.DISCONNECT")
+                        .await
+                        .map_err(|e| {
+                            CoordinatorError::Service(format!("subscribing to broker events: {e}"))
+                        })?;
+                // One round trip: the SUB is in place before the coordinator reports ready.
+                sys.request("$SYS.REQ.SERVER.PING", "".into())
+                    .await
+                    .map_err(|e| {
+                        CoordinatorError::Service(format!(
+                            "the broker's system account did not answer: {e}"
+                        ))
+                    })?;
+                Some(tokio::spawn(self.clone().watch_disconnects(subscription)))
+            }
+            None => None,
+        };
+
         let mut ready = ready;
         loop {
             tokio::select! {
@@ -161,8 +193,24 @@ impl Coordinator {
             }
         }
         sweep.abort();
+        if let Some(w) = watcher {
+            w.abort();
+        }
         let _ = service.stop().await;
         Ok(())
+    }
+
+    /// Turns each host disconnect advisory into `host_lost`.
+    async fn watch_disconnects(self, mut advisories: async_nats::Subscriber) {
+        while let Some(msg) = advisories.next().await {
+            let Some((host_id, reason)) = disconnected_host(&msg.payload) else {
+                continue;
+            };
+            tracing::warn!(host = %host_id, "host disconnected from the broker ({reason})");
+            let why = format!("the plugin's host lost its broker connection ({reason})");
+            let effects = self.lock().host_lost(&host_id, &why);
+            self.apply(effects).await;
+        }
     }
 
     async fn handle(&self, req: async_nats::service::Request) {
@@ -229,13 +277,17 @@ impl Coordinator {
             CtlRequest::LinkOpen(r) => return self.open_link(r).await,
             CtlRequest::LinkClose(r) => {
                 let (link, order) = self.lock().begin_close(&r)?;
-                self.order_close(&link.host_id, order.clone()).await;
-                // The host reports link.closed itself; this covers a host that did not answer.
-                let fx = self.lock().link_closed(LinkClosedReport {
-                    link_id: order.link_id,
-                    host_id: link.host_id,
-                    reason: order.reason,
-                });
+                // A host that confirms reports `link.closed` itself, with the exit status;
+                // for one that does not answer, the coordinator closes the link on its own.
+                let fx = if self.order_close(&link.host_id, order.clone()).await {
+                    vec![]
+                } else {
+                    self.lock().link_closed(LinkClosedReport {
+                        link_id: order.link_id,
+                        host_id: link.host_id,
+                        reason: order.reason,
+                    })
+                };
                 (ok, fx)
             }
             CtlRequest::LinkClosed(r) => {
@@ -372,18 +424,33 @@ impl Coordinator {
         }
     }
 
-    /// Asks a host to stop a link's instance; waits for its answer (bounded).
-    async fn order_close(&self, host_id: &Token, order: crate::api::control::LinkCloseOrder) {
+    /// Asks a host to stop a link's instance; waits for its answer (bounded). Returns
+    /// whether the host confirmed.
+    async fn order_close(
+        &self,
+        host_id: &Token,
+        order: crate::api::control::LinkCloseOrder,
+    ) -> bool {
         let payload = wire::encode(&Envelope::event(HostRequest::LinkClose(order)));
         let request = async_nats::Request::new()
             .payload(payload.into())
             .timeout(Some(self.config.offer_timeout));
-        if let Err(e) = self
+        match self
             .client
             .send_request(subject::host_ctl(host_id), request)
             .await
         {
-            tracing::warn!(host = %host_id, "host did not confirm closing a link: {e}");
+            Ok(reply) => matches!(
+                wire::decode::<HostReply>(&reply.payload, MAX_CTL_REQUEST),
+                Ok(Envelope {
+                    msg: HostReply::Ok(_),
+                    ..
+                })
+            ),
+            Err(e) => {
+                tracing::warn!(host = %host_id, "host did not confirm closing a link: {e}");
+                false
+            }
         }
     }
 
@@ -432,5 +499,47 @@ async fn respond(req: &async_nats::service::Request, id: u64, result: Result<Ctl
     let payload = Bytes::from(wire::encode(&Envelope::with_id(id, reply)));
     if let Err(e) = req.respond_with_headers(Ok(payload), headers).await {
         tracing::warn!("answering a control request failed: {e}");
+    }
+}
+
+/// The host id and reason in a `$SYS…DISCONNECT` advisory, if it is about a host.
+fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
+    #[derive(serde::Deserialize)]
+    struct Advisory {
+        client: Client,
+        #[serde(default)]
+        reason: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Client {
+        #[serde(default)]
+        name: String,
+    }
+    if payload.len() > MAX_CTL_REQUEST {
+        return None;
+    }
+    let advisory: Advisory = serde_json::from_slice(payload).ok()?;
+    let id = advisory
+        .client
+        .name
+        .strip_prefix(crate::host::HOST_CONNECTION_PREFIX)?;
+    Some((Token::new(id).ok()?, advisory.reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disconnected_host;
+
+    #[test]
+    fn reads_host_disconnect_advisories() {
+        let adv = br#"{"type":"io.nats.server.advisory.v1.client_disconnect","client":{"acc":"NTS","user":"host","name":"host/abc123"},"reason":"Client Closed"}"#;
+        let (host, reason) = disconnected_host(adv).unwrap();
+        assert_eq!(
+            (host.as_str(), reason.as_str()),
+            ("abc123", "Client Closed")
+        );
+        assert!(disconnected_host(br#"{"client":{"name":"session"}}"#).is_none());
+        assert!(disconnected_host(br#"{"client":{"name":"host/a.b"}}"#).is_none());
+        assert!(disconnected_host(b"not json").is_none());
     }
 }

@@ -28,6 +28,9 @@ use crate::wire::{self, Envelope};
 
 pub use link::{LinkHandle, LinkSettings};
 
+/// Connection names of hosts start with this, followed by the host id.
+pub const HOST_CONNECTION_PREFIX: &str = "host/";
+
 /// How to start an instance process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceCommand {
@@ -75,6 +78,9 @@ pub struct HostConfig {
     pub plugin_key: String,
     /// Link timing and limits.
     pub link: LinkSettings,
+    /// This host's id; its broker connection must be named [`HostConfig::connection_name`]
+    /// so the coordinator recognises its disconnect.
+    pub host_id: Token,
 }
 
 impl HostConfig {
@@ -86,7 +92,13 @@ impl HostConfig {
             capacity: 32,
             plugin_key: String::new(),
             link: LinkSettings::default(),
+            host_id: Token::random(),
         }
+    }
+
+    /// The broker connection name this host must use: `host/<host_id>`.
+    pub fn connection_name(&self) -> String {
+        format!("{HOST_CONNECTION_PREFIX}{}", self.host_id)
     }
 }
 
@@ -154,7 +166,7 @@ impl Host {
         client: async_nats::Client,
         config: HostConfig,
     ) -> Result<Host, HostError> {
-        let host_id = Token::random();
+        let host_id = config.host_id.clone();
         let shared = Arc::new(Shared {
             client,
             config,
@@ -383,10 +395,15 @@ impl Shared {
         }
     }
 
-    /// Closes every link and waits until each instance has exited and been reported.
-    async fn stop_all(&self, reason: CloseReason) {
+    /// Closes every link; returns once each instance is reaped and its session told.
+    async fn close_links(&self, reason: CloseReason) {
         let handles: Vec<LinkHandle> = self.links.lock().expect("lock").values().cloned().collect();
         futures::future::join_all(handles.iter().map(|h| h.close(reason.clone()))).await;
+    }
+
+    /// Closes every link and waits until each instance has exited and been reported.
+    async fn stop_all(&self, reason: CloseReason) {
+        self.close_links(reason).await;
         // Each link's end task reaps, tells the session and reports to the coordinator.
         self.endings.close();
         self.endings.wait().await;
@@ -411,6 +428,13 @@ async fn heartbeats(
             Ok(_) => {}
             Err(CtlError::Refused(e)) if e.code == ErrorCode::NotFound => {
                 tracing::warn!("coordinator does not know this host any more; registering again");
+                // The coordinator dropped this host (lease expired or connection lost) and
+                // told its sessions: those links are over, stop their instances.
+                let reason = CloseReason::new(
+                    CloseCode::HostLost,
+                    "the coordinator lost contact with the plugin's host",
+                );
+                shared.close_links(reason).await;
                 match shared.register().await {
                     Ok((pid, _)) => {
                         *shared.plugin_id.lock().expect("lock") = pid.clone();

@@ -229,7 +229,7 @@ pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), Strin
     let rt = tokio::runtime::Runtime::new().map_err(|e| format!("starting the runtime: {e}"))?;
     rt.block_on(async move {
         let plugin_name = config.metadata.name.clone();
-        let name = format!("host/{plugin_name}");
+        let name = config.connection_name();
         let client = connect::connect(
             &profile,
             Role::Host,

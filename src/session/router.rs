@@ -97,7 +97,10 @@ impl Router {
         mut events: async_nats::Subscriber,
     ) {
         loop {
+            // Biased: a link's own `closed` (from its host) is handled before the
+            // coordinator's event about the same close, which the broker delivers after it.
             tokio::select! {
+                biased;
                 Some(msg) = inbound.next() => self.on_inbound(msg).await,
                 Some(msg) = events.next() => self.on_event(msg).await,
                 else => return,
