@@ -21,7 +21,7 @@ use crate::api::control::UserInfo;
 use crate::api::link::{StartInfo, ToPlugin, ToSession};
 use crate::broker::{Broker, BrokerOptions};
 use crate::connect::{self, ConnectOptions, Role};
-use crate::coordinator::{Coordinator, CoordinatorConfig};
+use crate::coordinator::CoordinatorConfig;
 use crate::host::{Host, HostConfig, InstanceCommand};
 use crate::session::{LinkEvent, Session};
 use crate::wire::frame::{FrameReader, write_frame};
@@ -111,11 +111,15 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         ConnectOptions::named("coordinator"),
     )
     .await?;
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(
-        Coordinator::new(coord, CoordinatorConfig::default()).run(stop.clone(), Some(ready_tx)),
-    );
-    ready_rx.await.context("coordinator did not start")?;
+    let coordinator =
+        crate::cli::coordinator_for(&profile, coord, CoordinatorConfig::default(), Some(1))
+            .await
+            .map_err(anyhow::Error::msg)?;
+    let mut status = coordinator.status();
+    tokio::spawn(coordinator.run(stop.clone()));
+    if !crate::cli::until_active(&mut status).await {
+        bail!("the coordinator did not start");
+    }
 
     let exe = std::env::current_exe()?;
     let mut command = InstanceCommand::new(&exe, ["plugin", "hello"]);

@@ -12,6 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::PluginMetadata;
 use crate::connect::{self, ConnectOptions, Profile, Role};
+use crate::coordinator::service::Status;
+use crate::coordinator::store::Store;
 use crate::coordinator::{Coordinator, CoordinatorConfig};
 use crate::host::{HostConfig, InstanceCommand};
 use crate::instance::PluginArgs;
@@ -52,6 +54,12 @@ struct CoordinatorArgs {
     /// Plugin key hosts must present (default: the profile's).
     #[arg(long, env = "NTS_PLUGIN_KEY", hide_env_values = true)]
     plugin_key: Option<String>,
+    /// Copies of the state bucket (3 in a 3-node cluster).
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// Keep state in memory only: no failover, nothing survives a restart.
+    #[arg(long)]
+    no_store: bool,
     /// Verbose logging.
     #[arg(short, long)]
     verbose: bool,
@@ -146,19 +154,27 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     token.cancel();
 }
 
-/// A coordinator on `client`, watching broker disconnect events when the profile has
+/// A coordinator on `client`: state in JetStream KV with `replicas` copies (`None`: in
+/// memory only), and broker disconnect events watched when the profile has
 /// system-account credentials (otherwise dead hosts are found by their lease alone).
 pub(crate) async fn coordinator_for(
     profile: &Profile,
     client: async_nats::Client,
     config: CoordinatorConfig,
-) -> Coordinator {
-    let coordinator = Coordinator::new(client, config);
+    replicas: Option<usize>,
+) -> Result<Coordinator, String> {
+    let mut coordinator = Coordinator::new(client.clone(), config);
+    if let Some(replicas) = replicas {
+        let store = Store::open(client, replicas)
+            .await
+            .map_err(|e| format!("{e} (run with --no-store to keep state in memory only)"))?;
+        coordinator = coordinator.with_store(store);
+    }
     if profile.credentials.sys.is_empty() {
         tracing::info!(
             "no system-account credentials: dead hosts are detected by lease expiry only"
         );
-        return coordinator;
+        return Ok(coordinator);
     }
     match connect::connect(
         profile,
@@ -167,14 +183,19 @@ pub(crate) async fn coordinator_for(
     )
     .await
     {
-        Ok(sys) => coordinator.with_broker_events(sys),
+        Ok(sys) => Ok(coordinator.with_broker_events(sys)),
         Err(e) => {
             tracing::warn!(
                 "cannot watch broker events ({e}); dead hosts are detected by lease expiry only"
             );
-            coordinator
+            Ok(coordinator)
         }
     }
+}
+
+/// Waits until the coordinator is active; `false` if it stopped first.
+pub(crate) async fn until_active(status: &mut tokio::sync::watch::Receiver<Status>) -> bool {
+    status.wait_for(|s| *s == Status::Active).await.is_ok()
 }
 
 fn load_profile(path: Option<PathBuf>) -> Result<Profile, connect::ConnectError> {
@@ -204,19 +225,25 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
             .unwrap_or_else(|| profile.plugin_key.clone()),
         ..Default::default()
     };
+    let replicas = (!args.no_store).then_some(args.replicas);
+    let coordinator = match coordinator_for(&profile, client.clone(), config, replicas).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let mut status = coordinator.status();
     tokio::spawn(async move {
-        if ready_rx.await.is_ok() {
-            println!("ready coordinator");
+        while status.changed().await.is_ok() {
+            let now = *status.borrow_and_update();
+            match now {
+                Status::Standby => println!("standby coordinator: another one is active"),
+                Status::Active => println!("ready coordinator"),
+                Status::Starting => {}
+            }
         }
     });
-    match coordinator_for(&profile, client.clone(), config)
-        .await
-        .run(shutdown, Some(ready_tx))
-        .await
-    {
+    match coordinator.run(shutdown).await {
         Ok(()) => {
             let _ = client.flush().await;
             ExitCode::SUCCESS

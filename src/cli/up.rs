@@ -79,10 +79,13 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
         plugin_key: profile.plugin_key.clone(),
         ..Default::default()
     };
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let coordinator = super::coordinator_for(&profile, coordinator, config).await;
-    let coord_task = tokio::spawn(coordinator.run(coordinator_stop.clone(), Some(ready_tx)));
-    if ready_rx.await.is_err() {
+    let coordinator = match super::coordinator_for(&profile, coordinator, config, Some(1)).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let mut status = coordinator.status();
+    let coord_task = tokio::spawn(coordinator.run(coordinator_stop.clone()));
+    if !super::until_active(&mut status).await {
         return fail("the coordinator failed to start (see the log above)");
     }
 

@@ -8,6 +8,7 @@
 pub mod client;
 pub mod service;
 pub mod state;
+pub mod store;
 
 pub use service::{Coordinator, CoordinatorConfig};
 pub use state::{Effect, Registry};

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::state::{Effect, Registry};
+use super::store::Store;
 use crate::api::control::{
     CtlReply, CtlRequest, HostReply, HostRequest, LinkClosedReport, LinkOffer,
 };
@@ -20,6 +21,9 @@ use crate::api::link::{CloseCode, CloseReason};
 use crate::api::{Empty, ErrorBody, ErrorCode};
 use crate::wire::subject::{self, Token};
 use crate::wire::{self, Envelope};
+
+/// How long the leader lease lasts without renewal: a standby takes over within it.
+pub const LEADER_LEASE: Duration = Duration::from_secs(1);
 
 /// Most offers made for one `link.open` (the queue group, then single hosts).
 const MAX_OFFERS: u64 = 9;
@@ -68,6 +72,23 @@ pub enum CoordinatorError {
     Service(String),
 }
 
+/// Where a coordinator is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Connecting, loading state.
+    Starting,
+    /// Another coordinator is active; waiting to take over.
+    Standby,
+    /// Serving requests.
+    Active,
+}
+
+/// Queue of record batches for the store writer, each with its "durable" signal.
+type Writer = tokio::sync::mpsc::UnboundedSender<(
+    Vec<super::state::Change>,
+    tokio::sync::oneshot::Sender<()>,
+)>;
+
 /// The running coordinator's handle: cheap to clone.
 #[derive(Clone)]
 pub struct Coordinator {
@@ -76,6 +97,11 @@ pub struct Coordinator {
     config: CoordinatorConfig,
     /// A system-account connection for the broker's disconnect advisories, if available.
     system: Option<async_nats::Client>,
+    /// Durable state and leadership, if configured.
+    store: Option<(Store, Writer)>,
+    /// This coordinator's id (in the leader lease).
+    id: Token,
+    status: Arc<tokio::sync::watch::Sender<Status>>,
 }
 
 impl Coordinator {
@@ -90,7 +116,44 @@ impl Coordinator {
             state,
             config,
             system: None,
+            store: None,
+            id: Token::random(),
+            status: Arc::new(tokio::sync::watch::channel(Status::Starting).0),
         }
+    }
+
+    /// Keeps state in `store` (JetStream KV) and serves only while holding its leader
+    /// lease: a standby coordinator with the same store takes over when this one dies.
+    pub fn with_store(mut self, store: Store) -> Self {
+        let writer = store.clone().writer();
+        self.store = Some((store, writer));
+        self
+    }
+
+    /// Follows this coordinator's status (standby, active).
+    pub fn status(&self) -> tokio::sync::watch::Receiver<Status> {
+        self.status.subscribe()
+    }
+
+    /// Sends the state changes made so far to the store and waits until they are durable.
+    /// Taking and queueing happen under the state lock, so batches reach the store in the
+    /// order the changes were made.
+    async fn commit(&self) {
+        let Some((_, writer)) = &self.store else {
+            let _ = self.lock().take_changes();
+            return;
+        };
+        let durable = {
+            let mut state = self.lock();
+            let changes = state.take_changes();
+            if changes.is_empty() {
+                return;
+            }
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let _ = writer.send((changes, tx));
+            rx
+        };
+        let _ = durable.await;
     }
 
     /// Also watches the broker's `$SYS` disconnect advisories (a connection as the system
@@ -101,12 +164,39 @@ impl Coordinator {
         self
     }
 
-    /// Serves until `shutdown`; `ready` fires once the endpoints answer requests.
-    pub async fn run(
-        self,
-        shutdown: CancellationToken,
-        ready: Option<tokio::sync::oneshot::Sender<()>>,
-    ) -> Result<(), CoordinatorError> {
+    /// Serves until `shutdown`. With a store, first waits for the leader lease and loads
+    /// the stored state. [`Coordinator::status`] turns `Active` once the endpoints answer.
+    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), CoordinatorError> {
+        let mut leadership = match self.store.clone() {
+            Some((store, _)) => {
+                let status = self.status.clone();
+                let on_standby = move || {
+                    status.send_replace(Status::Standby);
+                };
+                let lost = tokio::select! {
+                    _ = shutdown.cancelled() => return Ok(()),
+                    lead = store.lead(self.id.as_str(), LEADER_LEASE, on_standby) => lead.map_err(|e| CoordinatorError::Service(e.to_string()))?,
+                };
+                let records = store
+                    .load()
+                    .await
+                    .map_err(|e| CoordinatorError::Service(e.to_string()))?;
+                let count = records.len();
+                let (registry, bad) = Registry::restore(
+                    self.config.lease,
+                    self.config.plugin_key.clone(),
+                    records,
+                    Instant::now(),
+                );
+                for key in bad {
+                    tracing::error!(key, "skipping an unreadable stored record");
+                }
+                tracing::info!(records = count, "leader lease taken; state loaded");
+                self.state = Arc::new(Mutex::new(registry));
+                Some(lost)
+            }
+            None => None,
+        };
         let service = self
             .client
             .service_builder()
@@ -173,31 +263,46 @@ impl Coordinator {
             None => None,
         };
 
-        let mut ready = ready;
-        loop {
+        let mut probing = true;
+        let lost = async {
+            match leadership.as_mut() {
+                Some(rx) => {
+                    let _ = rx.wait_for(|held| !held).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::pin!(lost);
+        let result = loop {
             tokio::select! {
-                _ = shutdown.cancelled() => break,
-                probe = &mut rx, if ready.is_some() => {
+                _ = shutdown.cancelled() => break Ok(()),
+                _ = &mut lost => break Err(CoordinatorError::Service("another coordinator took the leader lease; stopping".into())),
+                probe = &mut rx, if probing => {
+                    probing = false;
                     if matches!(probe, Ok(true)) {
-                        tracing::info!("coordinator ready");
-                        let _ = ready.take().map(|r| r.send(()));
+                        tracing::info!("coordinator active");
+                        self.status.send_replace(Status::Active);
                     } else {
-                        return Err(CoordinatorError::Service("the coordinator could not reach its own endpoints".into()));
+                        break Err(CoordinatorError::Service("the coordinator could not reach its own endpoints".into()));
                     }
                 }
                 req = requests.next() => {
-                    let Some(req) = req else { break };
+                    let Some(req) = req else { break Ok(()) };
                     let me = self.clone();
                     tokio::spawn(async move { me.handle(req).await });
                 }
             }
-        }
+        };
         sweep.abort();
         if let Some(w) = watcher {
             w.abort();
         }
         let _ = service.stop().await;
-        Ok(())
+        if let Some((store, _)) = &self.store {
+            // Let a standby take over now rather than when the lease runs out.
+            store.resign(self.id.as_str()).await;
+        }
+        result
     }
 
     /// Turns each host disconnect advisory into `host_lost`.
@@ -454,8 +559,10 @@ impl Coordinator {
         }
     }
 
-    /// Publishes effects; close orders run in the background.
+    /// Makes the state changes so far durable, then publishes effects (close orders run
+    /// in the background). Every mutation path ends here, before its reply.
     async fn apply(&self, effects: Vec<Effect>) {
+        self.commit().await;
         for effect in effects {
             let (subject, payload) = match effect {
                 Effect::Event { subject, event } => {

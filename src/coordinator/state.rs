@@ -16,6 +16,7 @@ use crate::api::control::{
 use crate::api::link::{CloseCode, CloseReason, ToPlugin, ToSession};
 use crate::api::{Empty, ErrorBody, ErrorCode, PresenterInfo};
 use crate::wire::subject::{self, Token};
+use serde::{Deserialize, Serialize};
 
 /// Most sessions, plugins or links the registry holds (bounded memory).
 pub const MAX_ENTRIES: usize = 100_000;
@@ -55,28 +56,32 @@ pub enum Effect {
     },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct HostLease {
     capacity: u32,
+    /// Derived from the link records on restore; renewed by heartbeats.
+    #[serde(skip)]
     links: u32,
+    /// Not persisted: a restored lease starts afresh.
+    #[serde(skip, default = "Instant::now")]
     expires: Instant,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Plugin {
     id: Token,
     metadata: crate::api::PluginMetadata,
     hosts: BTreeMap<Token, HostLease>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct MemberRec {
     user_id: Token,
     token: Token,
     info: PresenterInfo,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Session {
     members: Vec<MemberRec>,
     presenter: Token,
@@ -84,7 +89,7 @@ struct Session {
 }
 
 /// A link the coordinator granted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkRec {
     /// The session.
     pub session_id: Token,
@@ -103,6 +108,30 @@ pub struct Registry {
     names: HashMap<String, Token>,
     sessions: HashMap<Token, Session>,
     links: HashMap<Token, LinkRec>,
+    /// Keys of records changed since the last [`Registry::take_changes`].
+    changed: BTreeSet<String>,
+}
+
+/// A record to write to (`Some`) or delete from (`None`) the coordinator's store.
+pub type Change = (String, Option<Vec<u8>>);
+
+/// Store key of a plugin record.
+fn plugin_key(id: &Token) -> String {
+    format!("plugin.{id}")
+}
+/// Store key of a session record.
+fn session_key(id: &Token) -> String {
+    format!("session.{id}")
+}
+/// Store key of a link record.
+fn link_key(id: &Token) -> String {
+    format!("link.{id}")
+}
+
+fn to_cbor<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(v, &mut out).expect("records serialize into a Vec");
+    out
 }
 
 fn err(code: ErrorCode, msg: impl Into<String>) -> ErrorBody {
@@ -120,7 +149,75 @@ impl Registry {
             names: HashMap::new(),
             sessions: HashMap::new(),
             links: HashMap::new(),
+            changed: BTreeSet::new(),
         }
+    }
+
+    /// The records changed since the last call, in their current state, for the store.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changed)
+            .into_iter()
+            .map(|key| {
+                let (kind, id) = key.split_once('.').expect("keys are kind.id");
+                let id = Token::new(id).expect("keys hold tokens");
+                let value = match kind {
+                    "plugin" => self.plugins.get(&id).map(to_cbor),
+                    "session" => self.sessions.get(&id).map(to_cbor),
+                    _ => self.links.get(&id).map(to_cbor),
+                };
+                (key, value)
+            })
+            .collect()
+    }
+
+    /// Rebuilds a registry from stored records. Host leases restart at `now`, so hosts
+    /// have a full lease to reach the new coordinator. Undecodable records are skipped
+    /// and reported.
+    pub fn restore(
+        lease: Duration,
+        plugin_key: impl Into<String>,
+        records: impl IntoIterator<Item = (String, Vec<u8>)>,
+        now: Instant,
+    ) -> (Self, Vec<String>) {
+        let mut r = Registry::new(lease, plugin_key);
+        let mut bad = Vec::new();
+        for (key, bytes) in records {
+            let Some((kind, id)) = key.split_once('.') else {
+                continue;
+            };
+            let Ok(id) = Token::new(id) else {
+                bad.push(key);
+                continue;
+            };
+            let ok = match kind {
+                "plugin" => ciborium::from_reader::<Plugin, _>(&bytes[..]).map(|p| {
+                    r.names
+                        .insert(p.metadata.name.trim().to_string(), id.clone());
+                    r.plugins.insert(id, p);
+                }),
+                "session" => ciborium::from_reader::<Session, _>(&bytes[..]).map(|s| {
+                    r.sessions.insert(id, s);
+                }),
+                "link" => ciborium::from_reader::<LinkRec, _>(&bytes[..]).map(|l| {
+                    r.links.insert(id, l);
+                }),
+                _ => continue,
+            };
+            if ok.is_err() {
+                bad.push(key);
+            }
+        }
+        for plugin in r.plugins.values_mut() {
+            for (hid, host) in plugin.hosts.iter_mut() {
+                host.expires = now + lease;
+                host.links = r
+                    .links
+                    .values()
+                    .filter(|l| l.plugin_id == plugin.id && &l.host_id == hid)
+                    .count() as u32;
+            }
+        }
+        (r, bad)
     }
 
     /// The lease length granted to hosts.
@@ -194,6 +291,7 @@ impl Registry {
             },
         );
         let info = Self::plugin_info(plugin);
+        self.changed.insert(plugin_key(&id));
         let effects = vec![Effect::Event {
             subject: subject::plugin_event(&id, "registered"),
             event: Event::PluginRegistered(info),
@@ -281,6 +379,7 @@ impl Registry {
         if plugin.hosts.remove(hid).is_none() {
             return effects;
         }
+        self.changed.insert(plugin_key(pid));
         let lost: Vec<Token> = self
             .links
             .iter()
@@ -363,6 +462,7 @@ impl Registry {
             links: BTreeSet::new(),
         };
         self.sessions.insert(sid.clone(), session);
+        self.changed.insert(session_key(&sid));
         let effects = vec![self.members_event(&sid), self.presenter_event(&sid)];
         Ok((reply, effects))
     }
@@ -388,6 +488,7 @@ impl Registry {
             presenter_info: Self::presenter_info(session),
         };
         session.members.push(member);
+        self.changed.insert(session_key(&req.session_id));
         Ok((reply, vec![self.members_event(&req.session_id)]))
     }
 
@@ -401,7 +502,9 @@ impl Registry {
             .position(|m| m.token == req.token)
             .ok_or_else(|| err(ErrorCode::Forbidden, "not a member of this session"))?;
         let gone = session.members.remove(pos);
-        if session.members.is_empty() {
+        let last_out = session.members.is_empty();
+        self.changed.insert(session_key(&req.session_id));
+        if last_out {
             return Ok(self.close_session(&req.session_id));
         }
         let mut effects = vec![self.members_event(&req.session_id)];
@@ -427,6 +530,7 @@ impl Registry {
             ));
         }
         self.sessions.remove(sid);
+        self.changed.insert(session_key(sid));
         effects.push(Effect::Event {
             subject: subject::session_event(sid, "closed"),
             event: Event::SessionClosed(Empty {}),
@@ -448,6 +552,7 @@ impl Registry {
             return Ok(vec![]);
         }
         session.presenter = req.to;
+        self.changed.insert(session_key(&req.session_id));
         Ok(self.presenter_effects(&req.session_id))
     }
 
@@ -515,6 +620,11 @@ impl Registry {
             plugin_id: offer.plugin_id.clone(),
             host_id: host_id.clone(),
         };
+        self.changed.extend([
+            link_key(&offer.link_id),
+            session_key(&offer.session_id),
+            plugin_key(&offer.plugin_id),
+        ]);
         self.links.insert(
             offer.link_id.clone(),
             LinkRec {
@@ -579,6 +689,11 @@ impl Registry {
         let Some(link) = self.links.remove(lid) else {
             return vec![];
         };
+        self.changed.extend([
+            link_key(lid),
+            session_key(&link.session_id),
+            plugin_key(&link.plugin_id),
+        ]);
         if let Some(h) = self
             .plugins
             .get_mut(&link.plugin_id)
@@ -766,6 +881,68 @@ mod tests {
             })
             .unwrap();
         r.complete_link(&p, host.clone()).unwrap().0
+    }
+
+    #[test]
+    fn restored_registry_keeps_sessions_links_and_presenters() {
+        let mut r = Registry::new(LEASE, "");
+        let t0 = Instant::now();
+        let host = Token::random();
+        let pid = reg(&mut r, "hello", &host, t0);
+        let alice = open(&mut r, "alice");
+        let bob = r
+            .join_session(SessionJoin {
+                session_id: alice.session_id.clone(),
+                user: UserInfo {
+                    name: "bob".into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap()
+            .0;
+        let l = link(&mut r, &alice, "hello", &host);
+        let gone = open(&mut r, "carol");
+        r.leave_session(UserAuth {
+            session_id: gone.session_id.clone(),
+            token: gone.token.clone(),
+        })
+        .unwrap();
+
+        // The store as the adapter keeps it: every change applied in order.
+        let mut store = std::collections::BTreeMap::new();
+        for (k, v) in r.take_changes() {
+            match v {
+                Some(v) => store.insert(k, v),
+                None => store.remove(&k),
+            };
+        }
+        assert!(r.take_changes().is_empty(), "changes are taken once");
+        assert!(
+            !store.contains_key(&format!("session.{}", gone.session_id)),
+            "closed sessions are deleted"
+        );
+
+        let later = t0 + LEASE * 3;
+        let (mut r2, bad) = Registry::restore(LEASE, "", store, later);
+        assert!(bad.is_empty());
+        assert!(r2.expire(later).is_empty(), "restored leases start afresh");
+        assert_eq!(r2.link(&l.link_id).map(|l| &l.host_id), Some(&host));
+        assert_eq!(r2.list().plugins[0].links, 1);
+        // Presenter rules survive: bob still may not connect, alice may.
+        let refused = r2.begin_link(LinkOpen {
+            session_id: bob.session_id.clone(),
+            token: bob.token,
+            plugin: "hello".into(),
+        });
+        assert_eq!(refused.unwrap_err().code, ErrorCode::NotPresenter);
+        assert!(
+            r2.begin_link(LinkOpen {
+                session_id: alice.session_id,
+                token: alice.token,
+                plugin: pid.to_string()
+            })
+            .is_ok()
+        );
     }
 
     #[test]

@@ -36,6 +36,25 @@ pub struct Proc {
 }
 
 impl Proc {
+    /// Waits (bounded) for a stdout line starting with `prefix`.
+    pub async fn wait_line(&mut self, prefix: &str) -> String {
+        let lines = self.stdout.as_mut().expect("stdout is captured");
+        let found = tokio::time::timeout(WAIT, async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.starts_with(prefix) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            Ok(None) => panic!("process exited before printing {prefix:?}"),
+            Err(_) => panic!("no line starting with {prefix:?} within {WAIT:?}"),
+        }
+    }
+
     /// Sends a signal to the process.
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid as i32), sig);
@@ -85,6 +104,28 @@ impl System {
         }
     }
 
+    /// Starts another `nts coordinator` on the same broker and store; returns once it
+    /// reports standby (the first one holds the leader lease).
+    pub async fn standby_coordinator(&self) -> Proc {
+        let mut proc = spawn(
+            Command::new(NTS)
+                .args(["coordinator", "--lease-ms", &self.lease_ms.to_string()])
+                .env("NTS_PROFILE", &self.profile_path),
+        );
+        proc.wait_line("standby").await;
+        proc
+    }
+
+    /// Starts a coordinator and waits until it is active.
+    pub async fn coordinator(&self) -> Proc {
+        spawn_ready(
+            Command::new(NTS)
+                .args(["coordinator", "--lease-ms", &self.lease_ms.to_string()])
+                .env("NTS_PROFILE", &self.profile_path),
+        )
+        .await
+    }
+
     /// Starts built-in plugin `name` (`nts plugin NAME`) as its own host process.
     pub async fn plugin(&self, name: &str) -> Proc {
         spawn_ready(
@@ -119,8 +160,8 @@ impl System {
     }
 }
 
-/// Spawns a process and waits for its stdout line starting with `ready`.
-pub async fn spawn_ready(cmd: &mut Command) -> Proc {
+/// Spawns a process with its stdout captured (quiet logs unless `RUST_LOG` is set).
+pub fn spawn(cmd: &mut Command) -> Proc {
     if std::env::var_os("RUST_LOG").is_none() {
         cmd.env("RUST_LOG", "warn");
     }
@@ -132,25 +173,19 @@ pub async fn spawn_ready(cmd: &mut Command) -> Proc {
         .spawn()
         .expect("spawn nts");
     let pid = child.id().expect("pid");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let ready = tokio::time::timeout(WAIT, async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.starts_with("ready") {
-                return Some(line);
-            }
-        }
-        None
-    })
-    .await;
-    match ready {
-        Ok(Some(_)) => Proc {
-            child,
-            pid,
-            stdout: Some(lines),
-        },
-        Ok(None) => panic!("process exited before printing its ready line"),
-        Err(_) => panic!("process did not print its ready line within {WAIT:?}"),
+    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    Proc {
+        child,
+        pid,
+        stdout: Some(lines),
     }
+}
+
+/// Spawns a process and waits for its stdout line starting with `ready`.
+pub async fn spawn_ready(cmd: &mut Command) -> Proc {
+    let mut proc = spawn(cmd);
+    proc.wait_line("ready").await;
+    proc
 }
 
 /// The next event of a link (bounded wait).
