@@ -83,7 +83,7 @@ impl Credentials {
 /// Where the broker is and how to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    /// Broker URL, e.g. `tls://127.0.0.1:4222`.
+    /// Broker URL, e.g. `tls://127.0.0.1:4222`; several comma-separated for a cluster.
     pub url: String,
     /// CA certificate that signed the broker's certificate.
     pub ca_file: PathBuf,
@@ -242,7 +242,9 @@ pub async fn connect(
     if opts.retry_initial {
         o = o.retry_on_initial_connect();
     }
-    o.connect(&profile.url)
+    // A profile may list several servers (a cluster), comma-separated.
+    let urls: Vec<&str> = profile.url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+    o.connect(urls)
         .await
         .map_err(|source| ConnectError::Broker {
             url: profile.url.clone(),

@@ -100,14 +100,19 @@ impl DevPki {
         server
             .distinguished_name
             .push(DnType::CommonName, "nts broker");
-        server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        // ClientAuth too: cluster nodes present this certificate on their TLS routes.
+        server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         server.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         server.use_authority_key_identifier_extension = true;
         let server_key = KeyPair::generate()?;
         let server_cert = server.signed_by(&server_key, &issuer)?;
 
-        write(&pki.ca_cert, &ca_cert.pem())?;
-        write(&pki.server_cert, &server_cert.pem())?;
+        // Certificates are public; only the key is private.
+        let public = |path: &Path, data: &str| -> Result<(), PkiError> {
+            std::fs::write(path, data).map_err(|source| PkiError::Write { path: path.into(), source })
+        };
+        public(&pki.ca_cert, &ca_cert.pem())?;
+        public(&pki.server_cert, &server_cert.pem())?;
         write(&pki.server_key, &server_key.serialize_pem())?;
         Ok(pki)
     }

@@ -1,5 +1,6 @@
 //! The `nts` command line: a thin layer that parses flags and calls the roles.
 
+mod init;
 mod session;
 mod up;
 
@@ -39,6 +40,11 @@ enum Command {
     /// Act as a Nanome session: list plugins, run one.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// Check the system answers: exit 0 if the coordinator lists plugins (and, with
+    /// `--plugin`, that plugin). For container health checks and scripts.
+    Health(HealthArgs),
+    /// Write the TLS files, passwords and profiles of a multi-node deployment.
+    Init(init::InitArgs),
     /// Measure round trips, throughput and connect latency against their baselines.
     Bench(crate::bench::BenchArgs),
 }
@@ -84,6 +90,16 @@ struct HostArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct HealthArgs {
+    /// Also require this plugin to be registered.
+    #[arg(long)]
+    plugin: Option<String>,
+    /// Connection profile (default: the one `nts up` writes).
+    #[arg(long, env = "NTS_PROFILE")]
+    profile: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct BuiltinArgs {
     /// Which plugin: hello or crash.
     #[arg(value_name = "NAME")]
@@ -98,6 +114,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Plugin(args) => run_builtin(args),
         Command::Host(args) => run_host(args),
+        Command::Init(args) => init::run(args),
         other => {
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -109,7 +126,8 @@ pub fn main() -> ExitCode {
                     Command::Coordinator(a) => run_coordinator(a).await,
                     Command::Session(c) => session::run(c).await,
                     Command::Bench(a) => crate::bench::run(a).await,
-                    Command::Plugin(_) | Command::Host(_) => unreachable!("handled above"),
+                    Command::Health(a) => health(a).await,
+                    Command::Plugin(_) | Command::Host(_) | Command::Init(_) => unreachable!("handled above"),
                 }
             })
         }
@@ -249,6 +267,28 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
+    }
+}
+
+async fn health(args: HealthArgs) -> ExitCode {
+    let profile = match load_profile(args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let client = match connect::connect(&profile, Role::Session, ConnectOptions::named("health")).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let list = match crate::session::list_plugins(&client).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    match args.plugin {
+        Some(name) if !list.plugins.iter().any(|p| p.metadata.name == name) => fail(format!("plugin {name:?} is not registered")),
+        _ => {
+            println!("ok: {} plugins", list.plugins.len());
+            ExitCode::SUCCESS
+        }
     }
 }
 
