@@ -243,7 +243,12 @@ pub async fn connect(
         o = o.retry_on_initial_connect();
     }
     // A profile may list several servers (a cluster), comma-separated.
-    let urls: Vec<&str> = profile.url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+    let urls: Vec<&str> = profile
+        .url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
     o.connect(urls)
         .await
         .map_err(|source| ConnectError::Broker {

@@ -101,7 +101,10 @@ impl DevPki {
             .distinguished_name
             .push(DnType::CommonName, "nts broker");
         // ClientAuth too: cluster nodes present this certificate on their TLS routes.
-        server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        server.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
         server.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         server.use_authority_key_identifier_extension = true;
         let server_key = KeyPair::generate()?;
@@ -109,7 +112,10 @@ impl DevPki {
 
         // Certificates are public; only the key is private.
         let public = |path: &Path, data: &str| -> Result<(), PkiError> {
-            std::fs::write(path, data).map_err(|source| PkiError::Write { path: path.into(), source })
+            std::fs::write(path, data).map_err(|source| PkiError::Write {
+                path: path.into(),
+                source,
+            })
         };
         public(&pki.ca_cert, &ca_cert.pem())?;
         public(&pki.server_cert, &server_cert.pem())?;

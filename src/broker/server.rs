@@ -175,7 +175,8 @@ impl Broker {
         let conf = dir.join("nats-server.conf");
         std::fs::write(&conf, DEV_CONF).map_err(io(format!("writing {}", conf.display())))?;
         let accounts = dir.join("accounts.conf");
-        std::fs::write(&accounts, super::ACCOUNTS_CONF).map_err(io(format!("writing {}", accounts.display())))?;
+        std::fs::write(&accounts, super::ACCOUNTS_CONF)
+            .map_err(io(format!("writing {}", accounts.display())))?;
         let js_dir = dir.join("jetstream");
         let log = dir.join("nats-server.log");
         let port = if opts.port == 0 {

@@ -32,7 +32,10 @@ pub struct InitArgs {
 }
 
 fn urls(list: &str) -> String {
-    list.split(',').map(|a| format!("tls://{}", a.trim())).collect::<Vec<_>>().join(",")
+    list.split(',')
+        .map(|a| format!("tls://{}", a.trim()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub(super) fn run(args: InitArgs) -> ExitCode {
@@ -48,7 +51,11 @@ pub(super) fn run(args: InitArgs) -> ExitCode {
 fn init(args: &InitArgs) -> Result<(), String> {
     let dir = &args.dir;
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let names: Vec<&str> = args.brokers.split(',').filter_map(|a| a.trim().split(':').next()).collect();
+    let names: Vec<&str> = args
+        .brokers
+        .split(',')
+        .filter_map(|a| a.trim().split(':').next())
+        .collect();
     let tls = dir.join("tls");
     let pki = if DevPki::paths(&tls).ca_cert.exists() {
         DevPki::paths(&tls)
@@ -69,7 +76,9 @@ fn init(args: &InitArgs) -> Result<(), String> {
         },
     };
     profile.url = urls(&args.brokers);
-    profile.save(&profile_path).map_err(|e| format!("writing {}: {e}", profile_path.display()))?;
+    profile
+        .save(&profile_path)
+        .map_err(|e| format!("writing {}: {e}", profile_path.display()))?;
     set_mode(&profile_path, 0o644)?;
 
     let local = Profile {
@@ -78,7 +87,9 @@ fn init(args: &InitArgs) -> Result<(), String> {
         ..profile.clone()
     };
     let local_path = dir.join("profile-local.json");
-    local.save(&local_path).map_err(|e| format!("writing {}: {e}", local_path.display()))?;
+    local
+        .save(&local_path)
+        .map_err(|e| format!("writing {}: {e}", local_path.display()))?;
 
     let c = &profile.credentials;
     let env = format!(
@@ -92,5 +103,6 @@ fn init(args: &InitArgs) -> Result<(), String> {
 
 fn set_mode(path: &std::path::Path, mode: u32) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

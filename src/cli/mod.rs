@@ -127,7 +127,9 @@ pub fn main() -> ExitCode {
                     Command::Session(c) => session::run(c).await,
                     Command::Bench(a) => crate::bench::run(a).await,
                     Command::Health(a) => health(a).await,
-                    Command::Plugin(_) | Command::Host(_) | Command::Init(_) => unreachable!("handled above"),
+                    Command::Plugin(_) | Command::Host(_) | Command::Init(_) => {
+                        unreachable!("handled above")
+                    }
                 }
             })
         }
@@ -275,16 +277,19 @@ async fn health(args: HealthArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let client = match connect::connect(&profile, Role::Session, ConnectOptions::named("health")).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+    let client =
+        match connect::connect(&profile, Role::Session, ConnectOptions::named("health")).await {
+            Ok(c) => c,
+            Err(e) => return fail(e),
+        };
     let list = match crate::session::list_plugins(&client).await {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
     match args.plugin {
-        Some(name) if !list.plugins.iter().any(|p| p.metadata.name == name) => fail(format!("plugin {name:?} is not registered")),
+        Some(name) if !list.plugins.iter().any(|p| p.metadata.name == name) => {
+            fail(format!("plugin {name:?} is not registered"))
+        }
         _ => {
             println!("ok: {} plugins", list.plugins.len());
             ExitCode::SUCCESS
