@@ -43,6 +43,9 @@ pub struct BenchArgs {
     /// Connects per connect measurement.
     #[arg(long, default_value_t = 100)]
     connects: usize,
+    /// Sessions held open at once on one host for the capacity measurement.
+    #[arg(long, default_value_t = 200)]
+    sessions: usize,
 }
 
 /// Hard limit on any single measurement.
@@ -52,7 +55,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
     if std::env::var_os("RUST_LOG").is_none() {
         // Keep the figures readable: only problems are logged.
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("warn")
+            .with_env_filter("error")
             .with_writer(std::io::stderr)
             .try_init();
     }
@@ -262,10 +265,60 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         full.median.as_secs_f64() / bare.median.as_secs_f64()
     );
 
+    // 4. Sessions per host: many links open at once on one host.
+    let mut open = Vec::with_capacity(args.sessions);
+    let t0 = Instant::now();
+    for i in 0..args.sessions {
+        let s = Session::open(
+            session_client.clone(),
+            "bench",
+            UserInfo {
+                name: format!("u{i}"),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let l = s.connect("hello").await?;
+        open.push((s, l));
+    }
+    let opened_in = t0.elapsed();
+    let rss_kib: u64 = children_rss_kib();
+    let mut loaded = Vec::with_capacity(args.rtt.min(2000));
+    for i in 0..args.rtt.min(2000) {
+        loaded.push(open[i % open.len()].1.ping(Duration::from_secs(5)).await?);
+    }
+    let loaded = stats(loaded);
+    println!(
+        "
+sessions per host ({} sessions, each with its own instance process, on one host)",
+        args.sessions
+    );
+    println!(
+        "  opened in {:.2} s; instance memory {:.1} MiB RSS each",
+        opened_in.as_secs_f64(),
+        rss_kib as f64 / 1024.0 / args.sessions.max(1) as f64
+    );
+    println!(
+        "  round trip with 1 link open   median {:>8}  p99 {:>8}",
+        us(ours.median),
+        us(ours.p99)
+    );
+    println!(
+        "  round trip with {:>4} open      median {:>8}  p99 {:>8}",
+        args.sessions,
+        us(loaded.median),
+        us(loaded.p99)
+    );
+    for (s, l) in open {
+        l.close().await?;
+        s.leave().await?;
+    }
+
     link.close().await?;
     stop_host.cancel();
     let _ = host_task.await;
     stop.cancel();
+    drop((session, session_client, raw_a, raw_b));
     broker.stop(Duration::from_secs(5)).await;
     Ok(())
 }
@@ -363,6 +416,30 @@ async fn bare_spawn(command: &InstanceCommand) -> anyhow::Result<Duration> {
     drop(stdin); // EOF: the instance runs on_stop and exits
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
     Ok(elapsed)
+}
+
+/// Total resident memory of this process's children (the instances), in KiB.
+fn children_rss_kib() -> u64 {
+    let me = std::process::id().to_string();
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().nth(1).map(str::to_string));
+        if ppid.as_deref() != Some(me.as_str()) {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        total += status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    total
 }
 
 fn num_cpus() -> usize {

@@ -286,7 +286,11 @@ async fn a_node_dies_mid_session_and_the_session_keeps_working() {
     );
     link.run().await.unwrap();
     assert_eq!(next_notification(&mut link).await, "Hello from nts!");
-    assert_eq!(next_notification(&mut link).await, "Hello, alice!", "requests to the session still work");
+    assert_eq!(
+        next_notification(&mut link).await,
+        "Hello, alice!",
+        "requests to the session still work"
+    );
 }
 
 #[tokio::test]
