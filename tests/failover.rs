@@ -7,16 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use nix::sys::signal::Signal;
-use nts::api::control::UserInfo;
 use nts::connect::Role;
 use nts::session::{self, Session};
-
-fn user(name: &str) -> UserInfo {
-    UserInfo {
-        name: name.into(),
-        ..Default::default()
-    }
-}
 
 /// Waits (bounded) until the control plane answers again; returns how long it took.
 async fn control_plane_back(client: &async_nats::Client, since: Instant) -> Duration {

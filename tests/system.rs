@@ -8,18 +8,10 @@ use std::time::Duration;
 use common::*;
 use nix::sys::signal::Signal;
 use nts::api::ErrorCode;
-use nts::api::control::UserInfo;
 use nts::api::link::{CloseCode, ToSession};
 use nts::connect::Role;
 use nts::session::{self, LinkEvent, Session, SessionError};
 use nts::wire::Envelope;
-
-fn user(name: &str) -> UserInfo {
-    UserInfo {
-        name: name.into(),
-        ..Default::default()
-    }
-}
 
 async fn open(sys: &System, name: &str) -> Session {
     Session::open(sys.client(Role::Session).await, "room", user(name))

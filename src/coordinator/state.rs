@@ -872,6 +872,19 @@ mod tests {
         .0
     }
 
+    fn join(r: &mut Registry, s: &SessionOpened, who: &str) -> SessionOpened {
+        let user = UserInfo {
+            name: who.into(),
+            ..Default::default()
+        };
+        r.join_session(SessionJoin {
+            session_id: s.session_id.clone(),
+            user,
+        })
+        .unwrap()
+        .0
+    }
+
     fn link(r: &mut Registry, s: &SessionOpened, plugin: &str, host: &Token) -> LinkOpened {
         let p = r
             .begin_link(LinkOpen {
@@ -890,16 +903,7 @@ mod tests {
         let host = Token::random();
         let pid = reg(&mut r, "hello", &host, t0);
         let alice = open(&mut r, "alice");
-        let bob = r
-            .join_session(SessionJoin {
-                session_id: alice.session_id.clone(),
-                user: UserInfo {
-                    name: "bob".into(),
-                    ..Default::default()
-                },
-            })
-            .unwrap()
-            .0;
+        let bob = join(&mut r, &alice, "bob");
         let l = link(&mut r, &alice, "hello", &host);
         let gone = open(&mut r, "carol");
         r.leave_session(UserAuth {
@@ -981,16 +985,7 @@ mod tests {
         let host = Token::random();
         reg(&mut r, "hello", &host, Instant::now());
         let alice = open(&mut r, "alice");
-        let bob = r
-            .join_session(SessionJoin {
-                session_id: alice.session_id.clone(),
-                user: UserInfo {
-                    name: "bob".into(),
-                    ..Default::default()
-                },
-            })
-            .unwrap()
-            .0;
+        let bob = join(&mut r, &alice, "bob");
         let refused = r
             .begin_link(LinkOpen {
                 session_id: bob.session_id.clone(),
@@ -1033,16 +1028,7 @@ mod tests {
         let host = Token::random();
         reg(&mut r, "hello", &host, Instant::now());
         let alice = open(&mut r, "alice");
-        let bob = r
-            .join_session(SessionJoin {
-                session_id: alice.session_id.clone(),
-                user: UserInfo {
-                    name: "bob".into(),
-                    ..Default::default()
-                },
-            })
-            .unwrap()
-            .0;
+        let bob = join(&mut r, &alice, "bob");
         let l = link(&mut r, &alice, "hello", &host);
         let effects = r
             .change_presenter(PresenterHandover {

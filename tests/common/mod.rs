@@ -278,6 +278,14 @@ pub async fn gone(pid: u32) -> bool {
     false
 }
 
+/// A user with a display name.
+pub fn user(name: &str) -> nts::api::control::UserInfo {
+    nts::api::control::UserInfo {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
 /// Path of a file in the repository.
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
