@@ -198,3 +198,14 @@ async fn nts_up_runs_everything_and_stops_cleanly() {
         assert!(gone(pid).await, "child {pid} of nts up outlived it");
     }
 }
+
+#[tokio::test]
+async fn nts_logs_follows_instance_stderr() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let mut logs = spawn_ready(sys.nts().args(["logs", "--plugin", "hello", "--for", "15"])).await;
+    let out = output(sys.nts().args(["session", "run", "hello", "--for", "1"])).await;
+    assert!(out.status.success());
+    let line = logs.wait_line("hello/").await;
+    assert!(line.contains("hello: run pressed in session"), "{line}");
+}

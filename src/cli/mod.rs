@@ -43,6 +43,8 @@ enum Command {
     /// Check the system answers: exit 0 if the coordinator lists plugins (and, with
     /// `--plugin`, that plugin). For container health checks and scripts.
     Health(HealthArgs),
+    /// Follow plugin instances' logs (their stderr), live.
+    Logs(session::LogsArgs),
     /// Write the TLS files, passwords and profiles of a multi-node deployment.
     Init(init::InitArgs),
     /// Measure round trips, throughput and connect latency against their baselines.
@@ -127,6 +129,7 @@ pub fn main() -> ExitCode {
                     Command::Session(c) => session::run(c).await,
                     Command::Bench(a) => crate::bench::run(a).await,
                     Command::Health(a) => health(a).await,
+                    Command::Logs(a) => session::logs(a).await,
                     Command::Plugin(_) | Command::Host(_) | Command::Init(_) => {
                         unreachable!("handled above")
                     }

@@ -55,6 +55,82 @@ pub struct RunArgs {
     profile: Option<PathBuf>,
 }
 
+/// Flags of `nts logs`.
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// Only this plugin (name or id).
+    #[arg(long)]
+    plugin: Option<String>,
+    /// Stop after this many seconds (default: until Ctrl-C).
+    #[arg(long = "for", value_name = "SECS")]
+    duration: Option<f64>,
+    /// Connection profile (default: the one `nts up` writes).
+    #[arg(long, env = "NTS_PROFILE")]
+    profile: Option<PathBuf>,
+}
+
+/// `nts logs`: prints `<plugin>/<link>: <line>` for every instance stderr line.
+pub(super) async fn logs(args: LogsArgs) -> ExitCode {
+    use futures::StreamExt;
+    super::init_tracing(false);
+    let client = match connect_session(args.profile.clone()).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    // Resolving the plugin is also the round trip that proves the subscription is live.
+    let list = match session::list_plugins(&client).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let names: std::collections::HashMap<String, String> = list
+        .plugins
+        .iter()
+        .map(|p| (p.plugin_id.to_string(), p.metadata.name.clone()))
+        .collect();
+    let subject = match &args.plugin {
+        None => "nts.v1.logs.>".to_string(),
+        Some(want) => match list
+            .plugins
+            .iter()
+            .find(|p| &p.metadata.name == want || p.plugin_id.as_str() == want)
+        {
+            Some(p) => format!("nts.v1.logs.{}.>", p.plugin_id),
+            None => return fail(format!("no plugin named {want:?}")),
+        },
+    };
+    let mut sub = match client.subscribe(subject).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let _ = session::list_plugins(&client).await; // the SUB is processed before "ready"
+    println!("ready logs");
+    let timer = async {
+        match args.duration {
+            Some(d) if d.is_finite() && d > 0.0 => {
+                tokio::time::sleep(Duration::from_secs_f64(d.min(7.0 * 86400.0))).await
+            }
+            _ => std::future::pending().await,
+        }
+    };
+    tokio::pin!(timer);
+    let stop = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(stop.clone()));
+    loop {
+        tokio::select! {
+            msg = sub.next() => {
+                let Some(msg) = msg else { break };
+                let mut parts = msg.subject.as_str().split('.').skip(3);
+                let (pid, lid) = (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
+                let plugin = names.get(pid).map(String::as_str).unwrap_or(pid);
+                println!("{plugin}/{lid}: {}", String::from_utf8_lossy(&msg.payload));
+            }
+            _ = &mut timer => break,
+            _ = stop.cancelled() => break,
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 pub(super) async fn run(cmd: SessionCommand) -> ExitCode {
     super::init_tracing(false);
     match cmd {

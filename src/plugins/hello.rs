@@ -19,6 +19,8 @@ pub struct Hello;
 
 impl PluginInstance for Hello {
     async fn on_run(&mut self, nts: &Instance) {
+        // stderr is the instance's log: the host forwards it to `nts logs`.
+        eprintln!("hello: run pressed in session {}", nts.info().session_id);
         let _ = nts
             .send_notification(NotificationType::Message, "Hello from nts!")
             .await;
