@@ -14,6 +14,7 @@ pub mod broker;
 pub mod cli;
 pub mod connect;
 pub mod coordinator;
+pub mod files;
 pub mod host;
 pub mod instance;
 pub mod plugins;

@@ -1,0 +1,587 @@
+//! Molecular structures: Workspace → Complex → Molecule → Chain → Residue → Atom, plus Bond.
+//!
+//! Field names and defaults follow nanome-lib 0.42.1 (`index` −1 = "not yet in the
+//! session's workspace"; indices are 64-bit), with its quirks fixed: a new complex's rotation
+//! is the identity, enums decode strictly (an unknown value is an error, not the first
+//! member). On the wire fields equal to their default are omitted, and each atom position
+//! is a 12-byte CBOR byte string of little-endian `f32` (x, y, z). Bonds name their atoms
+//! by ordinal: the position of the atom in its complex's traversal order
+//! (molecule → chain → residue → atom), which stays valid for atoms not yet indexed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A 3-vector (x, y, z), in Ångström for positions.
+pub type Vec3 = [f32; 3];
+/// A rotation quaternion (x, y, z, w).
+pub type Quat = [f32; 4];
+
+/// The identity rotation.
+pub const IDENTITY: Quat = [0.0, 0.0, 0.0, 1.0];
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+fn is_true(v: &bool) -> bool {
+    *v
+}
+fn is_unindexed(v: &i64) -> bool {
+    *v == -1
+}
+fn yes() -> bool {
+    true
+}
+fn unindexed() -> i64 {
+    -1
+}
+fn identity() -> Quat {
+    IDENTITY
+}
+fn is_identity(q: &Quat) -> bool {
+    *q == IDENTITY
+}
+
+/// Positions as 12-byte little-endian `f32` byte strings.
+pub mod vec3_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes a position as 12 bytes.
+    pub fn serialize<S: Serializer>(v: &super::Vec3, s: S) -> Result<S::Ok, S::Error> {
+        let mut b = [0u8; 12];
+        for (i, c) in v.iter().enumerate() {
+            b[i * 4..i * 4 + 4].copy_from_slice(&c.to_le_bytes());
+        }
+        s.serialize_bytes(&b)
+    }
+
+    /// Reads a position; anything but 12 bytes is an error.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<super::Vec3, D::Error> {
+        let b: serde_bytes::ByteBuf = Deserialize::deserialize(d)?;
+        if b.len() != 12 {
+            return Err(serde::de::Error::custom(format!(
+                "a position is 12 bytes (3 little-endian f32), got {}",
+                b.len()
+            )));
+        }
+        let f = |i: usize| f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let v = [f(0), f(4), f(8)];
+        if v.iter().any(|c| !c.is_finite()) {
+            return Err(serde::de::Error::custom("a position must be finite"));
+        }
+        Ok(v)
+    }
+}
+
+/// The session's scene: complexes and the workspace transform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Workspace {
+    /// The complexes loaded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub complexes: Vec<Complex>,
+    /// Workspace position in the room.
+    #[serde(skip_serializing_if = "is_default")]
+    pub position: Vec3,
+    /// Workspace rotation.
+    #[serde(skip_serializing_if = "is_identity")]
+    pub rotation: Quat,
+    /// Workspace scale (nanome-lib's default 0.02).
+    pub scale: Vec3,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace {
+            complexes: vec![],
+            position: [0.0; 3],
+            rotation: IDENTITY,
+            scale: [0.02; 3],
+        }
+    }
+}
+
+/// A loaded structure (one file, usually), with frames as molecules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Complex {
+    /// Index in the session's workspace; −1 before it is added.
+    #[serde(skip_serializing_if = "is_unindexed")]
+    pub index: i64,
+    /// Display name.
+    pub name: String,
+    /// Molecules; with several, each is a frame and `current_frame` picks one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub molecules: Vec<Molecule>,
+    /// Shown.
+    #[serde(skip_serializing_if = "is_true", default = "yes")]
+    pub visible: bool,
+    /// Locked against moving.
+    #[serde(skip_serializing_if = "is_default")]
+    pub locked: bool,
+    /// Drawn with a bounding box.
+    #[serde(skip_serializing_if = "is_default")]
+    pub boxed: bool,
+    /// A computation runs on it (shows a spinner).
+    #[serde(skip_serializing_if = "is_default")]
+    pub computing: bool,
+    /// The frame shown.
+    #[serde(skip_serializing_if = "is_default")]
+    pub current_frame: u32,
+    /// Position in the workspace.
+    #[serde(skip_serializing_if = "is_default")]
+    pub position: Vec3,
+    /// Rotation in the workspace.
+    #[serde(skip_serializing_if = "is_identity", default = "identity")]
+    pub rotation: Quat,
+    /// File remarks (PDB REMARK, SDF tags).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub remarks: BTreeMap<String, String>,
+    /// Label on the bounding box.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub box_label: String,
+}
+
+impl Default for Complex {
+    fn default() -> Self {
+        Complex {
+            index: -1,
+            name: "complex".into(),
+            molecules: vec![],
+            visible: true,
+            locked: false,
+            boxed: false,
+            computing: false,
+            current_frame: 0,
+            position: [0.0; 3],
+            rotation: IDENTITY,
+            remarks: BTreeMap::new(),
+            box_label: String::new(),
+        }
+    }
+}
+
+/// A molecule (a frame of its complex).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Molecule {
+    /// Index in the workspace; −1 before it is added.
+    #[serde(skip_serializing_if = "is_unindexed", default = "unindexed")]
+    pub index: i64,
+    /// Name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Associated data (SDF tags).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub associated: BTreeMap<String, String>,
+    /// Chains.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<Chain>,
+}
+
+/// A chain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Chain {
+    /// Index in the workspace; −1 before it is added.
+    #[serde(skip_serializing_if = "is_unindexed", default = "unindexed")]
+    pub index: i64,
+    /// Chain name (PDB chain id; HETATM-only chains are prefixed "H" as in nanome-lib).
+    pub name: String,
+    /// Residues.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub residues: Vec<Residue>,
+}
+
+/// Secondary structure of a residue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondaryStructure {
+    /// Not computed.
+    #[default]
+    Unknown,
+    /// Coil.
+    Coil,
+    /// β-sheet.
+    Sheet,
+    /// α-helix.
+    Helix,
+}
+
+/// How a residue's ribbon is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RibbonMode {
+    /// By secondary structure.
+    #[default]
+    SecondaryStructure,
+    /// Tube whose width follows the B-factor.
+    AdaptiveTube,
+    /// Coil.
+    Coil,
+}
+
+/// A residue, with its atoms and the bonds it owns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Residue {
+    /// Index in the workspace; −1 before it is added.
+    #[serde(skip_serializing_if = "is_unindexed")]
+    pub index: i64,
+    /// Residue code, e.g. `ALA`, `HOH` (nanome-lib's `type`).
+    #[serde(rename = "type")]
+    pub code: String,
+    /// Sequence number.
+    pub serial: i32,
+    /// Name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Secondary structure.
+    #[serde(skip_serializing_if = "is_default")]
+    pub secondary_structure: SecondaryStructure,
+    /// Ribbon shown.
+    #[serde(skip_serializing_if = "is_true", default = "yes")]
+    pub ribboned: bool,
+    /// Ribbon size.
+    pub ribbon_size: f32,
+    /// Ribbon mode.
+    #[serde(skip_serializing_if = "is_default")]
+    pub ribbon_mode: RibbonMode,
+    /// Ribbon colour, `0xRRGGBBAA` (alpha 0: the session's default colouring).
+    #[serde(skip_serializing_if = "is_default")]
+    pub ribbon_color: u32,
+    /// Label shown.
+    #[serde(skip_serializing_if = "is_default")]
+    pub labeled: bool,
+    /// Label text.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub label_text: String,
+    /// Atoms.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub atoms: Vec<Atom>,
+    /// Bonds this residue owns (a peptide bond may join an atom of the next residue).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bonds: Vec<Bond>,
+}
+
+impl Default for Residue {
+    fn default() -> Self {
+        Residue {
+            index: -1,
+            code: String::new(),
+            serial: 1,
+            name: String::new(),
+            secondary_structure: SecondaryStructure::Unknown,
+            ribboned: true,
+            ribbon_size: 1.0,
+            ribbon_mode: RibbonMode::SecondaryStructure,
+            ribbon_color: 0,
+            labeled: false,
+            label_text: String::new(),
+            atoms: vec![],
+            bonds: vec![],
+        }
+    }
+}
+
+/// How an atom is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtomRenderingMode {
+    /// Ball and stick.
+    #[default]
+    BallStick,
+    /// Sticks.
+    Stick,
+    /// Wire.
+    Wire,
+    /// Van der Waals spheres.
+    VanDerWaals,
+    /// Points.
+    Point,
+    /// Sized by B-factor.
+    BFactor,
+    /// Adaptive.
+    Adaptive,
+}
+
+/// An atom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Atom {
+    /// Index in the workspace; −1 before it is added.
+    #[serde(skip_serializing_if = "is_unindexed")]
+    pub index: i64,
+    /// Element symbol, e.g. `C`, `Fe`.
+    pub symbol: String,
+    /// Serial number in its file.
+    pub serial: i32,
+    /// Atom name, e.g. `CA`.
+    pub name: String,
+    /// Position in the complex's frame (Å).
+    #[serde(with = "vec3_bytes")]
+    pub position: Vec3,
+    /// From a HETATM record.
+    #[serde(skip_serializing_if = "is_default")]
+    pub is_het: bool,
+    /// Occupancy.
+    #[serde(skip_serializing_if = "is_default")]
+    pub occupancy: f32,
+    /// B-factor.
+    #[serde(skip_serializing_if = "is_default")]
+    pub bfactor: f32,
+    /// Formal charge.
+    #[serde(skip_serializing_if = "is_default")]
+    pub formal_charge: i32,
+    /// Partial charge.
+    #[serde(skip_serializing_if = "is_default")]
+    pub partial_charge: f32,
+    /// Selected in the session.
+    #[serde(skip_serializing_if = "is_default")]
+    pub selected: bool,
+    /// Label shown.
+    #[serde(skip_serializing_if = "is_default")]
+    pub labeled: bool,
+    /// Label text.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub label_text: String,
+    /// Rendering mode.
+    #[serde(skip_serializing_if = "is_default")]
+    pub atom_mode: AtomRenderingMode,
+    /// Colour `0xRRGGBBAA` (alpha 0: the session's default colouring).
+    #[serde(skip_serializing_if = "is_default")]
+    pub atom_color: u32,
+    /// Hydrogen-bond acceptor.
+    #[serde(skip_serializing_if = "is_default")]
+    pub acceptor: bool,
+    /// Hydrogen-bond donor.
+    #[serde(skip_serializing_if = "is_default")]
+    pub donor: bool,
+}
+
+impl Default for Atom {
+    fn default() -> Self {
+        Atom {
+            index: -1,
+            symbol: "C".into(),
+            serial: 1,
+            name: "default".into(),
+            position: [0.0; 3],
+            is_het: false,
+            occupancy: 0.0,
+            bfactor: 0.0,
+            formal_charge: 0,
+            partial_charge: 0.0,
+            selected: false,
+            labeled: false,
+            label_text: String::new(),
+            atom_mode: AtomRenderingMode::BallStick,
+            atom_color: 0,
+            acceptor: false,
+            donor: false,
+        }
+    }
+}
+
+/// Bond order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BondKind {
+    /// Unknown order.
+    Unknown,
+    /// Single.
+    #[default]
+    CovalentSingle,
+    /// Double.
+    CovalentDouble,
+    /// Triple.
+    CovalentTriple,
+    /// Aromatic.
+    Aromatic,
+}
+
+/// A bond between two atoms of one complex, named by their ordinals in that complex.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bond {
+    /// Index in the workspace; −1 before it is added.
+    #[serde(default = "unindexed", skip_serializing_if = "is_unindexed")]
+    pub index: i64,
+    /// Ordinal of the first atom in its complex.
+    pub atom1: u32,
+    /// Ordinal of the second atom.
+    pub atom2: u32,
+    /// Bond order.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kind: BondKind,
+}
+
+impl Complex {
+    /// Every atom, in ordinal order (molecule → chain → residue → atom).
+    pub fn atoms(&self) -> impl Iterator<Item = &Atom> {
+        self.residues().flat_map(|r| r.atoms.iter())
+    }
+
+    /// Every residue, in order.
+    pub fn residues(&self) -> impl Iterator<Item = &Residue> {
+        self.molecules
+            .iter()
+            .flat_map(|m| m.chains.iter())
+            .flat_map(|c| c.residues.iter())
+    }
+
+    /// Every atom, mutably, in ordinal order.
+    pub fn atoms_mut(&mut self) -> impl Iterator<Item = &mut Atom> {
+        self.molecules
+            .iter_mut()
+            .flat_map(|m| m.chains.iter_mut())
+            .flat_map(|c| c.residues.iter_mut())
+            .flat_map(|r| r.atoms.iter_mut())
+    }
+
+    /// Every bond.
+    pub fn bonds(&self) -> impl Iterator<Item = &Bond> {
+        self.residues().flat_map(|r| r.bonds.iter())
+    }
+
+    /// Number of atoms.
+    pub fn atom_count(&self) -> usize {
+        self.residues().map(|r| r.atoms.len()).sum()
+    }
+
+    /// A copy without molecules (nanome-lib's "shallow" complex).
+    pub fn shallow(&self) -> Complex {
+        Complex {
+            molecules: vec![],
+            ..self.clone()
+        }
+    }
+
+    /// Checks what a decoder cannot: bonds name existing atoms, sizes are bounded.
+    pub fn validate(&self) -> Result<(), String> {
+        let atoms = self.atom_count();
+        if atoms > MAX_ATOMS {
+            return Err(format!(
+                "complex {:?} has {atoms} atoms; at most {MAX_ATOMS} are accepted",
+                self.name
+            ));
+        }
+        if let Some(b) = self
+            .bonds()
+            .find(|b| b.atom1 as usize >= atoms || b.atom2 as usize >= atoms || b.atom1 == b.atom2)
+        {
+            return Err(format!(
+                "complex {:?}: bond {}–{} does not join two distinct atoms of the {atoms} it has",
+                self.name, b.atom1, b.atom2
+            ));
+        }
+        if !self.molecules.is_empty() && self.current_frame as usize >= self.molecules.len() {
+            return Err(format!(
+                "complex {:?}: current_frame {} but {} frames",
+                self.name,
+                self.current_frame,
+                self.molecules.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Most atoms accepted in one complex.
+pub const MAX_ATOMS: usize = 5_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn water() -> Complex {
+        let atom = |symbol: &str, name: &str, x: f32| Atom {
+            symbol: symbol.into(),
+            name: name.into(),
+            position: [x, 0.0, 0.0],
+            ..Default::default()
+        };
+        let residue = Residue {
+            code: "HOH".into(),
+            atoms: vec![
+                atom("O", "O", 0.0),
+                atom("H", "H1", 0.96),
+                atom("H", "H2", -0.24),
+            ],
+            bonds: vec![
+                Bond {
+                    index: -1,
+                    atom1: 0,
+                    atom2: 1,
+                    kind: BondKind::CovalentSingle,
+                },
+                Bond {
+                    index: -1,
+                    atom1: 0,
+                    atom2: 2,
+                    kind: BondKind::CovalentSingle,
+                },
+            ],
+            ..Default::default()
+        };
+        Complex {
+            name: "water".into(),
+            molecules: vec![Molecule {
+                chains: vec![Chain {
+                    name: "A".into(),
+                    residues: vec![residue],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn round_trips_and_omits_defaults() {
+        let c = water();
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&c, &mut bytes).unwrap();
+        let back: Complex = ciborium::from_reader(&bytes[..]).unwrap();
+        assert_eq!(back, c);
+        // Three atoms with names, symbols and 12-byte positions, and nothing else, fit in
+        // well under 100 bytes each.
+        assert!(bytes.len() < 300, "{} bytes", bytes.len());
+    }
+
+    #[test]
+    fn positions_must_be_12_finite_bytes() {
+        let v = ciborium::Value::Map(vec![(
+            "position".into(),
+            ciborium::Value::Bytes(vec![0; 8]),
+        )]);
+        assert!(v.deserialized::<Atom>().is_err());
+        let nan = [
+            f32::NAN.to_le_bytes(),
+            0f32.to_le_bytes(),
+            0f32.to_le_bytes(),
+        ]
+        .concat();
+        let v = ciborium::Value::Map(vec![("position".into(), ciborium::Value::Bytes(nan))]);
+        assert!(v.deserialized::<Atom>().is_err());
+    }
+
+    #[test]
+    fn unknown_enum_values_are_errors() {
+        let v = ciborium::Value::Map(vec![
+            ("kind".into(), "quintuple".into()),
+            ("atom1".into(), 0.into()),
+            ("atom2".into(), 1.into()),
+        ]);
+        let e = v.deserialized::<Bond>().unwrap_err().to_string();
+        assert!(e.contains("quintuple"), "{e}");
+    }
+
+    #[test]
+    fn bonds_must_name_existing_atoms() {
+        let mut c = water();
+        assert!(c.validate().is_ok());
+        c.molecules[0].chains[0].residues[0].bonds[0].atom2 = 3;
+        assert!(c.validate().unwrap_err().contains("bond 0–3"));
+    }
+}
