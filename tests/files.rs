@@ -10,9 +10,7 @@ fn atom_line(
     het: bool,
     serial: u32,
     name: &str,
-    res: &str,
-    chain: char,
-    seq: i32,
+    (res, chain, seq): (&str, char, i32),
     xyz: [f32; 3],
     element: &str,
 ) -> String {
@@ -30,7 +28,7 @@ fn atom_line(
 
 /// Ala-Gly dipeptide (chain A) and an ethanol ligand (chain B, HETATM + CONECT).
 fn dipeptide_pdb() -> String {
-    let a = |s, n, r, seq, xyz, e| atom_line(false, s, n, r, 'A', seq, xyz, e);
+    let a = |s, n, r, seq, xyz, e| atom_line(false, s, n, (r, 'A', seq), xyz, e);
     let mut t = String::from("REMARK   1 TEST STRUCTURE\n");
     t += &a(1, "N", "ALA", 1, [0.0, 0.0, 0.0], "N");
     t += &a(2, "CA", "ALA", 1, [1.458, 0.0, 0.0], "C");
@@ -42,9 +40,9 @@ fn dipeptide_pdb() -> String {
     t += &a(8, "C", "GLY", 2, [5.487, 2.702, 0.0], "C");
     t += &a(9, "O", "GLY", 2, [6.058, 1.615, 0.0], "O");
     t += "TER\n";
-    t += &atom_line(true, 10, "C1", "EOH", 'B', 1, [10.0, 10.0, 10.0], "C");
-    t += &atom_line(true, 11, "C2", "EOH", 'B', 1, [11.52, 10.0, 10.0], "C");
-    t += &atom_line(true, 12, "O", "EOH", 'B', 1, [12.0, 11.35, 10.0], "O");
+    t += &atom_line(true, 10, "C1", ("EOH", 'B', 1), [10.0, 10.0, 10.0], "C");
+    t += &atom_line(true, 11, "C2", ("EOH", 'B', 1), [11.52, 10.0, 10.0], "C");
+    t += &atom_line(true, 12, "O", ("EOH", 'B', 1), [12.0, 11.35, 10.0], "O");
     t += "CONECT   10   11\nCONECT   11   10   12\nCONECT   12   11\nEND\n";
     t
 }
