@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::structure::{Complex, Workspace};
 use super::{Empty, ErrorBody, PresenterInfo};
 use crate::messages;
 use crate::wire::subject::Token;
@@ -29,6 +30,19 @@ messages! {
         Error("error", ErrorBody),
         /// Host → instance: stop now (`on_stop`), then exit. Host only.
         Stop("stop", StopInfo),
+        /// Reply to `workspace_request`: the whole workspace, deep.
+        Workspace("workspace", Workspace),
+        /// Reply to `complex_list_request` (shallow complexes) and `add_to_workspace`
+        /// (the added complexes with their new indices).
+        Complexes("complexes", ComplexList),
+        /// Reply to `complexes_request`: deep complexes, `null` for unknown indices.
+        ComplexesDeep("complexes_deep", ComplexesDeep),
+        /// Acknowledges a request that returns nothing (updates, removal, zoom, center).
+        Done("done", Empty),
+        /// A complex was added to the workspace (`on_complex_added`).
+        ComplexAdded("complex_added", Empty),
+        /// A complex was removed from the workspace (`on_complex_removed`).
+        ComplexRemoved("complex_removed", Empty),
     }
 }
 
@@ -54,6 +68,25 @@ messages! {
         Error("error", ErrorBody),
         /// Host → session: the link is closed, and why. Host only.
         Closed("closed", CloseReason),
+        /// Asks for the whole workspace (reply: `workspace`).
+        WorkspaceRequest("workspace_request", Empty),
+        /// Asks for the complexes, shallow (reply: `complexes`).
+        ComplexListRequest("complex_list_request", Empty),
+        /// Asks for complexes by index, deep (reply: `complexes_deep`).
+        ComplexesRequest("complexes_request", Indices),
+        /// Replaces the workspace (reply: `done`).
+        WorkspaceUpdate("workspace_update", Workspace),
+        /// Adds complexes (reply: `complexes`, with the indices the session assigned).
+        AddToWorkspace("add_to_workspace", ComplexList),
+        /// Removes complexes by index (reply: `done`).
+        RemoveFromWorkspace("remove_from_workspace", Indices),
+        /// Updates complexes by index: deep replaces their content, shallow only their
+        /// own fields (reply: `done`).
+        StructuresUpdate("structures_update", StructuresUpdate),
+        /// Zooms the view on atoms by index (reply: `done`).
+        ZoomOn("zoom_on", Indices),
+        /// Centres the view on atoms by index (reply: `done`).
+        CenterOn("center_on", Indices),
     }
 }
 
@@ -63,6 +96,36 @@ impl ToSession {
     pub fn is_host_level(&self) -> bool {
         matches!(self, ToSession::Ready(_) | ToSession::Closed(_))
     }
+}
+
+/// A list of complexes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComplexList {
+    /// The complexes.
+    pub complexes: Vec<Complex>,
+}
+
+/// Complexes by requested index; `None` where the index is unknown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComplexesDeep {
+    /// One entry per requested index, in order.
+    pub complexes: Vec<Option<Complex>>,
+}
+
+/// Workspace indices (of complexes, or of atoms for zoom and center).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indices {
+    /// The indices.
+    pub indices: Vec<i64>,
+}
+
+/// Complexes to update in place, by index.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StructuresUpdate {
+    /// Deep: replace each complex's molecules too; shallow: only its own fields.
+    pub deep: bool,
+    /// The complexes, each with the index of the one it updates.
+    pub complexes: Vec<Complex>,
 }
 
 /// What an instance learns at start.

@@ -35,7 +35,7 @@ enum Command {
     Coordinator(CoordinatorArgs),
     /// Host any executable as a plugin: one process per connected session.
     Host(HostArgs),
-    /// Run a built-in example plugin (hello, crash).
+    /// Run a built-in example plugin (hello, crash, hbonds).
     Plugin(BuiltinArgs),
     /// Act as a Nanome session: list plugins, run one.
     #[command(subcommand)]
@@ -103,7 +103,7 @@ struct HealthArgs {
 
 #[derive(Debug, clap::Args)]
 struct BuiltinArgs {
-    /// Which plugin: hello or crash.
+    /// Which plugin: hello, crash or hbonds.
     #[arg(value_name = "NAME")]
     plugin: String,
     #[command(flatten)]
@@ -306,6 +306,8 @@ fn run_builtin(args: BuiltinArgs) -> ExitCode {
             .run_with(&args.conn, crate::plugins::hello::Hello::default),
         "crash" => crate::plugins::crash::plugin()
             .run_with(&args.conn, crate::plugins::crash::Crash::default),
+        "hbonds" => crate::plugins::hbonds::plugin()
+            .run_with(&args.conn, crate::plugins::hbonds::HBonds::default),
         other => fail(format!(
             "no built-in plugin {other:?}; choose one of: {}",
             crate::plugins::BUILTIN.join(", ")

@@ -53,6 +53,15 @@ pub struct RunArgs {
     /// Connection profile (default: the one `nts up` writes).
     #[arg(long, env = "NTS_PROFILE")]
     profile: Option<PathBuf>,
+    /// Load a structure file (PDB, mmCIF, SDF) into the workspace first; repeatable.
+    #[arg(long, value_name = "FILE")]
+    load: Vec<PathBuf>,
+    /// When the run ends, save the workspace's complex (there must be exactly one) as PDB or SDF.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Disconnect after the first message of this kind (e.g. `notification`), for scripts.
+    #[arg(long, value_name = "KIND")]
+    exit_on: Option<String>,
 }
 
 /// Flags of `nts logs`.
@@ -228,6 +237,34 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("opening a session failed: {e}")),
     };
+    for path in &args.load {
+        let complex = match crate::files::load(path) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = session.leave().await;
+                return fail(format!("loading a structure failed: {e}"));
+            }
+        };
+        let atoms = complex.atom_count();
+        match session.add_complexes(vec![complex]).await {
+            Ok(added) => emit(
+                &args,
+                "loaded",
+                serde_json::json!({"file": path.display().to_string(), "index": added[0].index, "name": added[0].name, "atoms": atoms}),
+                || {
+                    format!(
+                        "loaded {} as complex {} ({atoms} atoms)",
+                        path.display(),
+                        added[0].index
+                    )
+                },
+            ),
+            Err(e) => {
+                let _ = session.leave().await;
+                return fail(format!("loading {} failed: {e}", path.display()));
+            }
+        }
+    }
     let mut link = match session.connect(&args.plugin).await {
         Ok(l) => l,
         Err(e) => {
@@ -266,7 +303,13 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     let code = loop {
         tokio::select! {
             event = link.next() => match event {
-                Some(LinkEvent::Message(env)) => print_message(&args, &env),
+                Some(LinkEvent::Message(env)) => {
+                    print_message(&args, &env);
+                    if args.exit_on.as_deref() == Some(wire::Message::kind(&env.msg)) {
+                        let _ = link.close().await;
+                        break ExitCode::SUCCESS;
+                    }
+                }
                 Some(LinkEvent::Closed(reason)) => {
                     let body = serde_json::to_value(&reason).unwrap_or_default();
                     emit(&args, "closed", body, || format!("plugin disconnected: {reason}"));
@@ -286,6 +329,20 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             }
         }
     };
+    if let Some(path) = &args.save {
+        let ws = session.workspace();
+        let saved = match ws.complexes.as_slice() {
+            [one] => crate::files::save(one, path).map_err(|e| e.to_string()),
+            many => Err(format!(
+                "--save needs exactly one complex in the workspace, there are {}",
+                many.len()
+            )),
+        };
+        if let Err(e) = saved {
+            let _ = session.leave().await;
+            return fail(e);
+        }
+    }
     let _ = session.leave().await;
     let _ = client.flush().await;
     code
@@ -310,6 +367,33 @@ fn print_message(args: &RunArgs, env: &wire::Envelope<ToSession>) {
             println!("presenter_info_request #{} (answered)", env.id)
         }
         ToSession::Error(e) => println!("error #{}: {e}", env.id),
+        ToSession::AddToWorkspace(l) => {
+            let atoms: usize = l.complexes.iter().map(|c| c.atom_count()).sum();
+            println!(
+                "add_to_workspace #{}: {} complexes, {atoms} atoms (answered)",
+                env.id,
+                l.complexes.len()
+            )
+        }
+        ToSession::StructuresUpdate(u) => println!(
+            "structures_update #{} ({}): {} complexes (answered)",
+            env.id,
+            if u.deep { "deep" } else { "shallow" },
+            u.complexes.len()
+        ),
+        ToSession::WorkspaceUpdate(w) => println!(
+            "workspace_update #{}: {} complexes (answered)",
+            env.id,
+            w.complexes.len()
+        ),
+        ToSession::WorkspaceRequest(_)
+        | ToSession::ComplexListRequest(_)
+        | ToSession::ComplexesRequest(_)
+        | ToSession::RemoveFromWorkspace(_)
+        | ToSession::ZoomOn(_)
+        | ToSession::CenterOn(_) => {
+            println!("{} #{} (answered)", wire::Message::kind(&env.msg), env.id)
+        }
         other => println!("{} #{}", wire::Message::kind(other), env.id),
     }
 }

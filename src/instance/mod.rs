@@ -34,7 +34,11 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api::link::{Notification, NotificationType, StartInfo, ToPlugin, ToSession};
+use crate::api::link::{
+    ComplexList, Indices, Notification, NotificationType, StartInfo, StructuresUpdate, ToPlugin,
+    ToSession,
+};
+use crate::api::structure::{Complex, Workspace};
 use crate::api::{Empty, ErrorBody, PresenterInfo};
 use crate::wire::frame::Outgoing;
 use crate::wire::{self, Envelope};
@@ -71,6 +75,21 @@ pub trait PluginInstance: Send + 'static {
         presenter: PresenterInfo,
     ) -> impl Future<Output = ()> + Send {
         let _ = (nts, presenter);
+        async {}
+    }
+    /// A complex was added to the session's workspace.
+    fn on_complex_added(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
+        let _ = nts;
+        async {}
+    }
+    /// A complex was removed from the session's workspace.
+    fn on_complex_removed(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
+        let _ = nts;
+        async {}
+    }
+    /// The complex list changed (after `on_complex_added` or `on_complex_removed`).
+    fn on_complex_list_changed(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
+        let _ = nts;
         async {}
     }
     /// The link is closing; the process exits when this returns (or is killed if slow).
@@ -206,6 +225,126 @@ impl Instance {
             .await?
         {
             ToPlugin::PresenterInfo(info) => Ok(info),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// The session's whole workspace, deep.
+    pub async fn request_workspace(&self) -> Result<Workspace, RequestError> {
+        match self
+            .request(
+                ToSession::WorkspaceRequest(Empty {}),
+                DEFAULT_REQUEST_TIMEOUT,
+            )
+            .await?
+        {
+            ToPlugin::Workspace(w) => Ok(w),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// The complexes in the workspace, shallow (no molecules).
+    pub async fn request_complex_list(&self) -> Result<Vec<Complex>, RequestError> {
+        match self
+            .request(
+                ToSession::ComplexListRequest(Empty {}),
+                DEFAULT_REQUEST_TIMEOUT,
+            )
+            .await?
+        {
+            ToPlugin::Complexes(c) => Ok(c.complexes),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Complexes by index, deep; `None` for an index the session does not have.
+    pub async fn request_complexes(
+        &self,
+        indices: &[i64],
+    ) -> Result<Vec<Option<Complex>>, RequestError> {
+        let req = ToSession::ComplexesRequest(Indices {
+            indices: indices.to_vec(),
+        });
+        match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
+            ToPlugin::ComplexesDeep(c) => Ok(c.complexes),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Replaces the session's workspace.
+    pub async fn update_workspace(&self, workspace: Workspace) -> Result<(), RequestError> {
+        self.request_done(ToSession::WorkspaceUpdate(workspace))
+            .await
+    }
+
+    /// Adds complexes; returns them with the indices the session assigned.
+    pub async fn add_to_workspace(
+        &self,
+        complexes: Vec<Complex>,
+    ) -> Result<Vec<Complex>, RequestError> {
+        match self
+            .request(
+                ToSession::AddToWorkspace(ComplexList { complexes }),
+                DEFAULT_REQUEST_TIMEOUT,
+            )
+            .await?
+        {
+            ToPlugin::Complexes(c) => Ok(c.complexes),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Removes complexes by index.
+    pub async fn remove_from_workspace(&self, indices: &[i64]) -> Result<(), RequestError> {
+        self.request_done(ToSession::RemoveFromWorkspace(Indices {
+            indices: indices.to_vec(),
+        }))
+        .await
+    }
+
+    /// Updates complexes in place, with everything they contain.
+    pub async fn update_structures_deep(
+        &self,
+        complexes: Vec<Complex>,
+    ) -> Result<(), RequestError> {
+        self.request_done(ToSession::StructuresUpdate(StructuresUpdate {
+            deep: true,
+            complexes,
+        }))
+        .await
+    }
+
+    /// Updates only the complexes' own fields (name, visibility, position, ...).
+    pub async fn update_structures_shallow(
+        &self,
+        complexes: Vec<Complex>,
+    ) -> Result<(), RequestError> {
+        self.request_done(ToSession::StructuresUpdate(StructuresUpdate {
+            deep: false,
+            complexes,
+        }))
+        .await
+    }
+
+    /// Zooms the session's view on atoms by index.
+    pub async fn zoom_on_structures(&self, atom_indices: &[i64]) -> Result<(), RequestError> {
+        self.request_done(ToSession::ZoomOn(Indices {
+            indices: atom_indices.to_vec(),
+        }))
+        .await
+    }
+
+    /// Centres the session's view on atoms by index.
+    pub async fn center_on_structures(&self, atom_indices: &[i64]) -> Result<(), RequestError> {
+        self.request_done(ToSession::CenterOn(Indices {
+            indices: atom_indices.to_vec(),
+        }))
+        .await
+    }
+
+    async fn request_done(&self, msg: ToSession) -> Result<(), RequestError> {
+        match self.request(msg, DEFAULT_REQUEST_TIMEOUT).await? {
+            ToPlugin::Done(_) => Ok(()),
             other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
         }
     }
@@ -346,9 +485,23 @@ where
             ToPlugin::Run(_) => plugin.on_run(&nts).await,
             ToPlugin::AdvancedSettings(_) => plugin.on_advanced_settings(&nts).await,
             ToPlugin::PresenterChange(info) => plugin.on_presenter_change(&nts, info).await,
+            ToPlugin::ComplexAdded(_) => {
+                plugin.on_complex_added(&nts).await;
+                plugin.on_complex_list_changed(&nts).await;
+            }
+            ToPlugin::ComplexRemoved(_) => {
+                plugin.on_complex_removed(&nts).await;
+                plugin.on_complex_list_changed(&nts).await;
+            }
             ToPlugin::Stop(_) => break,
             ToPlugin::Error(e) => eprintln!("nts instance: the session reported an error: {e}"),
-            ToPlugin::Start(_) | ToPlugin::PresenterInfo(_) | ToPlugin::Ping(_) => {
+            ToPlugin::Start(_)
+            | ToPlugin::PresenterInfo(_)
+            | ToPlugin::Ping(_)
+            | ToPlugin::Workspace(_)
+            | ToPlugin::Complexes(_)
+            | ToPlugin::ComplexesDeep(_)
+            | ToPlugin::Done(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)

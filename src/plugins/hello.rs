@@ -53,6 +53,20 @@ impl PluginInstance for Hello {
         let _ = nts.send_notification(NotificationType::Message, text).await;
     }
 
+    async fn on_complex_added(&mut self, nts: &Instance) {
+        let count = nts
+            .request_complex_list()
+            .await
+            .map(|l| l.len())
+            .unwrap_or(0);
+        let _ = nts
+            .send_notification(
+                NotificationType::Message,
+                format!("A complex was added; the workspace has {count}"),
+            )
+            .await;
+    }
+
     async fn on_presenter_change(&mut self, nts: &Instance, presenter: PresenterInfo) {
         let text = format!("The presenter is now {}", presenter.account_name);
         let _ = nts.send_notification(NotificationType::Message, text).await;

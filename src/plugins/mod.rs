@@ -4,18 +4,20 @@
 //! plugin crate looks the same (see `examples/hello.rs`).
 
 pub mod crash;
+pub mod hbonds;
 pub mod hello;
 
 use crate::instance::Plugin;
 
 /// Names of the built-in plugins.
-pub const BUILTIN: &[&str] = &["hello", "crash"];
+pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds"];
 
 /// The metadata of a built-in plugin, by name.
 pub fn builtin(name: &str) -> Option<Plugin> {
     match name {
         "hello" => Some(hello::plugin()),
         "crash" => Some(crash::plugin()),
+        "hbonds" => Some(hbonds::plugin()),
         _ => None,
     }
 }

@@ -5,6 +5,7 @@
 //! itself. One task routes everything the session receives to the right [`Link`].
 
 mod router;
+pub mod workspace;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +39,9 @@ pub enum SessionError {
     /// The link is closed.
     #[error("the link is closed")]
     Closed,
+    /// The session refused an operation (e.g. an invalid structure).
+    #[error("{0}")]
+    Refused(ErrorBody),
     /// A request to the plugin got no answer in time.
     #[error("the plugin did not answer within {0:?}")]
     Timeout(Duration),
@@ -142,6 +146,23 @@ impl Session {
         &self.client
     }
 
+    /// The session's workspace as it is now.
+    pub fn workspace(&self) -> crate::api::structure::Workspace {
+        self.router.workspace()
+    }
+
+    /// Loads complexes into the workspace (as a user opening files would); every linked
+    /// plugin gets `complex_added`. Returns them with their new indices.
+    pub async fn add_complexes(
+        &self,
+        complexes: Vec<crate::api::structure::Complex>,
+    ) -> Result<Vec<crate::api::structure::Complex>, SessionError> {
+        self.router
+            .add_complexes(complexes)
+            .await
+            .map_err(SessionError::Refused)
+    }
+
     /// Connects plugin `plugin` (id or name). Presenter only.
     pub async fn connect(&self, plugin: &str) -> Result<Link, SessionError> {
         let req = CtlRequest::LinkOpen(LinkOpen {
@@ -154,10 +175,12 @@ impl Session {
             other => return Err(ctl::unexpected("link.open", &other).into()),
         };
         let (tx, rx) = mpsc::channel(8192);
-        self.router.add_link(opened.link_id.clone(), tx);
+        let subjects = subject::link(&opened.plugin_id, &self.opened.session_id, &opened.link_id);
+        self.router
+            .add_link(opened.link_id.clone(), subjects.to_plugin.clone(), tx);
         Ok(Link {
             client: self.client.clone(),
-            subjects: subject::link(&opened.plugin_id, &self.opened.session_id, &opened.link_id),
+            subjects,
             id: opened.link_id,
             plugin_id: opened.plugin_id,
             session_id: self.opened.session_id.clone(),

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
+use super::workspace::{Changes, SessionWorkspace};
 use super::{LinkEvent, MAX_INBOUND};
 use crate::api::PresenterInfo;
 use crate::api::control::Event;
@@ -20,6 +21,8 @@ const MAX_EARLY: usize = 1024;
 
 struct Slot {
     tx: mpsc::Sender<LinkEvent>,
+    /// The link's `to_plugin` subject, for session-originated events.
+    to_plugin: String,
     pongs: HashMap<u64, oneshot::Sender<()>>,
 }
 
@@ -37,6 +40,7 @@ pub(crate) struct Router {
     presenter: Mutex<PresenterInfo>,
     routes: Mutex<Routes>,
     next_id: AtomicU64,
+    workspace: Mutex<SessionWorkspace>,
 }
 
 impl Router {
@@ -46,6 +50,7 @@ impl Router {
             presenter: Mutex::new(presenter),
             routes: Mutex::new(Routes::default()),
             next_id: AtomicU64::new(1),
+            workspace: Mutex::new(SessionWorkspace::default()),
         }
     }
 
@@ -54,7 +59,7 @@ impl Router {
     }
 
     /// Starts delivering a link's events, first those that arrived before its reply.
-    pub(crate) fn add_link(&self, lid: Token, tx: mpsc::Sender<LinkEvent>) {
+    pub(crate) fn add_link(&self, lid: Token, to_plugin: String, tx: mpsc::Sender<LinkEvent>) {
         let mut r = self.routes.lock().expect("lock");
         if let Some(early) = r.early.remove(&lid) {
             r.early_count -= early.len();
@@ -71,9 +76,77 @@ impl Router {
             lid,
             Slot {
                 tx,
+                to_plugin,
                 pongs: HashMap::new(),
             },
         );
+    }
+
+    /// The workspace as it is now.
+    pub(crate) fn workspace(&self) -> crate::api::structure::Workspace {
+        self.workspace.lock().expect("lock").workspace().clone()
+    }
+
+    /// Adds complexes as the session's own user would, and tells every link.
+    pub(crate) async fn add_complexes(
+        &self,
+        complexes: Vec<crate::api::structure::Complex>,
+    ) -> Result<Vec<crate::api::structure::Complex>, crate::api::ErrorBody> {
+        let added = self.workspace.lock().expect("lock").add(complexes)?;
+        self.announce(Changes {
+            added: true,
+            removed: false,
+        })
+        .await;
+        Ok(added)
+    }
+
+    /// Answers a plugin request; a reply too large for the broker becomes an error reply.
+    async fn reply(&self, to: &str, id: u64, reply: Result<ToPlugin, crate::api::ErrorBody>) {
+        let mut bytes = wire::encode(&Envelope::with_id(
+            id,
+            reply.unwrap_or_else(ToPlugin::Error),
+        ));
+        let max = self.client.server_info().max_payload;
+        if bytes.len() > max {
+            let e = crate::api::ErrorBody::new(
+                crate::api::ErrorCode::Unavailable,
+                format!(
+                    "the reply is {} bytes, over the broker's {max}-byte message limit; request fewer complexes",
+                    bytes.len()
+                ),
+            );
+            bytes = wire::encode(&Envelope::with_id(id, ToPlugin::Error(e)));
+        }
+        let _ = self.client.publish(to.to_string(), bytes.into()).await;
+    }
+
+    /// Sends `complex_added` / `complex_removed` to every link of the session.
+    async fn announce(&self, changes: Changes) {
+        let events = [
+            (changes.added, ToPlugin::ComplexAdded(crate::api::Empty {})),
+            (
+                changes.removed,
+                ToPlugin::ComplexRemoved(crate::api::Empty {}),
+            ),
+        ];
+        let subjects: Vec<String> = self
+            .routes
+            .lock()
+            .expect("lock")
+            .links
+            .values()
+            .map(|s| s.to_plugin.clone())
+            .collect();
+        for (happened, event) in events {
+            if !happened {
+                continue;
+            }
+            let bytes = bytes::Bytes::from(wire::encode(&Envelope::event(event)));
+            for s in &subjects {
+                let _ = self.client.publish(s.clone(), bytes.clone()).await;
+            }
+        }
     }
 
     pub(crate) fn expect_pong(&self, lid: &Token) -> (u64, oneshot::Receiver<()>) {
@@ -119,6 +192,12 @@ impl Router {
                 return;
             }
         };
+        let answer = self.workspace.lock().expect("lock").handle(&env.msg);
+        if let Some((reply, changes)) = answer {
+            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+            self.reply(&to, env.id, reply).await;
+            self.announce(changes).await;
+        }
         match &env.msg {
             ToSession::PresenterInfoRequest(_) => {
                 let reply = wire::encode(&Envelope::with_id(

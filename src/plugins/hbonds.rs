@@ -1,0 +1,147 @@
+//! `hbonds`: finds hydrogen bonds in the loaded structures and selects the atoms involved.
+//!
+//! A hydrogen bond here is a nitrogen or oxygen pair from different residues 2.5–3.5 Å
+//! apart (heavy-atom geometry; hydrogens are often absent from PDB files). Neighbours are
+//! found with a uniform grid, so the run is linear in the number of atoms.
+
+use std::collections::HashMap;
+
+use crate::api::link::NotificationType;
+use crate::api::structure::Complex;
+use crate::instance::{Instance, Plugin, PluginInstance};
+
+/// Shortest donor–acceptor distance counted (Å).
+pub const MIN_DISTANCE: f32 = 2.5;
+/// Longest donor–acceptor distance counted (Å).
+pub const MAX_DISTANCE: f32 = 3.5;
+
+/// The plugin's registration.
+pub fn plugin() -> Plugin {
+    Plugin::new(
+        "hbonds",
+        "Finds hydrogen bonds (N/O pairs 2.5-3.5 Å apart) and selects their atoms.",
+    )
+    .category("Examples")
+    .tags(["example", "structure"])
+    .version(env!("CARGO_PKG_VERSION"))
+}
+
+/// One instance per session.
+#[derive(Debug, Default)]
+pub struct HBonds;
+
+/// Hydrogen bonds in `complex`, as pairs of atom ordinals.
+pub fn find(complex: &Complex) -> Vec<(usize, usize)> {
+    // (ordinal, residue number, position) of every N and O.
+    let mut polar = Vec::new();
+    for (ri, residue) in complex.residues().enumerate() {
+        for atom in &residue.atoms {
+            polar.push((
+                ri,
+                atom.symbol.eq_ignore_ascii_case("N") || atom.symbol.eq_ignore_ascii_case("O"),
+                atom.position,
+            ));
+        }
+    }
+    let cell = |p: [f32; 3]| {
+        [
+            (p[0] / MAX_DISTANCE).floor() as i64,
+            (p[1] / MAX_DISTANCE).floor() as i64,
+            (p[2] / MAX_DISTANCE).floor() as i64,
+        ]
+    };
+    let mut grid: HashMap<[i64; 3], Vec<usize>> = HashMap::new();
+    for (i, (_, is_polar, p)) in polar.iter().enumerate() {
+        if *is_polar {
+            grid.entry(cell(*p)).or_default().push(i);
+        }
+    }
+    let mut pairs = Vec::new();
+    for (i, (ri, is_polar, p)) in polar.iter().enumerate() {
+        if !is_polar {
+            continue;
+        }
+        let c = cell(*p);
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for dz in -1..=1 {
+                    let Some(others) = grid.get(&[c[0] + dx, c[1] + dy, c[2] + dz]) else {
+                        continue;
+                    };
+                    for &j in others {
+                        let (rj, _, q) = polar[j];
+                        if j <= i || rj == *ri {
+                            continue;
+                        }
+                        let d =
+                            ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2))
+                                .sqrt();
+                        if (MIN_DISTANCE..=MAX_DISTANCE).contains(&d) {
+                            pairs.push((i, j));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
+impl PluginInstance for HBonds {
+    async fn on_run(&mut self, nts: &Instance) {
+        let note = |kind, text: String| async move {
+            let _ = nts.send_notification(kind, text).await;
+        };
+        let list = match nts.request_complex_list().await {
+            Ok(l) if !l.is_empty() => l,
+            Ok(_) => return note(NotificationType::Warning, "load a structure first".into()).await,
+            Err(e) => {
+                return note(
+                    NotificationType::Error,
+                    format!("could not list complexes: {e}"),
+                )
+                .await;
+            }
+        };
+        let indices: Vec<i64> = list.iter().map(|c| c.index).collect();
+        let complexes = match nts.request_complexes(&indices).await {
+            Ok(c) => c.into_iter().flatten().collect::<Vec<_>>(),
+            Err(e) => {
+                return note(
+                    NotificationType::Error,
+                    format!("could not read the complexes: {e}"),
+                )
+                .await;
+            }
+        };
+        let mut updated = Vec::new();
+        let mut total = 0;
+        for mut complex in complexes {
+            let pairs = find(&complex);
+            total += pairs.len();
+            let mut involved = vec![false; complex.atom_count()];
+            for (a, b) in &pairs {
+                involved[*a] = true;
+                involved[*b] = true;
+            }
+            for (atom, hit) in complex.atoms_mut().zip(involved) {
+                atom.selected = hit;
+            }
+            updated.push(complex);
+        }
+        if let Err(e) = nts.update_structures_deep(updated).await {
+            return note(
+                NotificationType::Error,
+                format!("could not update the structures: {e}"),
+            )
+            .await;
+        }
+        let plural = if total == 1 { "" } else { "s" };
+        note(
+            NotificationType::Success,
+            format!("found {total} hydrogen bond{plural}"),
+        )
+        .await;
+    }
+}

@@ -1,0 +1,349 @@
+//! The headless session's workspace: the structures plugins see and change.
+//!
+//! Sans-IO: [`SessionWorkspace::handle`] takes a plugin's request and returns the reply and
+//! what changed; the router publishes both. Indices are assigned here, as the Nanome app
+//! would, to every complex, molecule, chain, residue, atom and bond that has none.
+
+use crate::api::link::{
+    ComplexList, ComplexesDeep, Indices, StructuresUpdate, ToPlugin, ToSession,
+};
+use crate::api::structure::{Complex, Workspace};
+use crate::api::{Empty, ErrorBody, ErrorCode};
+
+/// Most complexes a session holds.
+pub const MAX_COMPLEXES: usize = 1024;
+
+/// What a request changed, for the other links' events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Changes {
+    /// Complexes were added.
+    pub added: bool,
+    /// Complexes were removed.
+    pub removed: bool,
+}
+
+/// A session's workspace and its index counter.
+#[derive(Debug, Default)]
+pub struct SessionWorkspace {
+    workspace: Workspace,
+    next_index: i64,
+}
+
+impl SessionWorkspace {
+    /// The workspace.
+    pub fn workspace(&self) -> &Workspace {
+        &self.workspace
+    }
+
+    fn next(&mut self) -> i64 {
+        self.next_index += 1;
+        self.next_index
+    }
+
+    /// Gives an index to everything in `c` that has none.
+    fn index(&mut self, c: &mut Complex) {
+        if c.index < 0 {
+            c.index = self.next();
+        }
+        for m in &mut c.molecules {
+            if m.index < 0 {
+                m.index = self.next();
+            }
+            for ch in &mut m.chains {
+                if ch.index < 0 {
+                    ch.index = self.next();
+                }
+                for r in &mut ch.residues {
+                    if r.index < 0 {
+                        r.index = self.next();
+                    }
+                    for a in &mut r.atoms {
+                        if a.index < 0 {
+                            a.index = self.next();
+                        }
+                    }
+                    for b in &mut r.bonds {
+                        if b.index < 0 {
+                            b.index = self.next();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds complexes (validated, indexed); returns them as stored.
+    pub fn add(&mut self, complexes: Vec<Complex>) -> Result<Vec<Complex>, ErrorBody> {
+        if self.workspace.complexes.len() + complexes.len() > MAX_COMPLEXES {
+            return Err(ErrorBody::new(
+                ErrorCode::BadRequest,
+                format!("a workspace holds at most {MAX_COMPLEXES} complexes"),
+            ));
+        }
+        for c in &complexes {
+            c.validate()
+                .map_err(|m| ErrorBody::new(ErrorCode::BadRequest, m))?;
+        }
+        let mut added = Vec::with_capacity(complexes.len());
+        for mut c in complexes {
+            if self.find(c.index).is_some() {
+                c.index = -1; // a copy of a complex already present: add it as new
+            }
+            self.index(&mut c);
+            added.push(c.clone());
+            self.workspace.complexes.push(c);
+        }
+        Ok(added)
+    }
+
+    fn find(&self, index: i64) -> Option<usize> {
+        if index < 0 {
+            return None;
+        }
+        self.workspace
+            .complexes
+            .iter()
+            .position(|c| c.index == index)
+    }
+
+    /// Answers a workspace request; `None` if `msg` is not one.
+    pub fn handle(&mut self, msg: &ToSession) -> Option<(Result<ToPlugin, ErrorBody>, Changes)> {
+        let done = || Ok(ToPlugin::Done(Empty {}));
+        let none = Changes::default();
+        Some(match msg {
+            ToSession::WorkspaceRequest(_) => {
+                (Ok(ToPlugin::Workspace(self.workspace.clone())), none)
+            }
+            ToSession::ComplexListRequest(_) => {
+                let complexes = self
+                    .workspace
+                    .complexes
+                    .iter()
+                    .map(Complex::shallow)
+                    .collect();
+                (Ok(ToPlugin::Complexes(ComplexList { complexes })), none)
+            }
+            ToSession::ComplexesRequest(Indices { indices }) => {
+                let complexes = indices
+                    .iter()
+                    .map(|i| self.find(*i).map(|p| self.workspace.complexes[p].clone()))
+                    .collect();
+                (
+                    Ok(ToPlugin::ComplexesDeep(ComplexesDeep { complexes })),
+                    none,
+                )
+            }
+            ToSession::AddToWorkspace(list) => match self.add(list.complexes.clone()) {
+                Ok(complexes) => (
+                    Ok(ToPlugin::Complexes(ComplexList { complexes })),
+                    Changes {
+                        added: true,
+                        removed: false,
+                    },
+                ),
+                Err(e) => (Err(e), none),
+            },
+            ToSession::RemoveFromWorkspace(Indices { indices }) => {
+                let before = self.workspace.complexes.len();
+                self.workspace
+                    .complexes
+                    .retain(|c| !indices.contains(&c.index));
+                let removed = self.workspace.complexes.len() < before;
+                (
+                    done(),
+                    Changes {
+                        added: false,
+                        removed,
+                    },
+                )
+            }
+            ToSession::WorkspaceUpdate(w) => {
+                if let Err(m) = w.complexes.iter().try_for_each(Complex::validate) {
+                    return Some((Err(ErrorBody::new(ErrorCode::BadRequest, m)), none));
+                }
+                let before: Vec<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
+                let mut w = w.clone();
+                for c in &mut w.complexes {
+                    self.index(c);
+                }
+                let after: Vec<i64> = w.complexes.iter().map(|c| c.index).collect();
+                let changes = Changes {
+                    added: after.iter().any(|i| !before.contains(i)),
+                    removed: before.iter().any(|i| !after.contains(i)),
+                };
+                self.workspace = w;
+                (done(), changes)
+            }
+            ToSession::StructuresUpdate(u) => (self.update(u).and_then(|_| done()), none),
+            ToSession::ZoomOn(_) | ToSession::CenterOn(_) => (done(), none),
+            _ => return None,
+        })
+    }
+
+    fn update(&mut self, u: &StructuresUpdate) -> Result<(), ErrorBody> {
+        // Check everything first, so a bad entry changes nothing.
+        let mut slots = Vec::with_capacity(u.complexes.len());
+        for c in &u.complexes {
+            let slot = self.find(c.index).ok_or_else(|| {
+                ErrorBody::new(
+                    ErrorCode::NotFound,
+                    format!("no complex with index {} in the workspace", c.index),
+                )
+            })?;
+            if u.deep {
+                c.validate()
+                    .map_err(|m| ErrorBody::new(ErrorCode::BadRequest, m))?;
+            }
+            slots.push(slot);
+        }
+        for (c, slot) in u.complexes.iter().zip(slots) {
+            let mut c = c.clone();
+            if u.deep {
+                self.index(&mut c);
+            } else {
+                c.molecules = std::mem::take(&mut self.workspace.complexes[slot].molecules);
+            }
+            self.workspace.complexes[slot] = c;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::structure::{Atom, Chain, Molecule, Residue};
+
+    fn complex(name: &str, atoms: usize) -> Complex {
+        let residue = Residue {
+            code: "UNK".into(),
+            atoms: (0..atoms).map(|_| Atom::default()).collect(),
+            ..Default::default()
+        };
+        Complex {
+            name: name.into(),
+            molecules: vec![Molecule {
+                chains: vec![Chain {
+                    residues: vec![residue],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn reply(ws: &mut SessionWorkspace, msg: ToSession) -> (ToPlugin, Changes) {
+        let (r, c) = ws.handle(&msg).expect("a workspace request");
+        (r.expect("accepted"), c)
+    }
+
+    #[test]
+    fn add_assigns_indices_everywhere_and_lists_shallow() {
+        let mut ws = SessionWorkspace::default();
+        let (r, changes) = reply(
+            &mut ws,
+            ToSession::AddToWorkspace(ComplexList {
+                complexes: vec![complex("a", 2)],
+            }),
+        );
+        assert!(changes.added);
+        let ToPlugin::Complexes(list) = r else {
+            panic!()
+        };
+        let c = &list.complexes[0];
+        assert!(c.index > 0 && c.atoms().all(|a| a.index > 0));
+        let (r, _) = reply(&mut ws, ToSession::ComplexListRequest(Empty {}));
+        let ToPlugin::Complexes(list) = r else {
+            panic!()
+        };
+        assert!(list.complexes[0].molecules.is_empty(), "shallow");
+        let (r, _) = reply(
+            &mut ws,
+            ToSession::ComplexesRequest(Indices {
+                indices: vec![c.index, 999],
+            }),
+        );
+        let ToPlugin::ComplexesDeep(deep) = r else {
+            panic!()
+        };
+        assert_eq!(deep.complexes[0].as_ref().unwrap().atom_count(), 2);
+        assert!(deep.complexes[1].is_none(), "unknown index");
+    }
+
+    #[test]
+    fn updates_are_checked_before_anything_changes() {
+        let mut ws = SessionWorkspace::default();
+        let added = ws.add(vec![complex("a", 1)]).unwrap();
+        let mut renamed = added[0].clone();
+        renamed.name = "renamed".into();
+        let mut ghost = complex("ghost", 1);
+        ghost.index = 12345;
+        let (r, _) = ws
+            .handle(&ToSession::StructuresUpdate(StructuresUpdate {
+                deep: true,
+                complexes: vec![renamed.clone(), ghost],
+            }))
+            .unwrap();
+        assert_eq!(r.unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(ws.workspace().complexes[0].name, "a", "nothing changed");
+        // Shallow keeps the molecules even if the update carries none.
+        renamed.molecules.clear();
+        reply(
+            &mut ws,
+            ToSession::StructuresUpdate(StructuresUpdate {
+                deep: false,
+                complexes: vec![renamed],
+            }),
+        );
+        assert_eq!(
+            (
+                ws.workspace().complexes[0].name.as_str(),
+                ws.workspace().complexes[0].atom_count()
+            ),
+            ("renamed", 1)
+        );
+    }
+
+    #[test]
+    fn remove_reports_what_it_removed() {
+        let mut ws = SessionWorkspace::default();
+        let added = ws.add(vec![complex("a", 1), complex("b", 1)]).unwrap();
+        let (_, c) = reply(
+            &mut ws,
+            ToSession::RemoveFromWorkspace(Indices {
+                indices: vec![added[0].index],
+            }),
+        );
+        assert!(c.removed);
+        let (_, c) = reply(
+            &mut ws,
+            ToSession::RemoveFromWorkspace(Indices {
+                indices: vec![added[0].index],
+            }),
+        );
+        assert!(!c.removed);
+        assert_eq!(ws.workspace().complexes.len(), 1);
+    }
+
+    #[test]
+    fn invalid_complexes_are_refused() {
+        let mut ws = SessionWorkspace::default();
+        let mut bad = complex("bad", 1);
+        bad.molecules[0].chains[0].residues[0]
+            .bonds
+            .push(crate::api::structure::Bond {
+                index: -1,
+                atom1: 0,
+                atom2: 5,
+                kind: Default::default(),
+            });
+        let (r, c) = ws
+            .handle(&ToSession::AddToWorkspace(ComplexList {
+                complexes: vec![bad],
+            }))
+            .unwrap();
+        assert_eq!(r.unwrap_err().code, ErrorCode::BadRequest);
+        assert!(!c.added && ws.workspace().complexes.is_empty());
+    }
+}

@@ -1,0 +1,140 @@
+//! Structures through the whole system: files loaded into a headless session's
+//! workspace, plugins reading and changing them.
+
+mod common;
+
+use common::*;
+use nts::connect::Role;
+use nts::session::Session;
+
+/// Two waters whose oxygens are 2.8 Å apart (one hydrogen bond), a third far away.
+const WATERS: &str = "\
+HETATM    1  O   HOH A   1       0.000   0.000   0.000  1.00  0.00           O
+HETATM    2  H1  HOH A   1       0.957   0.000   0.000  1.00  0.00           H
+HETATM    3  O   HOH A   2       2.800   0.000   0.000  1.00  0.00           O
+HETATM    4  H1  HOH A   2       3.757   0.000   0.000  1.00  0.00           H
+HETATM    5  O   HOH A   3      20.000   0.000   0.000  1.00  0.00           O
+HETATM    6  H1  HOH A   3      20.957   0.000   0.000  1.00  0.00           H
+END
+";
+
+fn waters(dir: &std::path::Path) -> std::path::PathBuf {
+    let p = dir.join("waters.pdb");
+    std::fs::write(&p, WATERS).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn a_plugin_reads_computes_and_updates_the_workspace() {
+    let sys = System::start().await;
+    let _hbonds = sys.plugin("hbonds").await;
+    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+        .await
+        .unwrap();
+    let complex = nts::files::load(&waters(sys.dir.path())).unwrap();
+    let added = s.add_complexes(vec![complex]).await.unwrap();
+    assert!(added[0].index > 0, "the session indexes what it loads");
+
+    let mut link = s.connect("hbonds").await.unwrap();
+    link.run().await.unwrap();
+    assert_eq!(next_notification(&mut link).await, "found 1 hydrogen bond");
+    let ws = s.workspace();
+    let selected: Vec<(String, i32)> = ws.complexes[0]
+        .atoms()
+        .filter(|a| a.selected)
+        .map(|a| (a.name.clone(), a.serial))
+        .collect();
+    assert_eq!(
+        selected,
+        [("O".to_string(), 1), ("O".to_string(), 3)],
+        "the plugin's deep update reached the workspace"
+    );
+}
+
+#[tokio::test]
+async fn plugins_hear_about_complexes_the_session_adds() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+        .await
+        .unwrap();
+    let mut link = s.connect("hello").await.unwrap();
+    s.add_complexes(vec![nts::files::load(&waters(sys.dir.path())).unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        next_notification(&mut link).await,
+        "A complex was added; the workspace has 1"
+    );
+}
+
+#[tokio::test]
+async fn session_run_loads_files_and_saves_the_result() {
+    let sys = System::start().await;
+    let _hbonds = sys.plugin("hbonds").await;
+    let input = waters(sys.dir.path());
+    let saved = sys.dir.path().join("out.pdb");
+    let out = tokio::time::timeout(
+        WAIT,
+        sys.nts()
+            .args([
+                "session",
+                "run",
+                "hbonds",
+                "--json",
+                "--exit-on",
+                "notification",
+                "--load",
+            ])
+            .arg(&input)
+            .arg("--save")
+            .arg(&saved)
+            .output(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["kind"], "loaded");
+    assert_eq!(lines[0]["body"]["atoms"], 6);
+    let kinds: Vec<&str> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"complex_list_request") && kinds.contains(&"structures_update"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        lines.last().unwrap()["body"]["text"],
+        "found 1 hydrogen bond"
+    );
+    let back = nts::files::load(&saved).unwrap();
+    assert_eq!(back.atom_count(), 6);
+}
+
+#[tokio::test]
+async fn loading_a_bad_file_is_a_clear_error() {
+    let sys = System::start().await;
+    let _hbonds = sys.plugin("hbonds").await;
+    let bad = sys.dir.path().join("bad.sdf");
+    std::fs::write(&bad, "x\n\n\n  1  0\n").unwrap();
+    let out = sys
+        .nts()
+        .args(["session", "run", "hbonds", "--load"])
+        .arg(&bad)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.sdf") && err.contains("atom block"),
+        "{err}"
+    );
+}
