@@ -401,6 +401,7 @@ async fn bare_spawn(command: &InstanceCommand) -> anyhow::Result<Duration> {
         session_id: Token::random(),
         link_id: Token::random(),
         presenter: Default::default(),
+        max_message: 1024 * 1024,
     });
     write_frame(&mut stdin, &wire::encode(&Envelope::event(start))).await?;
     tokio::io::AsyncWriteExt::flush(&mut stdin).await?;

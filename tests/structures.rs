@@ -138,3 +138,84 @@ async fn loading_a_bad_file_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A generated complex of `residues` × 4 atoms (C, CA, N, O) on a grid, so some N/O pairs of
+/// neighbouring residues fall in hydrogen-bond range.
+fn big_complex(residues: usize) -> nts::api::structure::Complex {
+    use nts::api::structure::{Atom, Chain, Complex, Molecule, Residue};
+    let side = (residues as f64).cbrt().ceil() as usize;
+    let mut chain = Chain {
+        name: "A".into(),
+        ..Default::default()
+    };
+    for i in 0..residues {
+        let (x, y, z) = (
+            (i % side) as f32 * 4.0,
+            ((i / side) % side) as f32 * 4.0,
+            (i / side / side) as f32 * 4.0,
+        );
+        let atom = |name: &str, symbol: &str, dx: f32, dy: f32| Atom {
+            name: name.into(),
+            symbol: symbol.into(),
+            serial: (i * 4) as i32,
+            position: [x + dx, y + dy, z],
+            ..Default::default()
+        };
+        chain.residues.push(Residue {
+            code: "GLY".into(),
+            serial: i as i32,
+            // N of one residue is 2.88 Å from O of its +y neighbour.
+            atoms: vec![
+                atom("C", "C", 0.0, 0.0),
+                atom("CA", "C", -1.0, 0.0),
+                atom("N", "N", 1.0, 0.5),
+                atom("O", "O", 0.0, -0.8),
+            ],
+            ..Default::default()
+        });
+    }
+    Complex {
+        name: "big".into(),
+        molecules: vec![Molecule {
+            chains: vec![chain],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
+    let sys = System::start().await;
+    let _hbonds = sys.plugin("hbonds").await;
+    let complex = big_complex(50_000); // 200,000 atoms
+    let encoded = {
+        let mut v = Vec::new();
+        ciborium::into_writer(&complex, &mut v).unwrap();
+        v.len()
+    };
+    let max_payload = sys.client(Role::Session).await.server_info().max_payload;
+    assert!(
+        encoded > max_payload,
+        "the test needs a complex over max_payload: {encoded} <= {max_payload}"
+    );
+    let expected = nts::plugins::hbonds::find(&complex);
+    assert!(!expected.is_empty());
+
+    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+        .await
+        .unwrap();
+    s.add_complexes(vec![complex]).await.unwrap();
+    let mut link = s.connect("hbonds").await.unwrap();
+    link.run().await.unwrap();
+    // Session → instance: the deep complex (chunked); instance → session: the update (chunked).
+    let note = next_notification(&mut link).await;
+    assert_eq!(note, format!("found {} hydrogen bonds", expected.len()));
+    let ws = s.workspace();
+    assert_eq!(ws.complexes[0].atom_count(), 200_000);
+    let selected = ws.complexes[0].atoms().filter(|a| a.selected).count();
+    let mut involved: Vec<usize> = expected.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    assert_eq!(selected, involved.len());
+}

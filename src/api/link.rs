@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::structure::{Complex, Workspace};
 use super::{Empty, ErrorBody, PresenterInfo};
 use crate::messages;
+use crate::wire::chunk::Chunk;
 use crate::wire::subject::Token;
 
 messages! {
@@ -43,6 +44,8 @@ messages! {
         ComplexAdded("complex_added", Empty),
         /// A complex was removed from the workspace (`on_complex_removed`).
         ComplexRemoved("complex_removed", Empty),
+        /// A part of an envelope too large for one message (see `wire::chunk`).
+        Chunk("chunk", Chunk),
     }
 }
 
@@ -87,6 +90,8 @@ messages! {
         ZoomOn("zoom_on", Indices),
         /// Centres the view on atoms by index (reply: `done`).
         CenterOn("center_on", Indices),
+        /// A part of an envelope too large for one message (see `wire::chunk`).
+        Chunk("chunk", Chunk),
     }
 }
 
@@ -141,6 +146,14 @@ pub struct StartInfo {
     pub link_id: Token,
     /// The session's presenter at connect time.
     pub presenter: PresenterInfo,
+    /// Largest message (bytes) the path to the session carries; larger envelopes are sent
+    /// in chunks.
+    #[serde(default = "default_max_message")]
+    pub max_message: u32,
+}
+
+fn default_max_message() -> u32 {
+    1024 * 1024
 }
 
 /// Why the host asks an instance to stop.

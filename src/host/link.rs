@@ -131,6 +131,7 @@ pub async fn start(
         session_id: offer.session_id.clone(),
         link_id: offer.link_id.clone(),
         presenter: offer.presenter.clone(),
+        max_message: max_msg.min(u32::MAX as usize) as u32,
     });
     let _ = stdin_tx
         .send(Outgoing::Frame(

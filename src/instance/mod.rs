@@ -173,12 +173,27 @@ impl Instance {
         &self.inner.info
     }
 
+    /// Sends an envelope; one larger than the path to the session carries goes in chunks.
     async fn send(&self, env: Envelope<ToSession>) -> Result<(), RequestError> {
-        self.inner
-            .out
-            .send(Outgoing::Frame(wire::encode(&env).into()))
-            .await
-            .map_err(|_| RequestError::Closed)
+        let bytes = wire::encode(&env);
+        let max = self.inner.info.max_message.max(4096) as usize;
+        if bytes.len() <= max {
+            return self
+                .inner
+                .out
+                .send(Outgoing::Frame(bytes.into()))
+                .await
+                .map_err(|_| RequestError::Closed);
+        }
+        for part in wire::chunk::split(&bytes, max) {
+            let frame = wire::encode(&Envelope::event(ToSession::Chunk(part)));
+            self.inner
+                .out
+                .send(Outgoing::Frame(frame.into()))
+                .await
+                .map_err(|_| RequestError::Closed)?;
+        }
+        Ok(())
     }
 
     /// Waits until everything sent so far has been handed to the host.
@@ -447,6 +462,7 @@ where
     let (events_tx, mut events_rx) = mpsc::channel::<ToPlugin>(1024);
     let reader_nts = nts.clone();
     let reader_task = tokio::spawn(async move {
+        let mut chunks = wire::chunk::Reassembler::default();
         loop {
             let frame = match frames.next().await {
                 Ok(Some(f)) => f,
@@ -456,13 +472,30 @@ where
                     break;
                 }
             };
-            let env = match wire::decode::<ToPlugin>(&frame, wire::MAX_FRAME_DEFAULT) {
+            let mut env = match wire::decode::<ToPlugin>(&frame, wire::MAX_FRAME_DEFAULT) {
                 Ok(env) => env,
                 Err(e) => {
                     eprintln!("nts instance: ignoring a bad frame from the host: {e}");
                     continue;
                 }
             };
+            if let ToPlugin::Chunk(part) = env.msg {
+                let whole = match chunks.push(part) {
+                    Ok(Some(bytes)) => bytes,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        eprintln!("nts instance: dropping a chunked message: {e}");
+                        continue;
+                    }
+                };
+                env = match wire::decode::<ToPlugin>(&whole, wire::chunk::MAX_TRANSFER) {
+                    Ok(env) => env,
+                    Err(e) => {
+                        eprintln!("nts instance: ignoring a bad chunked message: {e}");
+                        continue;
+                    }
+                };
+            }
             if let ToPlugin::Ping(_) = env.msg {
                 let _ = reader_nts
                     .send(Envelope::with_id(env.id, ToSession::Pong(Empty {})))
@@ -501,7 +534,8 @@ where
             | ToPlugin::Workspace(_)
             | ToPlugin::Complexes(_)
             | ToPlugin::ComplexesDeep(_)
-            | ToPlugin::Done(_) => {
+            | ToPlugin::Done(_)
+            | ToPlugin::Chunk(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)
@@ -589,6 +623,7 @@ mod tests {
             session_id: Token::random(),
             link_id: Token::random(),
             presenter: PresenterInfo::default(),
+            max_message: 1 << 20,
         };
         host.send(Envelope::event(ToPlugin::Start(info))).await;
         assert!(matches!(host.recv().await.msg, ToSession::Ready(_)));

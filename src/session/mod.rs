@@ -242,9 +242,9 @@ impl Link {
         &self.plugin_id
     }
 
-    /// Sends a message to the instance.
+    /// Sends a message to the instance (in chunks if it is larger than one message may be).
     pub async fn send(&self, env: Envelope<ToPlugin>) -> Result<(), SessionError> {
-        self.send_raw(wire::encode(&env)).await
+        publish_to_plugin(&self.client, &self.subjects.to_plugin, wire::encode(&env)).await
     }
 
     /// Sends pre-encoded envelope bytes (benchmarks, and tests of bad input).
@@ -303,4 +303,29 @@ impl Link {
         ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await?;
         Ok(())
     }
+}
+
+/// Publishes an encoded `to_plugin` envelope, split into `chunk` messages when it is larger
+/// than the broker's message limit.
+pub(crate) async fn publish_to_plugin(
+    client: &async_nats::Client,
+    subject: &str,
+    bytes: Vec<u8>,
+) -> Result<(), SessionError> {
+    let max = client.server_info().max_payload.max(4096);
+    let broker = |e: async_nats::PublishError| SessionError::Broker(e.to_string());
+    if bytes.len() <= max {
+        return client
+            .publish(subject.to_string(), bytes.into())
+            .await
+            .map_err(broker);
+    }
+    for part in wire::chunk::split(&bytes, max) {
+        let frame = wire::encode(&Envelope::event(ToPlugin::Chunk(part)));
+        client
+            .publish(subject.to_string(), frame.into())
+            .await
+            .map_err(broker)?;
+    }
+    Ok(())
 }

@@ -41,6 +41,7 @@ pub(crate) struct Router {
     routes: Mutex<Routes>,
     next_id: AtomicU64,
     workspace: Mutex<SessionWorkspace>,
+    chunks: Mutex<wire::chunk::Reassembler>,
 }
 
 impl Router {
@@ -51,6 +52,7 @@ impl Router {
             routes: Mutex::new(Routes::default()),
             next_id: AtomicU64::new(1),
             workspace: Mutex::new(SessionWorkspace::default()),
+            chunks: Mutex::new(wire::chunk::Reassembler::default()),
         }
     }
 
@@ -101,24 +103,15 @@ impl Router {
         Ok(added)
     }
 
-    /// Answers a plugin request; a reply too large for the broker becomes an error reply.
+    /// Answers a plugin request (in chunks if it is larger than one message may be).
     async fn reply(&self, to: &str, id: u64, reply: Result<ToPlugin, crate::api::ErrorBody>) {
-        let mut bytes = wire::encode(&Envelope::with_id(
+        let bytes = wire::encode(&Envelope::with_id(
             id,
             reply.unwrap_or_else(ToPlugin::Error),
         ));
-        let max = self.client.server_info().max_payload;
-        if bytes.len() > max {
-            let e = crate::api::ErrorBody::new(
-                crate::api::ErrorCode::Unavailable,
-                format!(
-                    "the reply is {} bytes, over the broker's {max}-byte message limit; request fewer complexes",
-                    bytes.len()
-                ),
-            );
-            bytes = wire::encode(&Envelope::with_id(id, ToPlugin::Error(e)));
+        if let Err(e) = super::publish_to_plugin(&self.client, to, bytes).await {
+            tracing::warn!("answering a plugin failed: {e}");
         }
-        let _ = self.client.publish(to.to_string(), bytes.into()).await;
     }
 
     /// Sends `complex_added` / `complex_removed` to every link of the session.
@@ -185,13 +178,30 @@ impl Router {
         let Some(lid) = subject::link_id_of(&msg.subject) else {
             return;
         };
-        let env = match wire::decode::<ToSession>(&msg.payload, MAX_INBOUND) {
+        let mut env = match wire::decode::<ToSession>(&msg.payload, MAX_INBOUND) {
             Ok(env) => env,
             Err(e) => {
                 tracing::warn!(link = %lid, "dropping a bad message from a plugin: {e}");
                 return;
             }
         };
+        if let ToSession::Chunk(part) = env.msg {
+            let whole = match self.chunks.lock().expect("lock").push(part) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(link = %lid, "dropping a chunked message: {e}");
+                    return;
+                }
+            };
+            env = match wire::decode::<ToSession>(&whole, wire::chunk::MAX_TRANSFER) {
+                Ok(env) => env,
+                Err(e) => {
+                    tracing::warn!(link = %lid, "dropping a bad chunked message from a plugin: {e}");
+                    return;
+                }
+            };
+        }
         let answer = self.workspace.lock().expect("lock").handle(&env.msg);
         if let Some((reply, changes)) = answer {
             let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
