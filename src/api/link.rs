@@ -46,6 +46,8 @@ messages! {
         ComplexRemoved("complex_removed", Empty),
         /// A part of an envelope too large for one message (see `wire::chunk`).
         Chunk("chunk", Chunk),
+        /// Reply to `file`: what the operation returned.
+        FileReply("file_reply", FileReply),
     }
 }
 
@@ -92,6 +94,8 @@ messages! {
         CenterOn("center_on", Indices),
         /// A part of an envelope too large for one message (see `wire::chunk`).
         Chunk("chunk", Chunk),
+        /// A file operation in the session's files directory (reply: `file_reply`).
+        File("file", FileOp),
     }
 }
 
@@ -101,6 +105,94 @@ impl ToSession {
     pub fn is_host_level(&self) -> bool {
         matches!(self, ToSession::Ready(_) | ToSession::Closed(_))
     }
+}
+
+/// A file operation; paths are relative to the link's working directory, `/` is the root
+/// of the session's files directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum FileOp {
+    /// The working directory.
+    Pwd,
+    /// Change the working directory.
+    Cd {
+        /// Directory.
+        path: String,
+    },
+    /// List a directory.
+    Ls {
+        /// Directory.
+        path: String,
+    },
+    /// Read a file.
+    Get {
+        /// File.
+        path: String,
+    },
+    /// Write a file (replacing it).
+    Put {
+        /// File.
+        path: String,
+        /// Content.
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
+    /// Move or rename.
+    Mv {
+        /// From.
+        src: String,
+        /// To.
+        dst: String,
+    },
+    /// Copy a file.
+    Cp {
+        /// From.
+        src: String,
+        /// To.
+        dst: String,
+    },
+    /// Remove a file.
+    Rm {
+        /// File.
+        path: String,
+    },
+    /// Create a directory.
+    Mkdir {
+        /// Directory.
+        path: String,
+    },
+    /// Remove an empty directory.
+    Rmdir {
+        /// Directory.
+        path: String,
+    },
+}
+
+/// What a file operation returned (fields absent when the operation returns nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileReply {
+    /// `pwd`, `cd`: the working directory, from the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `ls`: the entries, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<FileEntry>>,
+    /// `get`: the content.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_bytes")]
+    pub data: Option<Vec<u8>>,
+}
+
+/// One directory entry (nanome-lib's `FileMeta`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Whether it is a directory.
+    pub is_directory: bool,
+    /// Last modification, seconds since the Unix epoch.
+    pub modified: u64,
 }
 
 /// A list of complexes.

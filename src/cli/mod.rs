@@ -35,7 +35,7 @@ enum Command {
     Coordinator(CoordinatorArgs),
     /// Host any executable as a plugin: one process per connected session.
     Host(HostArgs),
-    /// Run a built-in example plugin (hello, crash, hbonds).
+    /// Run a built-in example plugin (hello, crash, hbonds, notes).
     Plugin(BuiltinArgs),
     /// Act as a Nanome session: list plugins, run one.
     #[command(subcommand)]
@@ -103,7 +103,7 @@ struct HealthArgs {
 
 #[derive(Debug, clap::Args)]
 struct BuiltinArgs {
-    /// Which plugin: hello, crash or hbonds.
+    /// Which plugin: hello, crash, hbonds or notes.
     #[arg(value_name = "NAME")]
     plugin: String,
     #[command(flatten)]
@@ -308,6 +308,8 @@ fn run_builtin(args: BuiltinArgs) -> ExitCode {
             .run_with(&args.conn, crate::plugins::crash::Crash::default),
         "hbonds" => crate::plugins::hbonds::plugin()
             .run_with(&args.conn, crate::plugins::hbonds::HBonds::default),
+        "notes" => crate::plugins::notes::plugin()
+            .run_with(&args.conn, crate::plugins::notes::Notes::default),
         other => fail(format!(
             "no built-in plugin {other:?}; choose one of: {}",
             crate::plugins::BUILTIN.join(", ")

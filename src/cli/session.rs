@@ -59,6 +59,9 @@ pub struct RunArgs {
     /// When the run ends, save the workspace's complex (there must be exactly one) as PDB or SDF.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
+    /// Offer plugins that declare `local_files_access` this directory (and nothing outside it).
+    #[arg(long, value_name = "DIR")]
+    files: Option<PathBuf>,
     /// Disconnect after the first message of this kind (e.g. `notification`), for scripts.
     #[arg(long, value_name = "KIND")]
     exit_on: Option<String>,
@@ -224,7 +227,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let session = match Session::open(
+    let mut session = match Session::open(
         client.clone(),
         &args.room,
         UserInfo {
@@ -237,6 +240,16 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("opening a session failed: {e}")),
     };
+    if let Some(dir) = &args.files {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            let _ = session.leave().await;
+            return fail(format!(
+                "creating the files directory {}: {e}",
+                dir.display()
+            ));
+        }
+        session.set_files_dir(dir.clone());
+    }
     for path in &args.load {
         let complex = match crate::files::load(path) {
             Ok(c) => c,

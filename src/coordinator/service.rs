@@ -311,9 +311,12 @@ impl Coordinator {
             let Some((host_id, reason)) = disconnected_host(&msg.payload) else {
                 continue;
             };
-            tracing::warn!(host = %host_id, "host disconnected from the broker ({reason})");
             let why = format!("the plugin's host lost its broker connection ({reason})");
             let effects = self.lock().host_lost(&host_id, &why);
+            // A host that deregistered first is already gone: nothing to say.
+            if !effects.is_empty() {
+                tracing::warn!(host = %host_id, "host disconnected from the broker ({reason})");
+            }
             self.apply(effects).await;
         }
     }

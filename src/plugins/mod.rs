@@ -6,11 +6,12 @@
 pub mod crash;
 pub mod hbonds;
 pub mod hello;
+pub mod notes;
 
 use crate::instance::Plugin;
 
 /// Names of the built-in plugins.
-pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds"];
+pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds", "notes"];
 
 /// The metadata of a built-in plugin, by name.
 pub fn builtin(name: &str) -> Option<Plugin> {
@@ -18,6 +19,7 @@ pub fn builtin(name: &str) -> Option<Plugin> {
         "hello" => Some(hello::plugin()),
         "crash" => Some(crash::plugin()),
         "hbonds" => Some(hbonds::plugin()),
+        "notes" => Some(notes::plugin()),
         _ => None,
     }
 }

@@ -4,6 +4,7 @@
 //! (as presenter), sends them commands, and answers their requests (presenter info, pings)
 //! itself. One task routes everything the session receives to the right [`Link`].
 
+pub mod files;
 mod router;
 pub mod workspace;
 
@@ -70,6 +71,7 @@ pub struct Session {
     opened: SessionOpened,
     router: Arc<Router>,
     task: tokio::task::JoinHandle<()>,
+    files_root: Option<std::path::PathBuf>,
 }
 
 impl Session {
@@ -123,6 +125,7 @@ impl Session {
             opened,
             router,
             task,
+            files_root: None,
         })
     }
 
@@ -176,8 +179,13 @@ impl Session {
         };
         let (tx, rx) = mpsc::channel(8192);
         let subjects = subject::link(&opened.plugin_id, &self.opened.session_id, &opened.link_id);
-        self.router
-            .add_link(opened.link_id.clone(), subjects.to_plugin.clone(), tx);
+        let files = self.files_view(&opened.plugin_id).await;
+        self.router.add_link(
+            opened.link_id.clone(),
+            subjects.to_plugin.clone(),
+            files,
+            tx,
+        );
         Ok(Link {
             client: self.client.clone(),
             subjects,
@@ -188,6 +196,37 @@ impl Session {
             router: self.router.clone(),
             rx,
         })
+    }
+
+    /// Offers the plugins connected from now on the files in `root` (those that declared
+    /// `local_files_access`), confined to that directory.
+    pub fn set_files_dir(&mut self, root: std::path::PathBuf) {
+        self.files_root = Some(root);
+    }
+
+    /// The files view a plugin gets, or why it gets none.
+    async fn files_view(&self, plugin_id: &Token) -> Result<files::FilesView, String> {
+        let Some(root) = &self.files_root else {
+            return Err("this session offers no files (start it with --files DIR)".into());
+        };
+        let list = list_plugins(&self.client)
+            .await
+            .map_err(|e| e.to_string())?;
+        let declared = list.plugins.iter().any(|p| {
+            &p.plugin_id == plugin_id
+                && p.metadata
+                    .permissions
+                    .iter()
+                    .any(|x| x == files::PERMISSION)
+        });
+        if !declared {
+            return Err(format!(
+                "the plugin did not declare the {:?} permission",
+                files::PERMISSION
+            ));
+        }
+        files::FilesView::new(root.clone())
+            .map_err(|e| format!("the session's files directory {}: {e}", root.display()))
     }
 
     /// Hands the presenter role to member `to`. Presenter only.

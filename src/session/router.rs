@@ -2,12 +2,13 @@
 //! delivers it to the right link, answering plugin requests on the way.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
+use super::files::FilesView;
 use super::workspace::{Changes, SessionWorkspace};
 use super::{LinkEvent, MAX_INBOUND};
 use crate::api::PresenterInfo;
@@ -23,6 +24,8 @@ struct Slot {
     tx: mpsc::Sender<LinkEvent>,
     /// The link's `to_plugin` subject, for session-originated events.
     to_plugin: String,
+    /// The link's view of the session's files, or why it has none.
+    files: Result<Arc<Mutex<FilesView>>, String>,
     pongs: HashMap<u64, oneshot::Sender<()>>,
 }
 
@@ -61,7 +64,13 @@ impl Router {
     }
 
     /// Starts delivering a link's events, first those that arrived before its reply.
-    pub(crate) fn add_link(&self, lid: Token, to_plugin: String, tx: mpsc::Sender<LinkEvent>) {
+    pub(crate) fn add_link(
+        &self,
+        lid: Token,
+        to_plugin: String,
+        files: Result<FilesView, String>,
+        tx: mpsc::Sender<LinkEvent>,
+    ) {
         let mut r = self.routes.lock().expect("lock");
         if let Some(early) = r.early.remove(&lid) {
             r.early_count -= early.len();
@@ -79,6 +88,7 @@ impl Router {
             Slot {
                 tx,
                 to_plugin,
+                files: files.map(|v| Arc::new(Mutex::new(v))),
                 pongs: HashMap::new(),
             },
         );
@@ -112,6 +122,44 @@ impl Router {
         if let Err(e) = super::publish_to_plugin(&self.client, to, bytes).await {
             tracing::warn!("answering a plugin failed: {e}");
         }
+    }
+
+    /// Runs a file operation for a link, on a blocking thread.
+    async fn file_op(
+        &self,
+        lid: &Token,
+        op: crate::api::link::FileOp,
+    ) -> Result<crate::api::link::FileReply, crate::api::ErrorBody> {
+        let view = self
+            .routes
+            .lock()
+            .expect("lock")
+            .links
+            .get(lid)
+            .map(|s| s.files.clone());
+        let view = match view {
+            Some(Ok(v)) => v,
+            Some(Err(why)) => {
+                return Err(crate::api::ErrorBody::new(
+                    crate::api::ErrorCode::Forbidden,
+                    why,
+                ));
+            }
+            None => {
+                return Err(crate::api::ErrorBody::new(
+                    crate::api::ErrorCode::Closed,
+                    "the link is closed",
+                ));
+            }
+        };
+        tokio::task::spawn_blocking(move || view.lock().expect("lock").apply(&op))
+            .await
+            .unwrap_or_else(|e| {
+                Err(crate::api::ErrorBody::new(
+                    crate::api::ErrorCode::Internal,
+                    e.to_string(),
+                ))
+            })
     }
 
     /// Sends `complex_added` / `complex_removed` to every link of the session.
@@ -201,6 +249,14 @@ impl Router {
                     return;
                 }
             };
+        }
+        if let ToSession::File(op) = &env.msg {
+            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+            let reply = self
+                .file_op(&lid, op.clone())
+                .await
+                .map(ToPlugin::FileReply);
+            self.reply(&to, env.id, reply).await;
         }
         let answer = self.workspace.lock().expect("lock").handle(&env.msg);
         if let Some((reply, changes)) = answer {
