@@ -8,28 +8,39 @@
 //!
 //! The `cddl` crate validates against the first non-generic rule of the text, so each
 //! check validates against `root = <rule>` followed by `envelope.cddl` and the plane's
-//! file. Two constructs the crate (0.10) mishandles are worked around in the schemas
-//! rather than left unchecked (see the comments in `envelope.cddl`): `.regexp` is matched
-//! unanchored, so `token` spells out `^...$`; and a bareword key named like a text rule
-//! (`token: token`, `text: tstr`) is read as a type, so those keys are quoted. Negative
-//! cases below keep both workarounds honest.
+//! files: `structure.cddl` then `link.cddl` for the link plane, `control.cddl` for the
+//! control plane. Two constructs the crate (0.10) mishandles are worked around in the
+//! schemas rather than left unchecked (see the comments in `envelope.cddl`): `.regexp` is
+//! matched unanchored, so `token` spells out `^...$`; and a bareword key named like a text
+//! rule (`token: token`, `text: tstr`) is read as a type, so those keys are quoted.
+//! Negative cases below keep both workarounds honest.
 
 use std::collections::BTreeSet;
+use std::f32::consts::FRAC_1_SQRT_2;
 
 use ciborium::Value;
 use nts::api::control::*;
 use nts::api::link::*;
+use nts::api::structure::*;
 use nts::api::{Empty, ErrorBody, ErrorCode, Org, PluginMetadata, PresenterInfo};
+use nts::wire::chunk::{Chunk, split};
 use nts::wire::subject::Token;
 use nts::wire::{Envelope, Message, decode, encode};
 
 const ENVELOPE: &str = include_str!("../schemas/envelope.cddl");
-const LINK: &str = include_str!("../schemas/link.cddl");
-const CONTROL: &str = include_str!("../schemas/control.cddl");
+const STRUCTURE: &str = include_str!("../schemas/structure.cddl");
+const LINK_RULES: &str = include_str!("../schemas/link.cddl");
+const CONTROL_RULES: &str = include_str!("../schemas/control.cddl");
 
-/// The schema for rule `root`: `root = <root>` + `envelope.cddl` + the plane's file.
-fn schema_text(root: &str, plane: &str) -> String {
-    format!("root = {root}\n\n{ENVELOPE}\n{plane}")
+/// A plane's schema files, in order, after `envelope.cddl`.
+type Plane = &'static [&'static str];
+/// The link plane: its bodies use the structure rules.
+const LINK: Plane = &[STRUCTURE, LINK_RULES];
+const CONTROL: Plane = &[CONTROL_RULES];
+
+/// The schema for rule `root`: `root = <root>` + `envelope.cddl` + the plane's files.
+fn schema_text(root: &str, plane: Plane) -> String {
+    format!("root = {root}\n\n{ENVELOPE}\n{}", plane.join("\n"))
 }
 
 /// A parsed schema, validating CBOR against its root rule. Parsing is the slow part
@@ -40,7 +51,7 @@ struct Schema {
 }
 
 impl Schema {
-    fn new(root: &str, plane: &str) -> Self {
+    fn new(root: &str, plane: Plane) -> Self {
         // Leaked so the AST (which borrows the text) can live in the struct; tests only.
         let text: &'static str = Box::leak(schema_text(root, plane).into_boxed_str());
         let cddl = cddl::cddl_from_str(text, true)
@@ -60,7 +71,7 @@ impl Schema {
 }
 
 /// Validates CBOR bytes against rule `root` with the crate's one-shot entry point.
-fn validate(root: &str, plane: &str, bytes: &[u8]) -> Result<(), String> {
+fn validate(root: &str, plane: Plane, bytes: &[u8]) -> Result<(), String> {
     cddl::validate_cbor_from_slice(&schema_text(root, plane), bytes, None)
         .map_err(|e| e.to_string())
 }
@@ -156,6 +167,233 @@ fn user(full: bool) -> UserInfo {
     }
 }
 
+// ---- structures ----------------------------------------------------------------------
+
+/// An atom with its defaults but for name, element and position.
+fn atom(name: &str, symbol: &str, position: Vec3) -> Atom {
+    Atom {
+        symbol: symbol.into(),
+        name: name.into(),
+        position,
+        ..Default::default()
+    }
+}
+
+fn bond(atom1: u32, atom2: u32, kind: BondKind) -> Bond {
+    Bond {
+        index: -1,
+        atom1,
+        atom2,
+        kind,
+    }
+}
+
+/// One frame of [`full_complex`]: an Ala-Gly peptide in chain A and a ligand in chain HB,
+/// with every enum value and most fields away from their defaults somewhere. `indexed`
+/// frames carry workspace indices, the others (like new structures) none.
+fn frame(model: u32, indexed: bool) -> Molecule {
+    let dx = model as f32 * 0.125;
+    let ix = |i: i64| {
+        if indexed {
+            1000 * i64::from(model + 1) + i
+        } else {
+            -1
+        }
+    };
+    let modes = [
+        AtomRenderingMode::BallStick,
+        AtomRenderingMode::Stick,
+        AtomRenderingMode::Wire,
+        AtomRenderingMode::VanDerWaals,
+        AtomRenderingMode::Point,
+        AtomRenderingMode::BFactor,
+        AtomRenderingMode::Adaptive,
+    ];
+    let mut ala = vec![
+        atom("N", "N", [-0.966 + dx, 0.493, 1.500]),
+        atom("CA", "C", [0.257 + dx, 0.418, 0.692]),
+        atom("C", "C", [-0.094 + dx, 0.017, -0.716]),
+        atom("O", "O", [-1.056 + dx, -0.682, -0.923]),
+        atom("CB", "C", [1.204 + dx, -0.620, 1.296]),
+    ];
+    for (i, (a, mode)) in ala.iter_mut().zip(modes).enumerate() {
+        a.index = ix(i as i64);
+        a.serial = i as i32 + 1;
+        a.atom_mode = mode;
+        a.occupancy = 1.0;
+        a.bfactor = 23.17 + i as f32;
+    }
+    ala[0].donor = true;
+    ala[1].selected = true;
+    ala[1].labeled = true;
+    ala[1].label_text = "Cα".into();
+    ala[1].atom_color = 0xff00_00ff;
+    ala[3].acceptor = true;
+    ala[3].partial_charge = -0.57;
+    ala[4].occupancy = 0.5;
+    let mut gly = vec![
+        atom("N", "N", [0.652 + dx, 0.575, -1.678]),
+        atom("CA", "C", [0.425 + dx, 0.219, -3.052]),
+        atom("OXT", "O", [1.100 + dx, 1.020, -3.900]),
+    ];
+    for (i, a) in gly.iter_mut().enumerate() {
+        a.index = ix(5 + i as i64);
+        a.serial = 6 + i as i32;
+        a.atom_mode = modes[5 + i % 2];
+    }
+    gly[2].formal_charge = -1;
+    gly[2].partial_charge = -0.8;
+    let mut ligand = vec![
+        atom("C1", "C", [5.0 + dx, 5.0, 5.0]),
+        atom("C2", "C", [6.2 + dx, 5.0, 5.0]),
+        atom("N3", "N", [7.35 + dx, 5.0, 5.0]),
+        atom("FE", "Fe", [3.0 + dx, 5.0, 5.0]),
+    ];
+    for (i, a) in ligand.iter_mut().enumerate() {
+        a.index = ix(8 + i as i64);
+        a.serial = 900 + i as i32;
+        a.is_het = true;
+        a.atom_mode = modes[i % 2];
+    }
+    ligand[3].formal_charge = 2;
+    ligand[3].partial_charge = 1.25;
+    ligand[3].selected = true;
+    let residue = |code: &str, serial: i32| Residue {
+        index: ix(100 + i64::from(serial)),
+        code: code.into(),
+        serial,
+        ..Default::default()
+    };
+    let peptide = [
+        Residue {
+            name: "alanine".into(),
+            secondary_structure: SecondaryStructure::Helix,
+            ribbon_mode: RibbonMode::AdaptiveTube,
+            ribbon_color: 0x3366_ffff,
+            ribbon_size: 1.5,
+            labeled: true,
+            label_text: "Ala 1".into(),
+            atoms: ala,
+            bonds: vec![
+                Bond {
+                    index: ix(200),
+                    ..bond(0, 1, BondKind::CovalentSingle)
+                },
+                bond(1, 2, BondKind::CovalentSingle),
+                bond(2, 3, BondKind::CovalentDouble),
+                bond(1, 4, BondKind::CovalentSingle),
+                // The peptide bond, to the next residue's N.
+                bond(2, 5, BondKind::CovalentSingle),
+            ],
+            ..residue("ALA", 1)
+        },
+        Residue {
+            secondary_structure: SecondaryStructure::Sheet,
+            ribbon_mode: RibbonMode::Coil,
+            ribbon_size: 0.1,
+            atoms: gly,
+            bonds: vec![bond(5, 6, BondKind::CovalentSingle)],
+            ..residue("GLY", 2)
+        },
+    ];
+    let het = Residue {
+        secondary_structure: SecondaryStructure::Coil,
+        ribboned: false,
+        atoms: ligand,
+        bonds: vec![
+            bond(8, 9, BondKind::Aromatic),
+            bond(9, 10, BondKind::CovalentTriple),
+            bond(8, 11, BondKind::Unknown),
+        ],
+        ..residue("LIG", -501)
+    };
+    Molecule {
+        index: ix(0),
+        name: format!("MODEL {}", model + 1),
+        associated: [("source".to_string(), "rcsb".to_string())].into(),
+        chains: vec![
+            Chain {
+                index: ix(50),
+                name: "A".into(),
+                residues: peptide.into(),
+            },
+            Chain {
+                index: ix(51),
+                name: "HB".into(),
+                residues: vec![het],
+            },
+        ],
+    }
+}
+
+/// A two-frame complex as the session holds it, showing its second frame.
+fn full_complex() -> Complex {
+    Complex {
+        index: 3,
+        name: "1abc: Ala-Gly + ligand".into(),
+        molecules: vec![frame(0, true), frame(1, true)],
+        visible: false,
+        locked: true,
+        boxed: true,
+        computing: true,
+        current_frame: 1,
+        position: [1.5, -2.25, 1e-3],
+        rotation: [0.0, FRAC_1_SQRT_2, 0.0, FRAC_1_SQRT_2],
+        remarks: [
+            ("2".to_string(), "RESOLUTION. 1.90 ANGSTROMS.".to_string()),
+            ("350".to_string(), String::new()),
+        ]
+        .into(),
+        box_label: "docked".into(),
+    }
+}
+
+/// A new complex as a plugin builds it: no indices, every other field at its default
+/// down to one default atom and a default bond (so all of them are omitted).
+fn minimal_complex() -> Complex {
+    Complex {
+        molecules: vec![Molecule {
+            chains: vec![Chain {
+                residues: vec![Residue {
+                    atoms: vec![Atom::default(), Atom::default()],
+                    bonds: vec![bond(0, 1, BondKind::default())],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn full_workspace() -> Workspace {
+    Workspace {
+        complexes: vec![full_complex(), minimal_complex(), Complex::default()],
+        position: [0.0, 1.25, -0.5],
+        rotation: [0.5, 0.5, 0.5, 0.5],
+        scale: [0.05, 0.05, 0.05],
+    }
+}
+
+fn indices(indices: &[i64]) -> Indices {
+    Indices {
+        indices: indices.to_vec(),
+    }
+}
+
+/// The chunks of `msg` sent in 1 KiB parts, and an empty one-part transfer.
+fn chunks<M: Message>(msg: M) -> impl Iterator<Item = Chunk> {
+    let parts = split(&encode(&Envelope::with_id(7, msg)), 1024);
+    assert!(parts.len() > 1, "the sample should need several chunks");
+    parts.into_iter().chain([Chunk {
+        transfer: u64::MAX,
+        seq: 0,
+        count: 1,
+        data: vec![],
+    }])
+}
+
 fn to_plugin_samples() -> Vec<ToPlugin> {
     let start = |with_org| {
         ToPlugin::Start(StartInfo {
@@ -164,6 +402,7 @@ fn to_plugin_samples() -> Vec<ToPlugin> {
             session_id: tok("s-1"),
             link_id: tok(&"L".repeat(64)),
             presenter: presenter(with_org),
+            max_message: if with_org { 1 << 20 } else { u32::MAX },
         })
     };
     vec![
@@ -178,7 +417,53 @@ fn to_plugin_samples() -> Vec<ToPlugin> {
         ToPlugin::Stop(StopInfo {
             reason: "host stopping".into(),
         }),
+        ToPlugin::Workspace(full_workspace()),
+        ToPlugin::Workspace(Workspace::default()),
+        ToPlugin::Complexes(ComplexList {
+            complexes: vec![full_complex().shallow(), Complex::default()],
+        }),
+        ToPlugin::Complexes(ComplexList::default()),
+        ToPlugin::ComplexesDeep(ComplexesDeep {
+            complexes: vec![Some(full_complex()), None, Some(minimal_complex())],
+        }),
+        ToPlugin::ComplexesDeep(ComplexesDeep::default()),
+        ToPlugin::Done(Empty {}),
+        ToPlugin::ComplexAdded(Empty {}),
+        ToPlugin::ComplexRemoved(Empty {}),
+        ToPlugin::FileReply(FileReply::default()),
+        ToPlugin::FileReply(FileReply {
+            path: Some("/results/run 1".into()),
+            ..Default::default()
+        }),
+        ToPlugin::FileReply(FileReply {
+            entries: Some(vec![
+                FileEntry {
+                    name: "1abc.pdb".into(),
+                    size: 123_456,
+                    is_directory: false,
+                    modified: 1_764_000_000,
+                },
+                FileEntry {
+                    name: "results".into(),
+                    size: 0,
+                    is_directory: true,
+                    modified: u64::MAX,
+                },
+            ]),
+            ..Default::default()
+        }),
+        ToPlugin::FileReply(FileReply {
+            entries: Some(vec![]),
+            ..Default::default()
+        }),
+        ToPlugin::FileReply(FileReply {
+            data: Some(b"HETATM    1 FE   LIG A 900\n".to_vec()),
+            ..Default::default()
+        }),
     ]
+    .into_iter()
+    .chain(chunks(ToPlugin::Workspace(full_workspace())).map(ToPlugin::Chunk))
+    .collect()
 }
 
 fn to_session_samples() -> Vec<ToSession> {
@@ -200,6 +485,77 @@ fn to_session_samples() -> Vec<ToSession> {
         }));
     }
     v.extend(close_reasons().into_iter().map(ToSession::Closed));
+    let new = Complex {
+        index: -1,
+        molecules: vec![frame(0, false), frame(1, false)],
+        ..full_complex()
+    };
+    v.extend([
+        ToSession::WorkspaceRequest(Empty {}),
+        ToSession::ComplexListRequest(Empty {}),
+        ToSession::ComplexesRequest(indices(&[3, 0, 99])),
+        ToSession::ComplexesRequest(indices(&[])),
+        ToSession::WorkspaceUpdate(full_workspace()),
+        ToSession::WorkspaceUpdate(Workspace::default()),
+        ToSession::AddToWorkspace(ComplexList {
+            complexes: vec![new, minimal_complex(), Complex::default()],
+        }),
+        ToSession::RemoveFromWorkspace(indices(&[3])),
+        ToSession::StructuresUpdate(StructuresUpdate {
+            deep: true,
+            complexes: vec![full_complex()],
+        }),
+        ToSession::StructuresUpdate(StructuresUpdate {
+            deep: false,
+            complexes: vec![
+                full_complex().shallow(),
+                Complex {
+                    index: 0,
+                    ..Default::default()
+                },
+            ],
+        }),
+        ToSession::ZoomOn(indices(&[1001, 1002, 1003])),
+        ToSession::CenterOn(indices(&[i64::MIN, -1, 0, i64::MAX])),
+    ]);
+    v.extend(chunks(ToSession::WorkspaceUpdate(full_workspace())).map(ToSession::Chunk));
+    let path = |p: &str| p.to_string();
+    v.extend(
+        [
+            FileOp::Pwd,
+            FileOp::Cd { path: path("..") },
+            FileOp::Ls { path: path("/") },
+            FileOp::Get {
+                path: path("1abc.pdb"),
+            },
+            FileOp::Put {
+                path: path("results/out.sdf"),
+                data: b"\n  nts\n\n$$$$\n".to_vec(),
+            },
+            FileOp::Put {
+                path: path("empty"),
+                data: vec![],
+            },
+            FileOp::Mv {
+                src: path("a.pdb"),
+                dst: path("b.pdb"),
+            },
+            FileOp::Cp {
+                src: path("b.pdb"),
+                dst: path("/archive/b.pdb"),
+            },
+            FileOp::Rm {
+                path: path("b.pdb"),
+            },
+            FileOp::Mkdir {
+                path: path("results"),
+            },
+            FileOp::Rmdir {
+                path: path("results"),
+            },
+        ]
+        .map(ToSession::File),
+    );
     v
 }
 
@@ -375,7 +731,7 @@ fn event_samples() -> Vec<Event> {
 /// decoder round-trips it, and checks the samples cover exactly `M::KINDS`.
 fn check_family<M: Message + Clone + PartialEq + std::fmt::Debug>(
     root: &str,
-    plane: &str,
+    plane: Plane,
     samples: Vec<M>,
 ) {
     let schema = Schema::new(root, plane);
@@ -482,7 +838,7 @@ fn presenter_value() -> Value {
 }
 
 /// A malformed envelope must be rejected by the schema and by the Rust decoder.
-fn assert_rejected<M: Message + std::fmt::Debug>(what: &str, root: &str, plane: &str, v: Value) {
+fn assert_rejected<M: Message + std::fmt::Debug>(what: &str, root: &str, plane: Plane, v: Value) {
     let bytes = cbor(&v);
     assert!(
         Schema::new(root, plane).validate(&bytes).is_err(),
@@ -682,4 +1038,234 @@ fn schema_accepts_what_decoders_default() {
     let bytes = cbor(&v);
     validate("to-plugin", LINK, &bytes).unwrap();
     decode::<ToPlugin>(&bytes, 1 << 20).unwrap();
+}
+
+// ---- hand-built structures -----------------------------------------------------------
+
+fn array(items: Vec<Value>) -> Value {
+    Value::Array(items)
+}
+
+/// An atom with the keys encoders always write, at `position`.
+fn atom_value(name: &str, position: Vec<u8>) -> Value {
+    map(vec![
+        ("symbol", text("C")),
+        ("serial", int(1)),
+        ("name", text(name)),
+        ("position", Value::Bytes(position)),
+    ])
+}
+
+fn bond_value(entries: Vec<(&str, Value)>) -> Value {
+    map(entries)
+}
+
+/// An `add_to_workspace` envelope adding one complex: one molecule, one chain, one
+/// residue with `atoms` and `bonds`, and the residue's extra `residue_fields`.
+fn add_complex(atoms: Vec<Value>, bonds: Vec<Value>, residue_fields: Vec<(&str, Value)>) -> Value {
+    let mut residue = vec![
+        ("type", text("ALA")),
+        ("serial", int(1)),
+        ("ribbon_size", Value::Float(1.0)),
+        ("atoms", array(atoms)),
+        ("bonds", array(bonds)),
+    ];
+    residue.extend(residue_fields);
+    let chain = map(vec![
+        ("name", text("A")),
+        ("residues", array(vec![map(residue)])),
+    ]);
+    let complex = map(vec![
+        ("name", text("hand-built")),
+        (
+            "molecules",
+            array(vec![map(vec![("chains", array(vec![chain]))])]),
+        ),
+    ]);
+    envelope(
+        1,
+        "add_to_workspace",
+        5,
+        map(vec![("complexes", array(vec![complex]))]),
+    )
+}
+
+fn two_atoms() -> Vec<Value> {
+    vec![atom_value("C1", vec![0; 12]), atom_value("C2", vec![0; 12])]
+}
+
+#[test]
+fn schema_accepts_hand_built_structures() {
+    // The helpers above build valid messages: the negative cases below differ by one field.
+    let good = add_complex(
+        two_atoms(),
+        vec![bond_value(vec![
+            ("atom1", int(0)),
+            ("atom2", int(1)),
+            ("kind", text("covalent_double")),
+        ])],
+        vec![("secondary_structure", text("helix"))],
+    );
+    let bytes = cbor(&good);
+    validate("to-session", LINK, &bytes).unwrap();
+    decode::<ToSession>(&bytes, 1 << 20).unwrap();
+}
+
+#[test]
+fn schema_rejects_malformed_structures() {
+    let short = add_complex(vec![atom_value("C1", vec![0; 8])], vec![], vec![]);
+    assert_rejected::<ToSession>("an 8-byte atom position", "to-session", LINK, short);
+    let long = add_complex(vec![atom_value("C1", vec![0; 16])], vec![], vec![]);
+    assert_rejected::<ToSession>("a 16-byte atom position", "to-session", LINK, long);
+    let quintuple = add_complex(
+        two_atoms(),
+        vec![bond_value(vec![
+            ("atom1", int(0)),
+            ("atom2", int(1)),
+            ("kind", text("quintuple")),
+        ])],
+        vec![],
+    );
+    assert_rejected::<ToSession>("bond kind \"quintuple\"", "to-session", LINK, quintuple);
+    let no_atom2 = add_complex(
+        two_atoms(),
+        vec![bond_value(vec![("atom1", int(0))])],
+        vec![],
+    );
+    assert_rejected::<ToSession>("a bond without atom2", "to-session", LINK, no_atom2);
+    let turn = add_complex(
+        two_atoms(),
+        vec![],
+        vec![("secondary_structure", text("turn"))],
+    );
+    assert_rejected::<ToSession>("secondary structure \"turn\"", "to-session", LINK, turn);
+    let negative_ordinal = add_complex(
+        two_atoms(),
+        vec![bond_value(vec![("atom1", int(-1)), ("atom2", int(1))])],
+        vec![],
+    );
+    assert_rejected::<ToSession>(
+        "a negative atom ordinal",
+        "to-session",
+        LINK,
+        negative_ordinal,
+    );
+    let beyond_i64 = envelope(
+        1,
+        "complexes_request",
+        6,
+        map(vec![(
+            "indices",
+            array(vec![Value::Integer((i64::MAX as u64 + 1).into())]),
+        )]),
+    );
+    assert_rejected::<ToSession>("an index beyond i64", "to-session", LINK, beyond_i64);
+    let short_quat = envelope(
+        1,
+        "workspace_update",
+        7,
+        map(vec![(
+            "rotation",
+            array(vec![
+                Value::Float(0.0),
+                Value::Float(0.0),
+                Value::Float(1.0),
+            ]),
+        )]),
+    );
+    assert_rejected::<ToSession>("a 3-element rotation", "to-session", LINK, short_quat);
+    let no_deep = envelope(
+        1,
+        "structures_update",
+        8,
+        map(vec![("complexes", array(vec![]))]),
+    );
+    assert_rejected::<ToSession>(
+        "structures_update without deep",
+        "to-session",
+        LINK,
+        no_deep,
+    );
+    let not_a_complex = envelope(
+        1,
+        "complexes_deep",
+        9,
+        map(vec![("complexes", array(vec![Value::Null, int(3)]))]),
+    );
+    assert_rejected::<ToPlugin>("a complexes_deep entry 3", "to-plugin", LINK, not_a_complex);
+}
+
+#[test]
+fn schema_accepts_structures_with_every_default_omitted() {
+    // Decoders default every structure field but a bond's atoms: empty maps all the way
+    // down, and a workspace without even its (always written) scale.
+    let bare = map(vec![(
+        "molecules",
+        array(vec![map(vec![(
+            "chains",
+            array(vec![map(vec![(
+                "residues",
+                array(vec![map(vec![
+                    ("atoms", array(vec![map(vec![]), map(vec![])])),
+                    (
+                        "bonds",
+                        array(vec![map(vec![("atom1", int(0)), ("atom2", int(1))])]),
+                    ),
+                ])]),
+            )])]),
+        )])]),
+    )]);
+    for v in [
+        envelope(1, "workspace_update", 1, map(vec![])),
+        envelope(
+            1,
+            "add_to_workspace",
+            2,
+            map(vec![("complexes", array(vec![map(vec![]), bare]))]),
+        ),
+    ] {
+        let bytes = cbor(&v);
+        validate("to-session", LINK, &bytes).unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        decode::<ToSession>(&bytes, 1 << 20).unwrap();
+    }
+}
+
+#[test]
+fn schema_rejects_malformed_file_messages() {
+    let put_without_data = envelope(
+        1,
+        "file",
+        3,
+        map(vec![("op", text("put")), ("path", text("x.pdb"))]),
+    );
+    assert_rejected::<ToSession>("put without data", "to-session", LINK, put_without_data);
+    let unknown_op = envelope(
+        1,
+        "file",
+        3,
+        map(vec![("op", text("format")), ("path", text("/"))]),
+    );
+    assert_rejected::<ToSession>("op \"format\"", "to-session", LINK, unknown_op);
+    let mv_with_path = envelope(
+        1,
+        "file",
+        3,
+        map(vec![("op", text("mv")), ("path", text("a"))]),
+    );
+    assert_rejected::<ToSession>("mv without src and dst", "to-session", LINK, mv_with_path);
+    let text_size = envelope(
+        1,
+        "file_reply",
+        3,
+        map(vec![(
+            "entries",
+            array(vec![map(vec![
+                ("name", text("a.pdb")),
+                ("size", text("12 kB")),
+                ("is_directory", Value::Bool(false)),
+                ("modified", int(0)),
+            ])]),
+        )]),
+    );
+    assert_rejected::<ToPlugin>("an entry with a text size", "to-plugin", LINK, text_size);
 }
