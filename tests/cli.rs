@@ -178,7 +178,7 @@ async fn nts_up_runs_everything_and_stops_cleanly() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["crash", "hbonds", "hello", "notes"]);
+    assert_eq!(names, ["crash", "hbonds", "hello", "notes", "wiggle"]);
     let run = output(
         Command::new(NTS)
             .args(["session", "run", "hello", "--for", "1"])

@@ -219,3 +219,83 @@ async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
     involved.dedup();
     assert_eq!(selected, involved.len());
 }
+
+#[tokio::test]
+async fn a_position_stream_moves_the_sessions_atoms() {
+    let sys = System::start().await;
+    let _wiggle = sys.plugin("wiggle").await;
+    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+        .await
+        .unwrap();
+    let complex = nts::files::load(&waters(sys.dir.path())).unwrap();
+    let before: Vec<[f32; 3]> = complex.atoms().map(|a| a.position).collect();
+    s.add_complexes(vec![complex]).await.unwrap();
+    let mut link = s.connect("wiggle").await.unwrap();
+    link.run().await.unwrap();
+    assert_eq!(
+        next_notification(&mut link).await,
+        "streamed 60 frames to 6 atoms"
+    );
+    let after: Vec<[f32; 3]> = s.workspace().complexes[0]
+        .atoms()
+        .map(|a| a.position)
+        .collect();
+    for (b, a) in before.iter().zip(&after) {
+        assert!(
+            (a[0] - b[0] - 1.0).abs() < 1e-5 && a[1] == b[1] && a[2] == b[2],
+            "{b:?} -> {a:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stream_whose_atoms_vanish_is_interrupted() {
+    use nts::api::link::{ToPlugin, ToSession};
+    use nts::api::stream::{StreamCreate, StreamData, StreamDirection, StreamFeed, StreamKind};
+    // Drive the session's side directly: a fake "plugin" is just the session's own router
+    // seen through a host-less link is not possible, so use the sans-IO workspace.
+    let mut ws = nts::session::workspace::SessionWorkspace::default();
+    let added = ws
+        .add(vec![
+            nts::files::load(&waters(tempfile::tempdir().unwrap().keep().as_path())).unwrap(),
+        ])
+        .unwrap();
+    let lid = nts::wire::subject::Token::random();
+    let atoms: Vec<i64> = added[0].atoms().map(|a| a.index).collect();
+    let create = ToSession::StreamCreate(StreamCreate {
+        kind: StreamKind::Position,
+        direction: StreamDirection::Writing,
+        indices: atoms.clone(),
+    });
+    let Ok(ToPlugin::StreamCreated(c)) = ws.handle_for(&lid, &create).unwrap().0 else {
+        panic!("created")
+    };
+    // Wrong length: a clear error, nothing applied.
+    let short = ToSession::StreamFeed(StreamFeed {
+        stream_id: c.stream_id,
+        data: StreamData::Float(vec![0.0; 3]),
+    });
+    let e = ws.handle_for(&lid, &short).unwrap().0.unwrap_err();
+    assert!(e.message.contains("takes 18"), "{}", e.message);
+    // The complex goes away: the next frame interrupts the stream.
+    ws.handle(&ToSession::RemoveFromWorkspace(nts::api::link::Indices {
+        indices: vec![added[0].index],
+    }))
+    .unwrap()
+    .0
+    .unwrap();
+    let frame = ToSession::StreamFeed(StreamFeed {
+        stream_id: c.stream_id,
+        data: StreamData::Float(vec![0.0; 18]),
+    });
+    assert!(matches!(
+        ws.handle_for(&lid, &frame).unwrap().0,
+        Ok(ToPlugin::StreamInterrupt(_))
+    ));
+    // Another link cannot feed someone else's stream.
+    let other = nts::wire::subject::Token::random();
+    assert!(matches!(
+        ws.handle_for(&other, &frame).unwrap().0,
+        Ok(ToPlugin::StreamInterrupt(_))
+    ));
+}

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::stream::{StreamCreate, StreamCreated, StreamFeed, StreamInterrupt, StreamRef};
 use super::structure::{Complex, Workspace};
 use super::{Empty, ErrorBody, PresenterInfo};
 use crate::messages;
@@ -48,6 +49,12 @@ messages! {
         Chunk("chunk", Chunk),
         /// Reply to `file`: what the operation returned.
         FileReply("file_reply", FileReply),
+        /// Reply to `stream_create`.
+        StreamCreated("stream_created", StreamCreated),
+        /// A frame of a reading stream.
+        StreamFeed("stream_feed", StreamFeed),
+        /// A stream stopped (`on_stream_interrupt`).
+        StreamInterrupt("stream_interrupt", StreamInterrupt),
     }
 }
 
@@ -96,6 +103,12 @@ messages! {
         Chunk("chunk", Chunk),
         /// A file operation in the session's files directory (reply: `file_reply`).
         File("file", FileOp),
+        /// Creates a stream (reply: `stream_created`).
+        StreamCreate("stream_create", StreamCreate),
+        /// A frame of a writing stream (no reply unless it carries an id: then `done`).
+        StreamFeed("stream_feed", StreamFeed),
+        /// Ends a stream (no reply unless it carries an id: then `done`).
+        StreamDestroy("stream_destroy", StreamRef),
     }
 }
 

@@ -29,6 +29,9 @@ fn is_true(v: &bool) -> bool {
 fn is_unindexed(v: &i64) -> bool {
     *v == -1
 }
+fn is_default_scale(v: &f32) -> bool {
+    *v == 0.5
+}
 fn yes() -> bool {
     true
 }
@@ -351,6 +354,9 @@ pub struct Atom {
     /// Colour `0xRRGGBBAA` (alpha 0: the session's default colouring).
     #[serde(skip_serializing_if = "is_default")]
     pub atom_color: u32,
+    /// Sphere scale in ball-and-stick modes.
+    #[serde(skip_serializing_if = "is_default_scale")]
+    pub atom_scale: f32,
     /// Hydrogen-bond acceptor.
     #[serde(skip_serializing_if = "is_default")]
     pub acceptor: bool,
@@ -377,6 +383,7 @@ impl Default for Atom {
             label_text: String::new(),
             atom_mode: AtomRenderingMode::BallStick,
             atom_color: 0,
+            atom_scale: 0.5,
             acceptor: false,
             donor: false,
         }

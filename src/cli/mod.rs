@@ -35,7 +35,7 @@ enum Command {
     Coordinator(CoordinatorArgs),
     /// Host any executable as a plugin: one process per connected session.
     Host(HostArgs),
-    /// Run a built-in example plugin (hello, crash, hbonds, notes).
+    /// Run a built-in example plugin (hello, crash, hbonds, notes, wiggle).
     Plugin(BuiltinArgs),
     /// Act as a Nanome session: list plugins, run one.
     #[command(subcommand)]
@@ -103,7 +103,7 @@ struct HealthArgs {
 
 #[derive(Debug, clap::Args)]
 struct BuiltinArgs {
-    /// Which plugin: hello, crash, hbonds or notes.
+    /// Which plugin: hello, crash, hbonds, notes or wiggle.
     #[arg(value_name = "NAME")]
     plugin: String,
     #[command(flatten)]
@@ -310,6 +310,8 @@ fn run_builtin(args: BuiltinArgs) -> ExitCode {
             .run_with(&args.conn, crate::plugins::hbonds::HBonds::default),
         "notes" => crate::plugins::notes::plugin()
             .run_with(&args.conn, crate::plugins::notes::Notes::default),
+        "wiggle" => crate::plugins::wiggle::plugin()
+            .run_with(&args.conn, crate::plugins::wiggle::Wiggle::default),
         other => fail(format!(
             "no built-in plugin {other:?}; choose one of: {}",
             crate::plugins::BUILTIN.join(", ")

@@ -38,6 +38,10 @@ use crate::api::link::{
     ComplexList, FileEntry, FileOp, FileReply, Indices, Notification, NotificationType, StartInfo,
     StructuresUpdate, ToPlugin, ToSession,
 };
+use crate::api::stream::{
+    StreamCreate, StreamData, StreamDataType, StreamDirection, StreamFeed, StreamInterruptReason,
+    StreamKind, StreamRef,
+};
 use crate::api::structure::{Complex, Workspace};
 use crate::api::{Empty, ErrorBody, PresenterInfo};
 use crate::wire::frame::Outgoing;
@@ -90,6 +94,17 @@ pub trait PluginInstance: Send + 'static {
     /// The complex list changed (after `on_complex_added` or `on_complex_removed`).
     fn on_complex_list_changed(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
         let _ = nts;
+        async {}
+    }
+    /// The session stopped one of this instance's streams (its targets changed, or it
+    /// does not know it).
+    fn on_stream_interrupt(
+        &mut self,
+        nts: &Instance,
+        stream_id: u32,
+        reason: StreamInterruptReason,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (nts, stream_id, reason);
         async {}
     }
     /// The link is closing; the process exits when this returns (or is killed if slow).
@@ -357,6 +372,31 @@ impl Instance {
         .await
     }
 
+    /// Creates a writing stream over atom indices (complex indices for
+    /// `ComplexPositionRotation`); feed it with [`Stream::update`].
+    pub async fn create_writing_stream(
+        &self,
+        indices: Vec<i64>,
+        kind: StreamKind,
+    ) -> Result<Stream, RequestError> {
+        let elements = indices.len();
+        let req = ToSession::StreamCreate(StreamCreate {
+            kind,
+            direction: StreamDirection::Writing,
+            indices,
+        });
+        match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
+            ToPlugin::StreamCreated(c) => Ok(Stream {
+                nts: self.clone(),
+                id: c.stream_id,
+                kind,
+                data_type: c.data_type,
+                elements,
+            }),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
     /// The session's files directory (the plugin must declare `local_files_access`).
     pub fn files(&self) -> Files<'_> {
         Files { nts: self }
@@ -402,6 +442,74 @@ impl Instance {
     /// Fails every waiting request (the link closed).
     fn close_pending(&self) {
         self.inner.pending.lock().expect("lock").clear();
+    }
+}
+
+/// A writing stream: per-frame values for its targets, in their order.
+#[derive(Clone)]
+pub struct Stream {
+    nts: Instance,
+    id: u32,
+    kind: StreamKind,
+    data_type: StreamDataType,
+    elements: usize,
+}
+
+impl Stream {
+    /// The stream's id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Values one frame must carry (targets × values per target).
+    pub fn frame_len(&self) -> usize {
+        self.elements * self.kind.arity()
+    }
+
+    fn check(&self, data: &StreamData) -> Result<(), RequestError> {
+        if data.data_type() != self.data_type || data.len() != self.frame_len() {
+            return Err(RequestError::Refused(ErrorBody::new(
+                crate::api::ErrorCode::BadRequest,
+                format!(
+                    "stream {} takes {} {:?} values per frame, got {} {:?}",
+                    self.id,
+                    self.frame_len(),
+                    self.data_type,
+                    data.len(),
+                    data.data_type()
+                ),
+            )));
+        }
+        Ok(())
+    }
+
+    /// Sends one frame, without waiting for the session (checked for length and type first).
+    pub async fn update(&self, data: StreamData) -> Result<(), RequestError> {
+        self.check(&data)?;
+        self.nts
+            .send(Envelope::event(ToSession::StreamFeed(StreamFeed {
+                stream_id: self.id,
+                data,
+            })))
+            .await
+    }
+
+    /// Sends one frame and waits until the session has applied it.
+    pub async fn update_acked(&self, data: StreamData) -> Result<(), RequestError> {
+        self.check(&data)?;
+        self.nts
+            .request_done(ToSession::StreamFeed(StreamFeed {
+                stream_id: self.id,
+                data,
+            }))
+            .await
+    }
+
+    /// Ends the stream.
+    pub async fn destroy(self) -> Result<(), RequestError> {
+        self.nts
+            .request_done(ToSession::StreamDestroy(StreamRef { stream_id: self.id }))
+            .await
     }
 }
 
@@ -630,6 +738,11 @@ where
                 plugin.on_complex_removed(&nts).await;
                 plugin.on_complex_list_changed(&nts).await;
             }
+            ToPlugin::StreamInterrupt(i) => {
+                plugin
+                    .on_stream_interrupt(&nts, i.stream_id, i.reason)
+                    .await
+            }
             ToPlugin::Stop(_) => break,
             ToPlugin::Error(e) => eprintln!("nts instance: the session reported an error: {e}"),
             ToPlugin::Start(_)
@@ -640,7 +753,9 @@ where
             | ToPlugin::ComplexesDeep(_)
             | ToPlugin::Done(_)
             | ToPlugin::Chunk(_)
-            | ToPlugin::FileReply(_) => {
+            | ToPlugin::FileReply(_)
+            | ToPlugin::StreamCreated(_)
+            | ToPlugin::StreamFeed(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)

@@ -7,11 +7,12 @@ pub mod crash;
 pub mod hbonds;
 pub mod hello;
 pub mod notes;
+pub mod wiggle;
 
 use crate::instance::Plugin;
 
 /// Names of the built-in plugins.
-pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds", "notes"];
+pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds", "notes", "wiggle"];
 
 /// The metadata of a built-in plugin, by name.
 pub fn builtin(name: &str) -> Option<Plugin> {
@@ -20,6 +21,7 @@ pub fn builtin(name: &str) -> Option<Plugin> {
         "crash" => Some(crash::plugin()),
         "hbonds" => Some(hbonds::plugin()),
         "notes" => Some(notes::plugin()),
+        "wiggle" => Some(wiggle::plugin()),
         _ => None,
     }
 }

@@ -258,11 +258,23 @@ impl Router {
                 .map(ToPlugin::FileReply);
             self.reply(&to, env.id, reply).await;
         }
-        let answer = self.workspace.lock().expect("lock").handle(&env.msg);
+        let answer = self
+            .workspace
+            .lock()
+            .expect("lock")
+            .handle_for(&lid, &env.msg);
         if let Some((reply, changes)) = answer {
-            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
-            self.reply(&to, env.id, reply).await;
+            // Envelopes with id 0 are not requests: they get only errors and interrupts back.
+            let wanted = env.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_)));
+            if wanted {
+                let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+                self.reply(&to, env.id, reply).await;
+            }
             self.announce(changes).await;
+            // Stream frames are applied, not shown: they would flood the link's events.
+            if matches!(env.msg, ToSession::StreamFeed(_)) {
+                return;
+            }
         }
         match &env.msg {
             ToSession::PresenterInfoRequest(_) => {
@@ -337,6 +349,7 @@ impl Router {
                 return;
             }
             if closing {
+                self.workspace.lock().expect("lock").drop_streams(&lid);
                 r.closed.insert(lid.clone());
                 r.links.remove(&lid).map(|s| s.tx)
             } else {

@@ -7,8 +7,15 @@
 use crate::api::link::{
     ComplexList, ComplexesDeep, Indices, StructuresUpdate, ToPlugin, ToSession,
 };
+use std::collections::HashMap;
+
+use crate::api::stream::{
+    StreamCreate, StreamCreated, StreamData, StreamDirection, StreamFeed, StreamInterrupt,
+    StreamInterruptReason, StreamKind,
+};
 use crate::api::structure::{Complex, Workspace};
 use crate::api::{Empty, ErrorBody, ErrorCode};
+use crate::wire::subject::Token;
 
 /// Most complexes a session holds.
 pub const MAX_COMPLEXES: usize = 1024;
@@ -22,11 +29,31 @@ pub struct Changes {
     pub removed: bool,
 }
 
-/// A session's workspace and its index counter.
+/// Where a stream element lives: complex slot (and molecule, chain, residue, atom
+/// positions for atoms), plus the index it had, to notice when the workspace changed.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    path: [usize; 5],
+    index: i64,
+}
+
+#[derive(Debug)]
+struct StreamState {
+    kind: StreamKind,
+    owner: Token,
+    targets: Vec<Target>,
+}
+
+/// Most streams open in a session.
+pub const MAX_STREAMS: usize = 256;
+
+/// A session's workspace, its index counter and its streams.
 #[derive(Debug, Default)]
 pub struct SessionWorkspace {
     workspace: Workspace,
     next_index: i64,
+    streams: HashMap<u32, StreamState>,
+    next_stream: u32,
 }
 
 impl SessionWorkspace {
@@ -104,6 +131,182 @@ impl SessionWorkspace {
             .complexes
             .iter()
             .position(|c| c.index == index)
+    }
+
+    /// Creates a writing stream for link `owner`, resolving its targets now.
+    fn create_stream(&mut self, owner: &Token, req: &StreamCreate) -> Result<ToPlugin, ErrorBody> {
+        if req.direction != StreamDirection::Writing {
+            return Err(ErrorBody::new(
+                ErrorCode::BadRequest,
+                "the headless session offers writing streams only",
+            ));
+        }
+        if self.streams.len() >= MAX_STREAMS {
+            return Err(ErrorBody::new(
+                ErrorCode::Unavailable,
+                format!("at most {MAX_STREAMS} streams per session"),
+            ));
+        }
+        let mut found: HashMap<i64, Target> = HashMap::new();
+        for (ci, c) in self.workspace.complexes.iter().enumerate() {
+            if req.kind == StreamKind::ComplexPositionRotation {
+                found.insert(
+                    c.index,
+                    Target {
+                        path: [ci, 0, 0, 0, 0],
+                        index: c.index,
+                    },
+                );
+                continue;
+            }
+            for (mi, m) in c.molecules.iter().enumerate() {
+                for (hi, ch) in m.chains.iter().enumerate() {
+                    for (ri, r) in ch.residues.iter().enumerate() {
+                        for (ai, a) in r.atoms.iter().enumerate() {
+                            found.insert(
+                                a.index,
+                                Target {
+                                    path: [ci, mi, hi, ri, ai],
+                                    index: a.index,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let targets = req
+            .indices
+            .iter()
+            .map(|i| {
+                found.get(i).copied().ok_or_else(|| {
+                    ErrorBody::new(
+                        ErrorCode::NotFound,
+                        format!("no target with index {i} in the workspace"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.next_stream += 1;
+        let stream_id = self.next_stream;
+        self.streams.insert(
+            stream_id,
+            StreamState {
+                kind: req.kind,
+                owner: owner.clone(),
+                targets,
+            },
+        );
+        Ok(ToPlugin::StreamCreated(StreamCreated {
+            stream_id,
+            data_type: req.kind.data_type(),
+        }))
+    }
+
+    /// Applies one frame. A target that moved or vanished interrupts the stream.
+    fn feed(&mut self, owner: &Token, feed: &StreamFeed) -> Result<ToPlugin, ErrorBody> {
+        let Some(stream) = self
+            .streams
+            .get(&feed.stream_id)
+            .filter(|s| &s.owner == owner)
+        else {
+            return Ok(ToPlugin::StreamInterrupt(StreamInterrupt {
+                stream_id: feed.stream_id,
+                reason: StreamInterruptReason::StreamNotFound,
+            }));
+        };
+        let (kind, want) = (stream.kind, stream.targets.len() * stream.kind.arity());
+        if feed.data.data_type() != kind.data_type() || feed.data.len() != want {
+            return Err(ErrorBody::new(
+                ErrorCode::BadRequest,
+                format!(
+                    "stream {} takes {want} {:?} values per frame, got {} {:?}",
+                    feed.stream_id,
+                    kind.data_type(),
+                    feed.data.len(),
+                    feed.data.data_type()
+                ),
+            ));
+        }
+        let complexes = &mut self.workspace.complexes;
+        let mut lost = false;
+        for (k, t) in stream.targets.iter().enumerate() {
+            let [ci, mi, hi, ri, ai] = t.path;
+            if kind == StreamKind::ComplexPositionRotation {
+                let (Some(c), StreamData::Float(v)) = (
+                    complexes.get_mut(ci).filter(|c| c.index == t.index),
+                    &feed.data,
+                ) else {
+                    lost = true;
+                    break;
+                };
+                c.position = [v[k * 7], v[k * 7 + 1], v[k * 7 + 2]];
+                c.rotation = [v[k * 7 + 3], v[k * 7 + 4], v[k * 7 + 5], v[k * 7 + 6]];
+                continue;
+            }
+            let atom = complexes
+                .get_mut(ci)
+                .and_then(|c| c.molecules.get_mut(mi))
+                .and_then(|m| m.chains.get_mut(hi))
+                .and_then(|c| c.residues.get_mut(ri))
+                .and_then(|r| r.atoms.get_mut(ai))
+                .filter(|a| a.index == t.index);
+            let Some(atom) = atom else {
+                lost = true;
+                break;
+            };
+            match &feed.data {
+                StreamData::Float(v) if kind == StreamKind::Position => {
+                    let p = [v[k * 3], v[k * 3 + 1], v[k * 3 + 2]];
+                    if p.iter().all(|x| x.is_finite()) {
+                        atom.position = p;
+                    }
+                }
+                StreamData::Float(v) => atom.atom_scale = v[k],
+                StreamData::Byte(v) => {
+                    atom.atom_color =
+                        u32::from_be_bytes([v[k * 3], v[k * 3 + 1], v[k * 3 + 2], 0xff]);
+                }
+                StreamData::String(v) => atom.label_text = v[k].chars().take(256).collect(),
+            }
+        }
+        if lost {
+            self.streams.remove(&feed.stream_id);
+            return Ok(ToPlugin::StreamInterrupt(StreamInterrupt {
+                stream_id: feed.stream_id,
+                reason: StreamInterruptReason::StreamNotFound,
+            }));
+        }
+        Ok(ToPlugin::Done(Empty {}))
+    }
+
+    /// Forgets every stream of a link (it closed).
+    pub fn drop_streams(&mut self, owner: &Token) {
+        self.streams.retain(|_, s| &s.owner != owner);
+    }
+
+    /// Answers a request from link `lid`; `None` if `msg` is not a workspace or stream one.
+    pub fn handle_for(
+        &mut self,
+        lid: &Token,
+        msg: &ToSession,
+    ) -> Option<(Result<ToPlugin, ErrorBody>, Changes)> {
+        let none = Changes::default();
+        Some(match msg {
+            ToSession::StreamCreate(req) => (self.create_stream(lid, req), none),
+            ToSession::StreamFeed(feed) => (self.feed(lid, feed), none),
+            ToSession::StreamDestroy(r) => {
+                if self
+                    .streams
+                    .get(&r.stream_id)
+                    .is_some_and(|s| &s.owner == lid)
+                {
+                    self.streams.remove(&r.stream_id);
+                }
+                (Ok(ToPlugin::Done(Empty {})), none)
+            }
+            other => return self.handle(other),
+        })
     }
 
     /// Answers a workspace request; `None` if `msg` is not one.

@@ -1,0 +1,78 @@
+//! `wiggle`: animates the first complex's atoms with a position stream.
+//!
+//! Sends `FRAMES` frames of a sideways wave, then a last frame that leaves every atom 1 Å
+//! further along x than it started (acknowledged, so it is known to be applied).
+
+use crate::api::link::NotificationType;
+use crate::api::stream::{StreamData, StreamKind};
+use crate::instance::{Instance, Plugin, PluginInstance};
+
+/// Frames per run, the acknowledged last one included.
+pub const FRAMES: usize = 60;
+
+/// The plugin's registration.
+pub fn plugin() -> Plugin {
+    Plugin::new(
+        "wiggle",
+        "Animates the first complex's atoms with a position stream.",
+    )
+    .category("Examples")
+    .tags(["example", "streams"])
+    .version(env!("CARGO_PKG_VERSION"))
+}
+
+/// One instance per session.
+#[derive(Debug, Default)]
+pub struct Wiggle;
+
+impl PluginInstance for Wiggle {
+    async fn on_run(&mut self, nts: &Instance) {
+        let result = async {
+            let list = nts.request_complex_list().await?;
+            let Some(first) = list.first() else {
+                return Ok("load a structure first".to_string());
+            };
+            let complex = nts
+                .request_complexes(&[first.index])
+                .await?
+                .into_iter()
+                .flatten()
+                .next();
+            let Some(complex) = complex else {
+                return Ok("the complex went away".to_string());
+            };
+            let (indices, start): (Vec<i64>, Vec<[f32; 3]>) =
+                complex.atoms().map(|a| (a.index, a.position)).unzip();
+            let stream = nts
+                .create_writing_stream(indices, StreamKind::Position)
+                .await?;
+            let frame = |dx: &dyn Fn(usize) -> f32| -> StreamData {
+                StreamData::Float(
+                    start
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, p)| [p[0] + dx(i), p[1], p[2]])
+                        .collect(),
+                )
+            };
+            for f in 0..FRAMES - 1 {
+                let phase = f as f32 / FRAMES as f32 * std::f32::consts::TAU;
+                stream
+                    .update(frame(&|i| 0.5 * (phase + i as f32 * 0.1).sin()))
+                    .await?;
+            }
+            stream.update_acked(frame(&|_| 1.0)).await?;
+            stream.destroy().await?;
+            Ok::<_, crate::instance::RequestError>(format!(
+                "streamed {FRAMES} frames to {} atoms",
+                start.len()
+            ))
+        }
+        .await;
+        let (kind, text) = match result {
+            Ok(t) => (NotificationType::Success, t),
+            Err(e) => (NotificationType::Error, format!("wiggle failed: {e}")),
+        };
+        let _ = nts.send_notification(kind, text).await;
+    }
+}
