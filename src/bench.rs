@@ -43,6 +43,9 @@ pub struct BenchArgs {
     /// Connects per connect measurement.
     #[arg(long, default_value_t = 100)]
     connects: usize,
+    /// Atoms in the position-stream measurement.
+    #[arg(long, default_value_t = 100_000)]
+    stream_atoms: usize,
     /// Sessions held open at once on one host for the capacity measurement.
     #[arg(long, default_value_t = 200)]
     sessions: usize,
@@ -265,7 +268,37 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         full.median.as_secs_f64() / bare.median.as_secs_f64()
     );
 
-    // 4. Sessions per host: many links open at once on one host.
+    // 4. Position stream: frames of `stream_atoms` positions, plugin → session, applied.
+    let (stream_rate, raw_stream_rate, frame_bytes) = stream_bench(
+        &profile,
+        &exe,
+        &session_client,
+        &raw_a,
+        &raw_b,
+        args.stream_atoms,
+        stop_host.clone(),
+    )
+    .await?;
+    println!(
+        "\nposition stream ({} atoms, {:.1} MB per frame, {} frames)",
+        args.stream_atoms,
+        frame_bytes as f64 / 1e6,
+        crate::plugins::wiggle::FRAMES
+    );
+    println!(
+        "  raw NATS publish of the same bytes  {:>8.0} frames/s",
+        raw_stream_rate
+    );
+    println!(
+        "  instance -> session, applied        {:>8.0} frames/s   (target >= 200/s and >= 0.7x raw)",
+        stream_rate
+    );
+    println!(
+        "  ratio                               {:>8.2}x",
+        stream_rate / raw_stream_rate
+    );
+
+    // 5. Sessions per host: many links open at once on one host.
     let mut open = Vec::with_capacity(args.sessions);
     let t0 = Instant::now();
     for i in 0..args.sessions {
@@ -417,6 +450,126 @@ async fn bare_spawn(command: &InstanceCommand) -> anyhow::Result<Duration> {
     drop(stdin); // EOF: the instance runs on_stop and exits
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
     Ok(elapsed)
+}
+
+/// Streams `FRAMES` position frames of an `atoms`-atom complex from the `wiggle` plugin to a
+/// session, against publishing the same bytes over raw NATS. Returns (ours, raw) frames/s
+/// and the frame size.
+async fn stream_bench(
+    profile: &crate::connect::Profile,
+    exe: &std::path::Path,
+    session_client: &async_nats::Client,
+    raw_a: &async_nats::Client,
+    raw_b: &async_nats::Client,
+    atoms: usize,
+    stop: CancellationToken,
+) -> anyhow::Result<(f64, f64, usize)> {
+    use crate::api::structure::{Atom, Chain, Complex, Molecule, Residue};
+    let mut command = InstanceCommand::new(exe, ["plugin", "wiggle"]);
+    command
+        .env
+        .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
+    let cfg = HostConfig::new(crate::plugins::wiggle::plugin().metadata().clone(), command);
+    let client = connect::connect(
+        profile,
+        Role::Host,
+        ConnectOptions::named(cfg.connection_name()),
+    )
+    .await?;
+    let host = Host::register(client, cfg).await?;
+    tokio::spawn(host.serve(stop));
+
+    let residues = (0..atoms.div_ceil(10))
+        .map(|r| Residue {
+            atoms: (0..10.min(atoms - r * 10))
+                .map(|i| Atom {
+                    position: [r as f32, i as f32, 0.0],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    let complex = Complex {
+        molecules: vec![Molecule {
+            chains: vec![Chain {
+                residues,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let session = Session::open(
+        session_client.clone(),
+        "stream",
+        UserInfo {
+            name: "bench".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    session.add_complexes(vec![complex]).await?;
+    let mut link = session.connect("wiggle").await?;
+    link.run().await?;
+    loop {
+        match tokio::time::timeout(DEADLINE, link.next()).await {
+            Ok(Some(LinkEvent::Message(Envelope {
+                msg: ToSession::Notification(n),
+                ..
+            }))) => {
+                if n.text.starts_with("streamed") {
+                    break;
+                }
+                bail!("the stream run failed: {}", n.text);
+            }
+            Ok(Some(LinkEvent::Message(_))) => {} // the plugin's requests, answered by the session
+            other => bail!("the stream run failed: {other:?}"),
+        }
+    }
+    let stats = session.frame_stats();
+    let (Some(first), Some(last)) = (stats.first, stats.last) else {
+        bail!("no frames arrived")
+    };
+    let ours = (stats.count.saturating_sub(1)) as f64 / (last - first).as_secs_f64();
+    link.close().await?;
+    session.leave().await?;
+
+    // The same bytes over raw NATS: one publisher, one subscriber.
+    let frame = crate::api::stream::StreamFeed {
+        stream_id: 1,
+        data: crate::api::stream::StreamData::Float(vec![0.5; atoms * 3]),
+    };
+    let bytes = bytes::Bytes::from(wire::encode(&Envelope::event(ToSession::StreamFeed(frame))));
+    let mut sub = raw_b.subscribe("bench.stream").await?;
+    raw_b.request("bench.echo", "sync".into()).await?;
+    let n = crate::plugins::wiggle::FRAMES;
+    let sender = raw_a.clone();
+    let payload = bytes.clone();
+    tokio::spawn(async move {
+        for _ in 0..n {
+            if sender
+                .publish("bench.stream", payload.clone())
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let mut first = None;
+    let mut last = Instant::now();
+    for _ in 0..n {
+        match tokio::time::timeout(Duration::from_secs(30), sub.next()).await {
+            Ok(Some(_)) => {
+                last = Instant::now();
+                first.get_or_insert(last);
+            }
+            _ => bail!("the raw stream stalled"),
+        }
+    }
+    let raw = (n - 1) as f64 / (last - first.unwrap_or(last)).as_secs_f64();
+    Ok((ours, raw, bytes.len()))
 }
 
 /// Total resident memory of this process's children (the instances), in KiB.

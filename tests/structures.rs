@@ -234,7 +234,7 @@ async fn a_position_stream_moves_the_sessions_atoms() {
     link.run().await.unwrap();
     assert_eq!(
         next_notification(&mut link).await,
-        "streamed 60 frames to 6 atoms"
+        "streamed 120 frames to 6 atoms"
     );
     let after: Vec<[f32; 3]> = s.workspace().complexes[0]
         .atoms()

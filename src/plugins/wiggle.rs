@@ -8,7 +8,7 @@ use crate::api::stream::{StreamData, StreamKind};
 use crate::instance::{Instance, Plugin, PluginInstance};
 
 /// Frames per run, the acknowledged last one included.
-pub const FRAMES: usize = 60;
+pub const FRAMES: usize = 120;
 
 /// The plugin's registration.
 pub fn plugin() -> Plugin {

@@ -5,7 +5,7 @@
 //! itself. One task routes everything the session receives to the right [`Link`].
 
 pub mod files;
-mod router;
+pub mod router;
 pub mod workspace;
 
 use std::sync::Arc;
@@ -147,6 +147,11 @@ impl Session {
     /// The broker connection.
     pub fn client(&self) -> &async_nats::Client {
         &self.client
+    }
+
+    /// Stream frames this session has applied, and when the first and latest arrived.
+    pub fn frame_stats(&self) -> router::FrameStats {
+        self.router.frame_stats()
     }
 
     /// The session's workspace as it is now.

@@ -45,6 +45,27 @@ pub(crate) struct Router {
     next_id: AtomicU64,
     workspace: Mutex<SessionWorkspace>,
     chunks: Mutex<wire::chunk::Reassembler>,
+    frames: Mutex<FrameStats>,
+}
+
+/// When stream frames arrived (for benchmarks and monitoring).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameStats {
+    /// Frames applied.
+    pub count: u64,
+    /// First frame.
+    pub first: Option<std::time::Instant>,
+    /// Latest frame.
+    pub last: Option<std::time::Instant>,
+}
+
+impl FrameStats {
+    fn record(&mut self) {
+        let now = std::time::Instant::now();
+        self.count += 1;
+        self.first.get_or_insert(now);
+        self.last = Some(now);
+    }
 }
 
 impl Router {
@@ -56,6 +77,7 @@ impl Router {
             next_id: AtomicU64::new(1),
             workspace: Mutex::new(SessionWorkspace::default()),
             chunks: Mutex::new(wire::chunk::Reassembler::default()),
+            frames: Mutex::new(FrameStats::default()),
         }
     }
 
@@ -92,6 +114,11 @@ impl Router {
                 pongs: HashMap::new(),
             },
         );
+    }
+
+    /// Stream frames applied so far.
+    pub(crate) fn frame_stats(&self) -> FrameStats {
+        *self.frames.lock().expect("lock")
     }
 
     /// The workspace as it is now.
@@ -273,6 +300,7 @@ impl Router {
             self.announce(changes).await;
             // Stream frames are applied, not shown: they would flood the link's events.
             if matches!(env.msg, ToSession::StreamFeed(_)) {
+                self.frames.lock().expect("lock").record();
                 return;
             }
         }

@@ -37,11 +37,49 @@ struct Target {
     index: i64,
 }
 
+/// Consecutive stream elements that are consecutive atoms of one residue (or one complex):
+/// a frame is applied run by run, with one residue lookup per run.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// Complex slot, molecule, chain, residue.
+    at: [usize; 4],
+    /// Position of the run's first atom in its residue.
+    first_atom: usize,
+    /// Stream element of the run's first atom.
+    first_elem: usize,
+    /// Elements in the run.
+    len: usize,
+}
+
 #[derive(Debug)]
 struct StreamState {
     kind: StreamKind,
     owner: Token,
-    targets: Vec<Target>,
+    runs: Vec<Run>,
+    /// The index each element's target had at creation, in element order.
+    indices: Vec<i64>,
+}
+
+/// Groups targets into runs of consecutive atoms.
+fn runs_of(targets: &[Target]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for (k, t) in targets.iter().enumerate() {
+        let [ci, mi, hi, ri, ai] = t.path;
+        if let Some(last) = runs.last_mut()
+            && last.at == [ci, mi, hi, ri]
+            && last.first_atom + last.len == ai
+        {
+            last.len += 1;
+            continue;
+        }
+        runs.push(Run {
+            at: [ci, mi, hi, ri],
+            first_atom: ai,
+            first_elem: k,
+            len: 1,
+        });
+    }
+    runs
 }
 
 /// Most streams open in a session.
@@ -189,12 +227,15 @@ impl SessionWorkspace {
             .collect::<Result<Vec<_>, _>>()?;
         self.next_stream += 1;
         let stream_id = self.next_stream;
+        let indices = targets.iter().map(|t| t.index).collect();
+        let runs = runs_of(&targets);
         self.streams.insert(
             stream_id,
             StreamState {
                 kind: req.kind,
                 owner: owner.clone(),
-                targets,
+                runs,
+                indices,
             },
         );
         Ok(ToPlugin::StreamCreated(StreamCreated {
@@ -215,7 +256,7 @@ impl SessionWorkspace {
                 reason: StreamInterruptReason::StreamNotFound,
             }));
         };
-        let (kind, want) = (stream.kind, stream.targets.len() * stream.kind.arity());
+        let (kind, want) = (stream.kind, stream.indices.len() * stream.kind.arity());
         if feed.data.data_type() != kind.data_type() || feed.data.len() != want {
             return Err(ErrorBody::new(
                 ErrorCode::BadRequest,
@@ -230,11 +271,14 @@ impl SessionWorkspace {
         }
         let complexes = &mut self.workspace.complexes;
         let mut lost = false;
-        for (k, t) in stream.targets.iter().enumerate() {
-            let [ci, mi, hi, ri, ai] = t.path;
+        'runs: for run in &stream.runs {
+            let [ci, mi, hi, ri] = run.at;
             if kind == StreamKind::ComplexPositionRotation {
+                let k = run.first_elem;
                 let (Some(c), StreamData::Float(v)) = (
-                    complexes.get_mut(ci).filter(|c| c.index == t.index),
+                    complexes
+                        .get_mut(ci)
+                        .filter(|c| c.index == stream.indices[k]),
                     &feed.data,
                 ) else {
                     lost = true;
@@ -244,30 +288,36 @@ impl SessionWorkspace {
                 c.rotation = [v[k * 7 + 3], v[k * 7 + 4], v[k * 7 + 5], v[k * 7 + 6]];
                 continue;
             }
-            let atom = complexes
+            let atoms = complexes
                 .get_mut(ci)
                 .and_then(|c| c.molecules.get_mut(mi))
                 .and_then(|m| m.chains.get_mut(hi))
                 .and_then(|c| c.residues.get_mut(ri))
-                .and_then(|r| r.atoms.get_mut(ai))
-                .filter(|a| a.index == t.index);
-            let Some(atom) = atom else {
+                .and_then(|r| r.atoms.get_mut(run.first_atom..run.first_atom + run.len));
+            let Some(atoms) = atoms else {
                 lost = true;
                 break;
             };
-            match &feed.data {
-                StreamData::Float(v) if kind == StreamKind::Position => {
-                    let p = [v[k * 3], v[k * 3 + 1], v[k * 3 + 2]];
-                    if p.iter().all(|x| x.is_finite()) {
-                        atom.position = p;
+            for (j, atom) in atoms.iter_mut().enumerate() {
+                let k = run.first_elem + j;
+                if atom.index != stream.indices[k] {
+                    lost = true;
+                    break 'runs;
+                }
+                match &feed.data {
+                    StreamData::Float(v) if kind == StreamKind::Position => {
+                        let p = [v[k * 3], v[k * 3 + 1], v[k * 3 + 2]];
+                        if p.iter().all(|x| x.is_finite()) {
+                            atom.position = p;
+                        }
                     }
+                    StreamData::Float(v) => atom.atom_scale = v[k],
+                    StreamData::Byte(v) => {
+                        atom.atom_color =
+                            u32::from_be_bytes([v[k * 3], v[k * 3 + 1], v[k * 3 + 2], 0xff])
+                    }
+                    StreamData::String(v) => atom.label_text = v[k].chars().take(256).collect(),
                 }
-                StreamData::Float(v) => atom.atom_scale = v[k],
-                StreamData::Byte(v) => {
-                    atom.atom_color =
-                        u32::from_be_bytes([v[k * 3], v[k * 3 + 1], v[k * 3 + 2], 0xff]);
-                }
-                StreamData::String(v) => atom.label_text = v[k].chars().take(256).collect(),
             }
         }
         if lost {
