@@ -8,8 +8,8 @@
 //!
 //! The `cddl` crate validates against the first non-generic rule of the text, so each
 //! check validates against `root = <rule>` followed by `envelope.cddl` and the plane's
-//! files: `structure.cddl` then `link.cddl` for the link plane, `control.cddl` for the
-//! control plane. Two constructs the crate (0.10) mishandles are worked around in the
+//! files: `structure.cddl`, `stream.cddl` then `link.cddl` for the link plane,
+//! `control.cddl` for the control plane. Two constructs the crate (0.10) mishandles are worked around in the
 //! schemas rather than left unchecked (see the comments in `envelope.cddl`): `.regexp` is
 //! matched unanchored, so `token` spells out `^...$`; and a bareword key named like a text
 //! rule (`token: token`, `text: tstr`) is read as a type, so those keys are quoted.
@@ -21,6 +21,7 @@ use std::f32::consts::FRAC_1_SQRT_2;
 use ciborium::Value;
 use nts::api::control::*;
 use nts::api::link::*;
+use nts::api::stream::*;
 use nts::api::structure::*;
 use nts::api::{Empty, ErrorBody, ErrorCode, Org, PluginMetadata, PresenterInfo};
 use nts::wire::chunk::{Chunk, split};
@@ -29,13 +30,14 @@ use nts::wire::{Envelope, Message, decode, encode};
 
 const ENVELOPE: &str = include_str!("../schemas/envelope.cddl");
 const STRUCTURE: &str = include_str!("../schemas/structure.cddl");
+const STREAM: &str = include_str!("../schemas/stream.cddl");
 const LINK_RULES: &str = include_str!("../schemas/link.cddl");
 const CONTROL_RULES: &str = include_str!("../schemas/control.cddl");
 
 /// A plane's schema files, in order, after `envelope.cddl`.
 type Plane = &'static [&'static str];
-/// The link plane: its bodies use the structure rules.
-const LINK: Plane = &[STRUCTURE, LINK_RULES];
+/// The link plane: its bodies use the structure and stream rules.
+const LINK: Plane = &[STRUCTURE, STREAM, LINK_RULES];
 const CONTROL: Plane = &[CONTROL_RULES];
 
 /// The schema for rule `root`: `root = <root>` + `envelope.cddl` + the plane's files.
@@ -228,6 +230,8 @@ fn frame(model: u32, indexed: bool) -> Molecule {
     ala[1].labeled = true;
     ala[1].label_text = "Cα".into();
     ala[1].atom_color = 0xff00_00ff;
+    ala[1].atom_scale = 0.8;
+    ala[2].atom_scale = 0.0;
     ala[3].acceptor = true;
     ala[3].partial_charge = -0.57;
     ala[4].occupancy = 0.5;
@@ -258,6 +262,7 @@ fn frame(model: u32, indexed: bool) -> Molecule {
     ligand[3].formal_charge = 2;
     ligand[3].partial_charge = 1.25;
     ligand[3].selected = true;
+    ligand[3].atom_scale = 1.25;
     let residue = |code: &str, serial: i32| Residue {
         index: ix(100 + i64::from(serial)),
         code: code.into(),
@@ -463,7 +468,56 @@ fn to_plugin_samples() -> Vec<ToPlugin> {
     ]
     .into_iter()
     .chain(chunks(ToPlugin::Workspace(full_workspace())).map(ToPlugin::Chunk))
+    .chain(
+        [
+            StreamDataType::Float,
+            StreamDataType::Byte,
+            StreamDataType::String,
+        ]
+        .into_iter()
+        .zip([1, 2, u32::MAX])
+        .map(|(data_type, stream_id)| {
+            ToPlugin::StreamCreated(StreamCreated {
+                stream_id,
+                data_type,
+            })
+        }),
+    )
+    .chain(
+        stream_data_samples()
+            .into_iter()
+            .map(|data| ToPlugin::StreamFeed(StreamFeed { stream_id: 2, data })),
+    )
+    .chain(
+        [
+            StreamInterruptReason::StreamNotFound,
+            StreamInterruptReason::Crashed,
+        ]
+        .map(|reason| {
+            ToPlugin::StreamInterrupt(StreamInterrupt {
+                stream_id: 7,
+                reason,
+            })
+        }),
+    )
     .collect()
+}
+
+/// Frames of every data type, full and empty.
+fn stream_data_samples() -> Vec<StreamData> {
+    vec![
+        // Two positions.
+        StreamData::Float(vec![1.5, -2.25, 1e-3, f32::MAX, f32::MIN_POSITIVE, -0.0]),
+        // One complex placement (position, rotation), then extremes.
+        StreamData::Float(vec![0.0, 0.0, 0.0, 0.0, FRAC_1_SQRT_2, 0.0, FRAC_1_SQRT_2]),
+        StreamData::Float(vec![f32::INFINITY, f32::NEG_INFINITY, f32::MIN]),
+        StreamData::Float(vec![]),
+        // Two colours.
+        StreamData::Byte(vec![0xff, 0x80, 0x00, 0, 0, 0]),
+        StreamData::Byte(vec![]),
+        StreamData::String(vec!["CA".into(), String::new(), "Fe²⁺ ✓".into()]),
+        StreamData::String(vec![]),
+    ]
 }
 
 fn to_session_samples() -> Vec<ToSession> {
@@ -556,6 +610,38 @@ fn to_session_samples() -> Vec<ToSession> {
         ]
         .map(ToSession::File),
     );
+    let kinds = [
+        StreamKind::Position,
+        StreamKind::Color,
+        StreamKind::Scale,
+        StreamKind::Label,
+        StreamKind::ComplexPositionRotation,
+    ];
+    for kind in kinds {
+        for direction in [StreamDirection::Writing, StreamDirection::Reading] {
+            v.push(ToSession::StreamCreate(StreamCreate {
+                kind,
+                direction,
+                indices: if kind == StreamKind::ComplexPositionRotation {
+                    vec![3, 0]
+                } else {
+                    vec![1001, 1002, i64::MIN, i64::MAX]
+                },
+            }));
+        }
+    }
+    v.push(ToSession::StreamCreate(StreamCreate {
+        kind: StreamKind::Scale,
+        direction: StreamDirection::Writing,
+        indices: vec![],
+    }));
+    v.extend(
+        stream_data_samples()
+            .into_iter()
+            .zip([1, 0, u32::MAX].into_iter().cycle())
+            .map(|(data, stream_id)| ToSession::StreamFeed(StreamFeed { stream_id, data })),
+    );
+    v.extend([0, 1, u32::MAX].map(|stream_id| ToSession::StreamDestroy(StreamRef { stream_id })));
     v
 }
 
@@ -1139,6 +1225,12 @@ fn schema_rejects_malformed_structures() {
         vec![("secondary_structure", text("turn"))],
     );
     assert_rejected::<ToSession>("secondary structure \"turn\"", "to-session", LINK, turn);
+    let Value::Map(mut big) = atom_value("C1", vec![0; 12]) else {
+        unreachable!()
+    };
+    big.push((text("atom_scale"), text("big")));
+    let text_scale = add_complex(vec![Value::Map(big)], vec![], vec![]);
+    assert_rejected::<ToSession>("a text atom_scale", "to-session", LINK, text_scale);
     let negative_ordinal = add_complex(
         two_atoms(),
         vec![bond_value(vec![("atom1", int(-1)), ("atom2", int(1))])],
@@ -1268,4 +1360,185 @@ fn schema_rejects_malformed_file_messages() {
         )]),
     );
     assert_rejected::<ToPlugin>("an entry with a text size", "to-plugin", LINK, text_size);
+}
+
+// ---- hand-built streams --------------------------------------------------------------
+
+/// A `stream_feed` body: stream `stream_id` (if any) and `data` (if any).
+fn feed_body(stream_id: Option<i64>, data: Option<Value>) -> Value {
+    let mut entries = vec![];
+    if let Some(id) = stream_id {
+        entries.push(("stream_id", int(id)));
+    }
+    if let Some(data) = data {
+        entries.push(("data", data));
+    }
+    map(entries)
+}
+
+/// Stream data `{type, values}`.
+fn stream_data(kind: &str, values: Value) -> Value {
+    map(vec![("type", text(kind)), ("values", values)])
+}
+
+/// A `stream_feed` envelope of stream 1 with `data`.
+fn feed(data: Value) -> Value {
+    envelope(1, "stream_feed", 0, feed_body(Some(1), Some(data)))
+}
+
+fn stream_create(kind: &str, direction: Option<&str>) -> Value {
+    let mut body = vec![("kind", text(kind))];
+    if let Some(direction) = direction {
+        body.push(("direction", text(direction)));
+    }
+    body.push(("indices", array(vec![int(1001), int(-1)])));
+    envelope(1, "stream_create", 4, map(body))
+}
+
+#[test]
+fn schema_accepts_hand_built_streams() {
+    // The helpers above build valid messages: the negative cases below differ by one field.
+    let session = Schema::new("to-session", LINK);
+    let plugin = Schema::new("to-plugin", LINK);
+    for v in [
+        stream_create("position", Some("reading")),
+        feed(stream_data("float", Value::Bytes(vec![0; 12]))),
+        feed(stream_data("byte", Value::Bytes(vec![1, 2, 3]))),
+        feed(stream_data("string", array(vec![text("CA")]))),
+    ] {
+        let bytes = cbor(&v);
+        session
+            .validate(&bytes)
+            .unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        decode::<ToSession>(&bytes, 1 << 20).unwrap();
+    }
+    for v in [
+        feed(stream_data("float", Value::Bytes(vec![0; 4]))),
+        envelope(
+            1,
+            "stream_interrupt",
+            0,
+            map(vec![("stream_id", int(1)), ("reason", text("crashed"))]),
+        ),
+    ] {
+        let bytes = cbor(&v);
+        plugin
+            .validate(&bytes)
+            .unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        decode::<ToPlugin>(&bytes, 1 << 20).unwrap();
+    }
+    // `direction` defaults to writing.
+    let bytes = cbor(&stream_create("label", None));
+    session.validate(&bytes).unwrap();
+    let env = decode::<ToSession>(&bytes, 1 << 20).unwrap();
+    let ToSession::StreamCreate(create) = env.msg else {
+        panic!("not a stream_create: {env:?}")
+    };
+    assert_eq!(create.direction, StreamDirection::Writing);
+}
+
+#[test]
+fn ragged_float_values_are_refused_by_the_decoder_only() {
+    // A float frame must be a whole number of little-endian f32: 4 bytes each. CDDL's
+    // .size only bounds a length, it cannot say "a multiple of 4" (see stream.cddl), so
+    // the schema accepts 7 bytes and the Rust decoder is what refuses them, both ways.
+    for len in [1, 7, 13] {
+        let ragged = cbor(&feed(stream_data("float", Value::Bytes(vec![0; len]))));
+        for root in ["to-session", "to-plugin"] {
+            Schema::new(root, LINK)
+                .validate(&ragged)
+                .unwrap_or_else(|e| panic!("{root} now checks f32 lengths: {e}"));
+        }
+        assert!(
+            decode::<ToSession>(&ragged, 1 << 20).is_err(),
+            "{len} bytes"
+        );
+        assert!(decode::<ToPlugin>(&ragged, 1 << 20).is_err(), "{len} bytes");
+    }
+    // Bytes have no such constraint.
+    let odd_bytes = cbor(&feed(stream_data("byte", Value::Bytes(vec![0; 7]))));
+    decode::<ToSession>(&odd_bytes, 1 << 20).unwrap();
+}
+
+#[test]
+fn schema_rejects_malformed_streams() {
+    let rotation = stream_create("rotation", None);
+    assert_rejected::<ToSession>("stream kind \"rotation\"", "to-session", LINK, rotation);
+    let camel = stream_create("complexPositionRotation", Some("writing"));
+    assert_rejected::<ToSession>("a camelCase stream kind", "to-session", LINK, camel);
+    let both = stream_create("color", Some("both"));
+    assert_rejected::<ToSession>("direction \"both\"", "to-session", LINK, both);
+    let no_indices = envelope(1, "stream_create", 4, map(vec![("kind", text("scale"))]));
+    assert_rejected::<ToSession>(
+        "stream_create without indices",
+        "to-session",
+        LINK,
+        no_indices,
+    );
+    let floats = || Some(stream_data("float", Value::Bytes(vec![0; 12])));
+    let no_id = envelope(1, "stream_feed", 0, feed_body(None, floats()));
+    assert_rejected::<ToSession>("feed without stream_id", "to-session", LINK, no_id.clone());
+    assert_rejected::<ToPlugin>("feed without stream_id", "to-plugin", LINK, no_id);
+    let no_data = envelope(1, "stream_feed", 0, feed_body(Some(1), None));
+    assert_rejected::<ToSession>("feed without data", "to-session", LINK, no_data);
+    let beyond_u32 = envelope(
+        1,
+        "stream_feed",
+        0,
+        feed_body(Some(i64::from(u32::MAX) + 1), floats()),
+    );
+    assert_rejected::<ToSession>("a stream_id beyond u32", "to-session", LINK, beyond_u32);
+    let negative = envelope(1, "stream_feed", 0, feed_body(Some(-1), floats()));
+    assert_rejected::<ToPlugin>("a negative stream_id", "to-plugin", LINK, negative);
+    let float_array = feed(stream_data(
+        "float",
+        array(vec![Value::Float(1.0), Value::Float(2.0)]),
+    ));
+    assert_rejected::<ToSession>("floats as an array", "to-session", LINK, float_array);
+    let text_bytes = feed(stream_data("string", Value::Bytes(b"CA".to_vec())));
+    assert_rejected::<ToSession>("labels as bytes", "to-session", LINK, text_bytes);
+    let text_floats = feed(stream_data("float", array(vec![text("1.0")])));
+    assert_rejected::<ToSession>("floats as texts", "to-session", LINK, text_floats);
+    let double = feed(stream_data("double", Value::Bytes(vec![0; 8])));
+    assert_rejected::<ToSession>("data type \"double\"", "to-session", LINK, double);
+    let no_values = feed(map(vec![("type", text("byte"))]));
+    assert_rejected::<ToSession>("data without values", "to-session", LINK, no_values);
+    let untagged = feed(Value::Bytes(vec![0; 12]));
+    assert_rejected::<ToSession>("untagged data", "to-session", LINK, untagged);
+    let no_stream = envelope(1, "stream_destroy", 0, map(vec![]));
+    assert_rejected::<ToSession>("destroy without stream_id", "to-session", LINK, no_stream);
+    let int_type = envelope(
+        1,
+        "stream_created",
+        4,
+        map(vec![("stream_id", int(1)), ("data_type", text("int"))]),
+    );
+    assert_rejected::<ToPlugin>("data type \"int\"", "to-plugin", LINK, int_type);
+    let timeout = envelope(
+        1,
+        "stream_interrupt",
+        0,
+        map(vec![("stream_id", int(1)), ("reason", text("timeout"))]),
+    );
+    assert_rejected::<ToPlugin>("reason \"timeout\"", "to-plugin", LINK, timeout);
+    // Streams go one way each: instances create and destroy, sessions interrupt.
+    let created_to_session = envelope(
+        1,
+        "stream_created",
+        4,
+        map(vec![("stream_id", int(1)), ("data_type", text("float"))]),
+    );
+    assert_rejected::<ToSession>(
+        "stream_created to the session",
+        "to-session",
+        LINK,
+        created_to_session,
+    );
+    let create_to_plugin = stream_create("scale", None);
+    assert_rejected::<ToPlugin>(
+        "stream_create to an instance",
+        "to-plugin",
+        LINK,
+        create_to_plugin,
+    );
 }
