@@ -110,6 +110,8 @@ pub async fn start(
     let pid = child.id();
     let stdin = child.stdin.take().expect("stdin is piped");
     let stdout = child.stdout.take().expect("stdout is piped");
+    crate::sys::widen_pipe(&stdin);
+    crate::sys::widen_pipe(&stdout);
     let stderr = child.stderr.take().expect("stderr is piped");
     let span =
         tracing::info_span!("link", link = %offer.link_id, plugin = %config.metadata.name, pid);
