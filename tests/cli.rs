@@ -65,16 +65,29 @@ async fn session_run_streams_json_lines_and_exits_after_for() {
 async fn session_run_advanced_settings() {
     let sys = System::start().await;
     let _hello = sys.plugin("hello").await;
-    let out = output(
-        sys.nts()
-            .args(["session", "run", "hello", "--advanced", "--for", "1"]),
-    )
+    let out = output(sys.nts().args([
+        "session",
+        "run",
+        "hello",
+        "--advanced",
+        "--exit-on",
+        "notification",
+    ]))
     .await;
     assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("hello serves session"), "{stdout}");
     assert!(
-        text(&out.stdout).contains("hello serves session"),
-        "{}",
-        text(&out.stdout)
+        stdout.contains("1 macro saved; head at 1.6 m"),
+        "macros and controllers answered: {stdout}"
+    );
+    assert!(
+        stdout.contains("open_url http://localhost/docs"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("set_plugin_list_button Run text=Some(\"Say hello again\")"),
+        "{stdout}"
     );
 }
 

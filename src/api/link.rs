@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::room::{
+    ControllerTransforms, Macro, MacroList, MacroRef, OpenUrl, SetPluginListButton, SetSkybox,
+};
 use super::stream::{StreamCreate, StreamCreated, StreamFeed, StreamInterrupt, StreamRef};
 use super::structure::{Complex, Workspace};
 use super::{Empty, ErrorBody, PresenterInfo};
@@ -55,6 +58,10 @@ messages! {
         StreamFeed("stream_feed", StreamFeed),
         /// A stream stopped (`on_stream_interrupt`).
         StreamInterrupt("stream_interrupt", StreamInterrupt),
+        /// Reply to `controller_transforms_request`.
+        ControllerTransforms("controller_transforms", ControllerTransforms),
+        /// Reply to `macro_list`.
+        Macros("macros", MacroList),
     }
 }
 
@@ -109,6 +116,24 @@ messages! {
         StreamFeed("stream_feed", StreamFeed),
         /// Ends a stream (no reply unless it carries an id: then `done`).
         StreamDestroy("stream_destroy", StreamRef),
+        /// Opens a web page for the session's users (no reply).
+        OpenUrl("open_url", OpenUrl),
+        /// Sets the room's skybox (no reply).
+        SetSkybox("set_skybox", SetSkybox),
+        /// Changes one of the plugin's buttons in the plugin list (no reply).
+        SetPluginListButton("set_plugin_list_button", SetPluginListButton),
+        /// Asks for the presenter's head and controller poses (reply: `controller_transforms`).
+        ControllerTransformsRequest("controller_transforms_request", Empty),
+        /// Saves a macro for this plugin (reply: `done`).
+        MacroSave("macro_save", Macro),
+        /// Runs a macro (reply: `done`).
+        MacroRun("macro_run", Macro),
+        /// Stops the running macro (reply: `done`).
+        MacroStop("macro_stop", Empty),
+        /// Deletes a saved macro (reply: `done`).
+        MacroDelete("macro_delete", MacroRef),
+        /// Lists this plugin's saved macros (reply: `macros`).
+        MacroList("macro_list", Empty),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod control;
 pub mod link;
+pub mod room;
 pub mod stream;
 pub mod structure;
 

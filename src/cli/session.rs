@@ -380,6 +380,20 @@ fn print_message(args: &RunArgs, env: &wire::Envelope<ToSession>) {
             println!("presenter_info_request #{} (answered)", env.id)
         }
         ToSession::Error(e) => println!("error #{}: {e}", env.id),
+        ToSession::OpenUrl(u) => println!(
+            "open_url {}{}",
+            u.url,
+            if u.desktop_browser {
+                " (desktop browser)"
+            } else {
+                ""
+            }
+        ),
+        ToSession::SetSkybox(s) => println!("set_skybox {:?}", s.skybox),
+        ToSession::SetPluginListButton(b) => println!(
+            "set_plugin_list_button {:?} text={:?} usable={:?}",
+            b.button, b.text, b.usable
+        ),
         ToSession::AddToWorkspace(l) => {
             let atoms: usize = l.complexes.iter().map(|c| c.atom_count()).sum();
             println!(

@@ -38,6 +38,10 @@ use crate::api::link::{
     ComplexList, FileEntry, FileOp, FileReply, Indices, Notification, NotificationType, StartInfo,
     StructuresUpdate, ToPlugin, ToSession,
 };
+use crate::api::room::{
+    ControllerTransforms, Macro, MacroRef, OpenUrl, PluginListButton, SetPluginListButton,
+    SetSkybox, Skybox,
+};
 use crate::api::stream::{
     StreamCreate, StreamData, StreamDataType, StreamDirection, StreamFeed, StreamInterruptReason,
     StreamKind, StreamRef,
@@ -393,6 +397,92 @@ impl Instance {
                 data_type: c.data_type,
                 elements,
             }),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Opens a web page for the session's users.
+    pub async fn open_url(&self, url: &str, desktop_browser: bool) -> Result<(), RequestError> {
+        let url = if url.contains("://") {
+            url.to_string()
+        } else {
+            format!("http://{url}")
+        };
+        self.send(Envelope::event(ToSession::OpenUrl(OpenUrl {
+            url,
+            desktop_browser,
+        })))
+        .await
+    }
+
+    /// Sets the room's skybox.
+    pub async fn set_skybox(&self, skybox: Skybox) -> Result<(), RequestError> {
+        self.send(Envelope::event(ToSession::SetSkybox(SetSkybox { skybox })))
+            .await
+    }
+
+    /// Changes a plugin list button's text and/or whether it can be pressed.
+    pub async fn set_plugin_list_button(
+        &self,
+        button: PluginListButton,
+        text: Option<&str>,
+        usable: Option<bool>,
+    ) -> Result<(), RequestError> {
+        let msg = SetPluginListButton {
+            button,
+            text: text.map(str::to_string),
+            usable,
+        };
+        self.send(Envelope::event(ToSession::SetPluginListButton(msg)))
+            .await
+    }
+
+    /// The presenter's head and controller poses.
+    pub async fn request_controller_transforms(
+        &self,
+    ) -> Result<ControllerTransforms, RequestError> {
+        match self
+            .request(
+                ToSession::ControllerTransformsRequest(Empty {}),
+                DEFAULT_REQUEST_TIMEOUT,
+            )
+            .await?
+        {
+            ToPlugin::ControllerTransforms(t) => Ok(t),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Saves a Lua macro for this plugin.
+    pub async fn save_macro(&self, m: Macro) -> Result<(), RequestError> {
+        self.request_done(ToSession::MacroSave(m)).await
+    }
+
+    /// Runs a Lua macro.
+    pub async fn run_macro(&self, m: Macro) -> Result<(), RequestError> {
+        self.request_done(ToSession::MacroRun(m)).await
+    }
+
+    /// Stops the running macro.
+    pub async fn stop_macro(&self) -> Result<(), RequestError> {
+        self.request_done(ToSession::MacroStop(Empty {})).await
+    }
+
+    /// Deletes a saved macro.
+    pub async fn delete_macro(&self, title: &str) -> Result<(), RequestError> {
+        self.request_done(ToSession::MacroDelete(MacroRef {
+            title: title.into(),
+        }))
+        .await
+    }
+
+    /// This plugin's saved macros.
+    pub async fn list_macros(&self) -> Result<Vec<Macro>, RequestError> {
+        match self
+            .request(ToSession::MacroList(Empty {}), DEFAULT_REQUEST_TIMEOUT)
+            .await?
+        {
+            ToPlugin::Macros(m) => Ok(m.macros),
             other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
         }
     }
@@ -755,7 +845,9 @@ where
             | ToPlugin::Chunk(_)
             | ToPlugin::FileReply(_)
             | ToPlugin::StreamCreated(_)
-            | ToPlugin::StreamFeed(_) => {
+            | ToPlugin::StreamFeed(_)
+            | ToPlugin::ControllerTransforms(_)
+            | ToPlugin::Macros(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)

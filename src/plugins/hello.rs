@@ -2,6 +2,7 @@
 
 use crate::api::PresenterInfo;
 use crate::api::link::NotificationType;
+use crate::api::room::{Macro, PluginListButton};
 use crate::instance::{Instance, Plugin, PluginInstance};
 
 /// The plugin's registration.
@@ -45,9 +46,27 @@ impl PluginInstance for Hello {
     }
 
     async fn on_advanced_settings(&mut self, nts: &Instance) {
+        // A tour of the room API: plugin list button, a saved macro, controllers, a URL.
+        let _ = nts
+            .set_plugin_list_button(PluginListButton::Run, Some("Say hello again"), None)
+            .await;
+        let greet = Macro {
+            title: "greet".into(),
+            logic: "print('hello')".into(),
+        };
+        let saved = match nts.save_macro(greet).await {
+            Ok(()) => nts.list_macros().await.map(|m| m.len()).unwrap_or(0),
+            Err(_) => 0,
+        };
+        let head = nts
+            .request_controller_transforms()
+            .await
+            .map(|t| t.head.position[1])
+            .unwrap_or(f32::NAN);
+        let _ = nts.open_url("localhost/docs", false).await;
         let info = nts.info();
         let text = format!(
-            "hello serves session {} on link {}",
+            "hello serves session {} on link {}; {saved} macro saved; head at {head:.1} m",
             info.session_id, info.link_id
         );
         let _ = nts.send_notification(NotificationType::Message, text).await;

@@ -187,6 +187,7 @@ impl Session {
         let files = self.files_view(&opened.plugin_id).await;
         self.router.add_link(
             opened.link_id.clone(),
+            opened.plugin_id.clone(),
             subjects.to_plugin.clone(),
             files,
             tx,

@@ -24,6 +24,8 @@ struct Slot {
     tx: mpsc::Sender<LinkEvent>,
     /// The link's `to_plugin` subject, for session-originated events.
     to_plugin: String,
+    /// The plugin it connects (macros are kept per plugin).
+    plugin_id: Token,
     /// The link's view of the session's files, or why it has none.
     files: Result<Arc<Mutex<FilesView>>, String>,
     pongs: HashMap<u64, oneshot::Sender<()>>,
@@ -46,6 +48,7 @@ pub(crate) struct Router {
     workspace: Mutex<SessionWorkspace>,
     chunks: Mutex<wire::chunk::Reassembler>,
     frames: Mutex<FrameStats>,
+    macros: Mutex<HashMap<Token, std::collections::BTreeMap<String, crate::api::room::Macro>>>,
 }
 
 /// When stream frames arrived (for benchmarks and monitoring).
@@ -78,6 +81,7 @@ impl Router {
             workspace: Mutex::new(SessionWorkspace::default()),
             chunks: Mutex::new(wire::chunk::Reassembler::default()),
             frames: Mutex::new(FrameStats::default()),
+            macros: Mutex::new(HashMap::new()),
         }
     }
 
@@ -89,6 +93,7 @@ impl Router {
     pub(crate) fn add_link(
         &self,
         lid: Token,
+        plugin_id: Token,
         to_plugin: String,
         files: Result<FilesView, String>,
         tx: mpsc::Sender<LinkEvent>,
@@ -110,6 +115,7 @@ impl Router {
             Slot {
                 tx,
                 to_plugin,
+                plugin_id,
                 files: files.map(|v| Arc::new(Mutex::new(v))),
                 pongs: HashMap::new(),
             },
@@ -149,6 +155,83 @@ impl Router {
         if let Err(e) = super::publish_to_plugin(&self.client, to, bytes).await {
             tracing::warn!("answering a plugin failed: {e}");
         }
+    }
+
+    /// Answers controller and macro requests; macros are kept per plugin.
+    fn room_request(
+        &self,
+        lid: &Token,
+        msg: &ToSession,
+    ) -> Option<Result<ToPlugin, crate::api::ErrorBody>> {
+        use crate::api::room::{ControllerTransforms, MacroList, Pose};
+        let done = Ok(ToPlugin::Done(crate::api::Empty {}));
+        let plugin = || {
+            self.routes
+                .lock()
+                .expect("lock")
+                .links
+                .get(lid)
+                .map(|s| s.plugin_id.clone())
+        };
+        Some(match msg {
+            ToSession::ControllerTransformsRequest(_) => {
+                // A headless presenter stands at the origin, controllers at their sides.
+                let pose = |x: f32, y: f32| Pose {
+                    position: [x, y, 0.0],
+                    rotation: crate::api::structure::IDENTITY,
+                };
+                Ok(ToPlugin::ControllerTransforms(ControllerTransforms {
+                    head: pose(0.0, 1.6),
+                    left: pose(-0.3, 1.1),
+                    right: pose(0.3, 1.1),
+                }))
+            }
+            ToSession::MacroSave(m) => {
+                let Some(p) = plugin() else { return Some(done) };
+                if m.title.is_empty() || m.title.len() > 256 || m.logic.len() > 1 << 20 {
+                    return Some(Err(crate::api::ErrorBody::new(
+                        crate::api::ErrorCode::BadRequest,
+                        "a macro needs a title (1-256 bytes) and at most 1 MiB of Lua",
+                    )));
+                }
+                let mut all = self.macros.lock().expect("lock");
+                let mine = all.entry(p).or_default();
+                if mine.len() >= 1024 && !mine.contains_key(&m.title) {
+                    return Some(Err(crate::api::ErrorBody::new(
+                        crate::api::ErrorCode::BadRequest,
+                        "at most 1024 macros per plugin",
+                    )));
+                }
+                mine.insert(m.title.clone(), m.clone());
+                done
+            }
+            ToSession::MacroDelete(r) => {
+                if let Some(p) = plugin()
+                    && let Some(mine) = self.macros.lock().expect("lock").get_mut(&p)
+                {
+                    mine.remove(&r.title);
+                }
+                done
+            }
+            ToSession::MacroList(_) => {
+                let macros = plugin()
+                    .and_then(|p| {
+                        self.macros
+                            .lock()
+                            .expect("lock")
+                            .get(&p)
+                            .map(|m| m.values().cloned().collect())
+                    })
+                    .unwrap_or_default();
+                Ok(ToPlugin::Macros(MacroList { macros }))
+            }
+            ToSession::MacroRun(_) => Err(crate::api::ErrorBody::new(
+                crate::api::ErrorCode::Unavailable,
+                "the headless session does not run Lua macros (saving, listing and deleting work)",
+            )),
+            ToSession::MacroStop(_) => done,
+            _ => return None,
+        })
     }
 
     /// Runs a file operation for a link, on a blocking thread.
@@ -276,6 +359,10 @@ impl Router {
                     return;
                 }
             };
+        }
+        if let Some(reply) = self.room_request(&lid, &env.msg) {
+            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+            self.reply(&to, env.id, reply).await;
         }
         if let ToSession::File(op) = &env.msg {
             let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
