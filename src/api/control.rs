@@ -2,7 +2,7 @@
 //!
 //! Requests go to `nts.v1.ctl.<kind>` (the envelope kind equals the endpoint name) and
 //! are answered with a [`CtlReply`]. Failures are answered with an `error` reply whose
-//! body is an [`ErrorBody`](super::ErrorBody); the NATS service error headers carry the
+//! body is an [`ErrorBody`]; the NATS service error headers carry the
 //! same information for generic `nats micro` tooling.
 
 use serde::{Deserialize, Serialize};
