@@ -49,6 +49,20 @@ async fn a_plugin_reads_computes_and_updates_the_workspace() {
         [("O".to_string(), 1), ("O".to_string(), 3)],
         "the plugin's deep update reached the workspace"
     );
+    // And it drew the bond: one line anchored on the two oxygens.
+    let oxygens: Vec<i64> = ws.complexes[0]
+        .atoms()
+        .filter(|a| a.selected)
+        .map(|a| a.index)
+        .collect();
+    let shapes = s.shapes();
+    assert_eq!(shapes.len(), 1);
+    assert!(matches!(
+        shapes[0].geometry,
+        nts::api::shape::Geometry::Line { .. }
+    ));
+    let anchored: Vec<i64> = shapes[0].anchors.iter().map(|a| a.target).collect();
+    assert_eq!(anchored, oxygens);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::room::{
     ControllerTransforms, Macro, MacroList, MacroRef, OpenUrl, SetPluginListButton, SetSkybox,
 };
+use super::shape::{ShapeIndices, ShapeList, ShapeResults, ShapesDestroyed};
 use super::stream::{StreamCreate, StreamCreated, StreamFeed, StreamInterrupt, StreamRef};
 use super::structure::{Complex, Workspace};
 use super::{Empty, ErrorBody, PresenterInfo};
@@ -62,6 +63,10 @@ messages! {
         ControllerTransforms("controller_transforms", ControllerTransforms),
         /// Reply to `macro_list`.
         Macros("macros", MacroList),
+        /// Reply to `shapes_upload`.
+        ShapesUploaded("shapes_uploaded", ShapeResults),
+        /// Reply to `shapes_destroy`.
+        ShapesDestroyed("shapes_destroyed", ShapesDestroyed),
     }
 }
 
@@ -134,6 +139,10 @@ messages! {
         MacroDelete("macro_delete", MacroRef),
         /// Lists this plugin's saved macros (reply: `macros`).
         MacroList("macro_list", Empty),
+        /// Creates or replaces shapes (reply: `shapes_uploaded`).
+        ShapesUpload("shapes_upload", ShapeList),
+        /// Destroys shapes (reply: `shapes_destroyed`).
+        ShapesDestroy("shapes_destroy", ShapeIndices),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod control;
 pub mod link;
 pub mod room;
+pub mod shape;
 pub mod stream;
 pub mod structure;
 

@@ -380,6 +380,11 @@ fn print_message(args: &RunArgs, env: &wire::Envelope<ToSession>) {
             println!("presenter_info_request #{} (answered)", env.id)
         }
         ToSession::Error(e) => println!("error #{}: {e}", env.id),
+        ToSession::ShapesUpload(l) => println!(
+            "shapes_upload #{}: {} shapes (answered)",
+            env.id,
+            l.shapes.len()
+        ),
         ToSession::OpenUrl(u) => println!(
             "open_url {}{}",
             u.url,

@@ -42,6 +42,7 @@ use crate::api::room::{
     ControllerTransforms, Macro, MacroRef, OpenUrl, PluginListButton, SetPluginListButton,
     SetSkybox, Skybox,
 };
+use crate::api::shape::{Shape, ShapeIndices, ShapeList, ShapeResult};
 use crate::api::stream::{
     StreamCreate, StreamData, StreamDataType, StreamDirection, StreamFeed, StreamInterruptReason,
     StreamKind, StreamRef,
@@ -397,6 +398,39 @@ impl Instance {
                 data_type: c.data_type,
                 elements,
             }),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Creates shapes (or replaces those whose index is set); one result per shape.
+    pub async fn upload_shapes(
+        &self,
+        shapes: Vec<Shape>,
+    ) -> Result<Vec<ShapeResult>, RequestError> {
+        match self
+            .request(
+                ToSession::ShapesUpload(ShapeList { shapes }),
+                DEFAULT_REQUEST_TIMEOUT,
+            )
+            .await?
+        {
+            ToPlugin::ShapesUploaded(r) => Ok(r.results),
+            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+        }
+    }
+
+    /// Destroys shapes; one flag per index, false if it did not exist.
+    pub async fn destroy_shapes(&self, indices: &[i32]) -> Result<Vec<bool>, RequestError> {
+        match self
+            .request(
+                ToSession::ShapesDestroy(ShapeIndices {
+                    indices: indices.to_vec(),
+                }),
+                DEFAULT_REQUEST_TIMEOUT,
+            )
+            .await?
+        {
+            ToPlugin::ShapesDestroyed(r) => Ok(r.destroyed),
             other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
         }
     }
@@ -847,7 +881,9 @@ where
             | ToPlugin::StreamCreated(_)
             | ToPlugin::StreamFeed(_)
             | ToPlugin::ControllerTransforms(_)
-            | ToPlugin::Macros(_) => {
+            | ToPlugin::Macros(_)
+            | ToPlugin::ShapesUploaded(_)
+            | ToPlugin::ShapesDestroyed(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::api::link::NotificationType;
+use crate::api::shape::{Anchor, AnchorType, Shape};
 use crate::api::structure::Complex;
 use crate::instance::{Instance, Plugin, PluginInstance};
 
@@ -14,6 +15,8 @@ use crate::instance::{Instance, Plugin, PluginInstance};
 pub const MIN_DISTANCE: f32 = 2.5;
 /// Longest donor–acceptor distance counted (Å).
 pub const MAX_DISTANCE: f32 = 3.5;
+/// Most bonds drawn as lines per run (all are counted and selected).
+pub const MAX_LINES: usize = 1000;
 
 /// The plugin's registration.
 pub fn plugin() -> Plugin {
@@ -116,10 +119,24 @@ impl PluginInstance for HBonds {
             }
         };
         let mut updated = Vec::new();
+        let mut lines = Vec::new();
         let mut total = 0;
         for mut complex in complexes {
             let pairs = find(&complex);
             total += pairs.len();
+            // Draw the first bonds as dashed yellow lines between the two atoms.
+            let index: Vec<i64> = complex.atoms().map(|a| a.index).collect();
+            let at = |i: usize| Anchor {
+                anchor_type: AnchorType::Atom,
+                target: index[i],
+                ..Default::default()
+            };
+            for (a, b) in pairs.iter().take(MAX_LINES.saturating_sub(lines.len())) {
+                lines.push(Shape {
+                    color: 0xffd700ff,
+                    ..Shape::line(at(*a), at(*b))
+                });
+            }
             let mut involved = vec![false; complex.atom_count()];
             for (a, b) in &pairs {
                 involved[*a] = true;
@@ -134,6 +151,15 @@ impl PluginInstance for HBonds {
             return note(
                 NotificationType::Error,
                 format!("could not update the structures: {e}"),
+            )
+            .await;
+        }
+        if !lines.is_empty()
+            && let Err(e) = nts.upload_shapes(lines).await
+        {
+            return note(
+                NotificationType::Error,
+                format!("could not draw the bonds: {e}"),
             )
             .await;
         }

@@ -154,6 +154,11 @@ impl Session {
         self.router.frame_stats()
     }
 
+    /// The shapes plugins have drawn in this session.
+    pub fn shapes(&self) -> Vec<crate::api::shape::Shape> {
+        self.router.shapes()
+    }
+
     /// The session's workspace as it is now.
     pub fn workspace(&self) -> crate::api::structure::Workspace {
         self.router.workspace()

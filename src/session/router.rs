@@ -127,6 +127,16 @@ impl Router {
         *self.frames.lock().expect("lock")
     }
 
+    /// The shapes drawn now.
+    pub(crate) fn shapes(&self) -> Vec<crate::api::shape::Shape> {
+        self.workspace
+            .lock()
+            .expect("lock")
+            .shapes()
+            .cloned()
+            .collect()
+    }
+
     /// The workspace as it is now.
     pub(crate) fn workspace(&self) -> crate::api::structure::Workspace {
         self.workspace.lock().expect("lock").workspace().clone()

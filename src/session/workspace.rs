@@ -9,6 +9,10 @@ use crate::api::link::{
 };
 use std::collections::HashMap;
 
+use crate::api::shape::{
+    AnchorType, MAX_SHAPES, Shape, ShapeIndices, ShapeList, ShapeResult, ShapeResults,
+    ShapesDestroyed,
+};
 use crate::api::stream::{
     StreamCreate, StreamCreated, StreamData, StreamDirection, StreamFeed, StreamInterrupt,
     StreamInterruptReason, StreamKind,
@@ -92,6 +96,8 @@ pub struct SessionWorkspace {
     next_index: i64,
     streams: HashMap<u32, StreamState>,
     next_stream: u32,
+    shapes: std::collections::BTreeMap<i32, Shape>,
+    next_shape: i32,
 }
 
 impl SessionWorkspace {
@@ -330,6 +336,79 @@ impl SessionWorkspace {
         Ok(ToPlugin::Done(Empty {}))
     }
 
+    /// The shapes drawn now, by index.
+    pub fn shapes(&self) -> impl Iterator<Item = &Shape> {
+        self.shapes.values()
+    }
+
+    /// Creates or replaces shapes; each is checked on its own (geometry, anchor targets).
+    fn upload_shapes(&mut self, list: &ShapeList) -> ToPlugin {
+        let complexes: std::collections::HashSet<i64> =
+            self.workspace.complexes.iter().map(|c| c.index).collect();
+        let atoms: std::collections::HashSet<i64> = if list
+            .shapes
+            .iter()
+            .flat_map(|s| &s.anchors)
+            .any(|a| a.anchor_type == AnchorType::Atom)
+        {
+            self.workspace
+                .complexes
+                .iter()
+                .flat_map(|c| c.atoms().map(|a| a.index))
+                .collect()
+        } else {
+            Default::default()
+        };
+        let mut results = Vec::with_capacity(list.shapes.len());
+        for shape in &list.shapes {
+            let check = shape.validate().and_then(|()| {
+                for a in &shape.anchors {
+                    let known = match a.anchor_type {
+                        AnchorType::Workspace => true,
+                        AnchorType::Complex => complexes.contains(&a.target),
+                        AnchorType::Atom => atoms.contains(&a.target),
+                    };
+                    if !known {
+                        return Err(format!(
+                            "anchor target {} ({:?}) is not in the workspace",
+                            a.target, a.anchor_type
+                        ));
+                    }
+                }
+                if shape.index < 0 && self.shapes.len() >= MAX_SHAPES {
+                    return Err(format!("a session holds at most {MAX_SHAPES} shapes"));
+                }
+                if shape.index >= 0 && !self.shapes.contains_key(&shape.index) {
+                    return Err(format!("no shape {} to replace", shape.index));
+                }
+                Ok(())
+            });
+            results.push(match check {
+                Ok(()) => {
+                    let index = if shape.index >= 0 {
+                        shape.index
+                    } else {
+                        self.next_shape += 1;
+                        self.next_shape
+                    };
+                    self.shapes.insert(
+                        index,
+                        Shape {
+                            index,
+                            ..shape.clone()
+                        },
+                    );
+                    ShapeResult { index, error: None }
+                }
+                Err(e) => ShapeResult {
+                    index: -1,
+                    error: Some(e),
+                },
+            });
+        }
+        ToPlugin::ShapesUploaded(ShapeResults { results })
+    }
+
     /// Forgets every stream of a link (it closed).
     pub fn drop_streams(&mut self, owner: &Token) {
         self.streams.retain(|_, s| &s.owner != owner);
@@ -429,6 +508,17 @@ impl SessionWorkspace {
             }
             ToSession::StructuresUpdate(u) => (self.update(u).and_then(|_| done()), none),
             ToSession::ZoomOn(_) | ToSession::CenterOn(_) => (done(), none),
+            ToSession::ShapesUpload(list) => (Ok(self.upload_shapes(list)), none),
+            ToSession::ShapesDestroy(ShapeIndices { indices }) => {
+                let destroyed = indices
+                    .iter()
+                    .map(|i| self.shapes.remove(i).is_some())
+                    .collect();
+                (
+                    Ok(ToPlugin::ShapesDestroyed(ShapesDestroyed { destroyed })),
+                    none,
+                )
+            }
             _ => return None,
         })
     }
@@ -577,6 +667,66 @@ mod tests {
         );
         assert!(!c.removed);
         assert_eq!(ws.workspace().complexes.len(), 1);
+    }
+
+    #[test]
+    fn shapes_are_checked_one_by_one_and_replaced_or_destroyed_by_index() {
+        use crate::api::shape::{Anchor, AnchorType, Shape};
+        let mut ws = SessionWorkspace::default();
+        let added = ws.add(vec![complex("a", 2)]).unwrap();
+        let atom = added[0].atoms().next().unwrap().index;
+        let on = |t: i64| Anchor {
+            anchor_type: AnchorType::Atom,
+            target: t,
+            ..Default::default()
+        };
+        let upload = |shapes| ToSession::ShapesUpload(ShapeList { shapes });
+        let (r, _) = reply(
+            &mut ws,
+            upload(vec![
+                Shape::sphere(1.0, on(atom)),
+                Shape::sphere(1.0, on(999_999)),
+                Shape::line(on(atom), on(atom)),
+                Shape {
+                    anchors: vec![],
+                    ..Shape::label("x", on(atom))
+                },
+            ]),
+        );
+        let ToPlugin::ShapesUploaded(r) = r else {
+            panic!()
+        };
+        let ok: Vec<bool> = r.results.iter().map(|x| x.error.is_none()).collect();
+        assert_eq!(
+            ok,
+            [true, false, true, false],
+            "unknown anchor target and missing anchor are refused: {r:?}"
+        );
+        let first = r.results[0].index;
+        let (r, _) = reply(
+            &mut ws,
+            upload(vec![Shape {
+                index: first,
+                ..Shape::sphere(2.0, on(atom))
+            }]),
+        );
+        let ToPlugin::ShapesUploaded(r) = r else {
+            panic!()
+        };
+        assert_eq!(r.results[0].index, first, "an index replaces that shape");
+        assert_eq!(ws.shapes().count(), 2);
+        let (r, _) = reply(
+            &mut ws,
+            ToSession::ShapesDestroy(ShapeIndices {
+                indices: vec![first, first],
+            }),
+        );
+        assert_eq!(
+            r,
+            ToPlugin::ShapesDestroyed(ShapesDestroyed {
+                destroyed: vec![true, false]
+            })
+        );
     }
 
     #[test]
