@@ -313,3 +313,76 @@ async fn a_stream_whose_atoms_vanish_is_interrupted() {
         Ok(ToPlugin::StreamInterrupt(_))
     ));
 }
+
+#[tokio::test]
+async fn the_session_calls_a_declared_integration() {
+    use nts::api::integration::{IntegrationRequest, IntegrationResult};
+    let sys = System::start().await;
+    let _hbonds = sys.plugin("hbonds").await;
+    let _hello = sys.plugin("hello").await;
+    let list = nts::session::list_plugins(&sys.client(Role::Session).await)
+        .await
+        .unwrap();
+    let hb = list
+        .plugins
+        .iter()
+        .find(|p| p.metadata.name == "hbonds")
+        .unwrap();
+    assert_eq!(
+        hb.metadata.integrations,
+        ["structure_prep"],
+        "declared at registration"
+    );
+
+    // One alanine and the waters: preparation keeps the alanine, bonded, and drops the waters.
+    let pdb = format!(
+        "{}{}",
+        "\
+ATOM      1  N   ALA B   1      30.000   0.000   0.000  1.00  0.00           N
+ATOM      2  CA  ALA B   1      31.458   0.000   0.000  1.00  0.00           C
+ATOM      3  C   ALA B   1      32.009   1.420   0.000  1.00  0.00           C
+ATOM      4  O   ALA B   1      31.251   2.390   0.000  1.00  0.00           O
+",
+        WATERS
+    );
+    let path = sys.dir.path().join("mixed.pdb");
+    std::fs::write(&path, pdb).unwrap();
+    let complex = nts::files::load(&path).unwrap();
+    assert_eq!(complex.residues().count(), 4);
+    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+        .await
+        .unwrap();
+    let link = s.connect("hbonds").await.unwrap();
+    let req = IntegrationRequest::StructurePrep {
+        complexes: vec![complex],
+    };
+    let result = link
+        .integration(req, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    let IntegrationResult::Complexes { complexes } = result else {
+        panic!("expected complexes: {result:?}")
+    };
+    let codes: Vec<&str> = complexes[0].residues().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["ALA"]);
+    assert_eq!(
+        complexes[0].bonds().count(),
+        3,
+        "N-CA, CA-C, C=O rebuilt by the bond rule"
+    );
+
+    // A plugin that does not provide it answers with a clear refusal.
+    let other = s.connect("hello").await.unwrap();
+    let e = other
+        .integration(
+            IntegrationRequest::RunInteractions,
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("does not implement the \"interactions\" integration"),
+        "{e}"
+    );
+}

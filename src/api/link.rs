@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::integration::{IntegrationRequest, IntegrationResult};
 use super::room::{
     ControllerTransforms, Macro, MacroList, MacroRef, OpenUrl, SetPluginListButton, SetSkybox,
 };
@@ -67,6 +68,9 @@ messages! {
         ShapesUploaded("shapes_uploaded", ShapeResults),
         /// Reply to `shapes_destroy`.
         ShapesDestroyed("shapes_destroyed", ShapesDestroyed),
+        /// The session calls an integration the plugin provides (a request: answer
+        /// `integration_result` or `error` with the same id).
+        Integration("integration", IntegrationRequest),
     }
 }
 
@@ -143,6 +147,8 @@ messages! {
         ShapesUpload("shapes_upload", ShapeList),
         /// Destroys shapes (reply: `shapes_destroyed`).
         ShapesDestroy("shapes_destroy", ShapeIndices),
+        /// Reply to `integration` (same id).
+        IntegrationResult("integration_result", IntegrationResult),
     }
 }
 

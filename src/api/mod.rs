@@ -5,6 +5,7 @@
 //! in `schemas/`; `tests/schemas.rs` checks the two agree.
 
 pub mod control;
+pub mod integration;
 pub mod link;
 pub mod room;
 pub mod shape;

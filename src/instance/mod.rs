@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::api::integration::{IntegrationRequest, IntegrationResult};
 use crate::api::link::{
     ComplexList, FileEntry, FileOp, FileReply, Indices, Notification, NotificationType, StartInfo,
     StructuresUpdate, ToPlugin, ToSession,
@@ -111,6 +112,24 @@ pub trait PluginInstance: Send + 'static {
     ) -> impl Future<Output = ()> + Send {
         let _ = (nts, stream_id, reason);
         async {}
+    }
+    /// The session calls an integration this plugin declared (hydrogens, structure prep,
+    /// minimization, ...). The default refuses with `unavailable`.
+    fn on_integration(
+        &mut self,
+        nts: &Instance,
+        request: IntegrationRequest,
+    ) -> impl Future<Output = Result<IntegrationResult, ErrorBody>> + Send {
+        let _ = nts;
+        async move {
+            Err(ErrorBody::new(
+                crate::api::ErrorCode::Unavailable,
+                format!(
+                    "this plugin does not implement the {:?} integration",
+                    request.declared_as()
+                ),
+            ))
+        }
     }
     /// The link is closing; the process exits when this returns (or is killed if slow).
     fn on_stop(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
@@ -553,14 +572,17 @@ impl Instance {
     }
 
     /// Routes a reply to its waiting request; gives the message back if none waits.
-    fn resolve(&self, env: Envelope<ToPlugin>) -> Option<ToPlugin> {
+    /// Session requests (`integration`) carry the session's own ids and are never replies.
+    fn resolve(&self, env: Envelope<ToPlugin>) -> Option<Envelope<ToPlugin>> {
+        let is_request = matches!(env.msg, ToPlugin::Integration(_) | ToPlugin::Ping(_));
         if env.id != 0
+            && !is_request
             && let Some(tx) = self.inner.pending.lock().expect("lock").remove(&env.id)
         {
             let _ = tx.send(env.msg);
             return None;
         }
-        Some(env.msg)
+        Some(env)
     }
 
     /// Fails every waiting request (the link closed).
@@ -795,7 +817,7 @@ where
 
     // The reader resolves replies and answers pings itself, so a callback awaiting a
     // reply never blocks the delivery of that reply.
-    let (events_tx, mut events_rx) = mpsc::channel::<ToPlugin>(1024);
+    let (events_tx, mut events_rx) = mpsc::channel::<Envelope<ToPlugin>>(1024);
     let reader_nts = nts.clone();
     let reader_task = tokio::spawn(async move {
         let mut chunks = wire::chunk::Reassembler::default();
@@ -838,9 +860,9 @@ where
                     .await;
                 continue;
             }
-            if let Some(msg) = reader_nts.resolve(env) {
-                let stop = matches!(msg, ToPlugin::Stop(_));
-                if events_tx.send(msg).await.is_err() || stop {
+            if let Some(env) = reader_nts.resolve(env) {
+                let stop = matches!(env.msg, ToPlugin::Stop(_));
+                if events_tx.send(env).await.is_err() || stop {
                     break;
                 }
             }
@@ -849,8 +871,15 @@ where
     });
 
     plugin.start(&nts).await;
-    while let Some(msg) = events_rx.recv().await {
+    while let Some(Envelope { id, msg }) = events_rx.recv().await {
         match msg {
+            ToPlugin::Integration(req) => {
+                let reply = match plugin.on_integration(&nts, req).await {
+                    Ok(result) => ToSession::IntegrationResult(result),
+                    Err(e) => ToSession::Error(e),
+                };
+                let _ = nts.send(Envelope::with_id(id, reply)).await;
+            }
             ToPlugin::Run(_) => plugin.on_run(&nts).await,
             ToPlugin::AdvancedSettings(_) => plugin.on_advanced_settings(&nts).await,
             ToPlugin::PresenterChange(info) => plugin.on_presenter_change(&nts, info).await,

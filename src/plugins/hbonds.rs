@@ -6,9 +6,11 @@
 
 use std::collections::HashMap;
 
+use crate::api::integration::{IntegrationRequest, IntegrationResult};
 use crate::api::link::NotificationType;
 use crate::api::shape::{Anchor, AnchorType, Shape};
 use crate::api::structure::Complex;
+use crate::api::{ErrorBody, ErrorCode};
 use crate::instance::{Instance, Plugin, PluginInstance};
 
 /// Shortest donor–acceptor distance counted (Å).
@@ -26,6 +28,7 @@ pub fn plugin() -> Plugin {
     )
     .category("Examples")
     .tags(["example", "structure"])
+    .integrations(["structure_prep"])
     .version(env!("CARGO_PKG_VERSION"))
 }
 
@@ -91,7 +94,40 @@ pub fn find(complex: &Complex) -> Vec<(usize, usize)> {
     pairs
 }
 
+/// Structure preparation: drops waters and adds the covalent bonds the file lacked.
+pub fn prepare(mut complex: Complex) -> Complex {
+    // Bond ordinals shift when atoms go: rebuild them all from the rule after removing.
+    for m in &mut complex.molecules {
+        for c in &mut m.chains {
+            c.residues
+                .retain(|r| !matches!(r.code.as_str(), "HOH" | "WAT" | "H2O" | "DOD"));
+            for r in &mut c.residues {
+                r.bonds.clear();
+            }
+        }
+        m.chains.retain(|c| !c.residues.is_empty());
+    }
+    crate::files::bonds::infer(&mut complex);
+    complex
+}
+
 impl PluginInstance for HBonds {
+    async fn on_integration(
+        &mut self,
+        _nts: &Instance,
+        request: IntegrationRequest,
+    ) -> Result<IntegrationResult, ErrorBody> {
+        match request {
+            IntegrationRequest::StructurePrep { complexes } => Ok(IntegrationResult::Complexes {
+                complexes: complexes.into_iter().map(prepare).collect(),
+            }),
+            other => Err(ErrorBody::new(
+                ErrorCode::Unavailable,
+                format!("hbonds does not provide {:?}", other.declared_as()),
+            )),
+        }
+    }
+
     async fn on_run(&mut self, nts: &Instance) {
         let note = |kind, text: String| async move {
             let _ = nts.send_notification(kind, text).await;

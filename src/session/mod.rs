@@ -17,6 +17,7 @@ use crate::api::control::{
     CtlReply, CtlRequest, LinkClose, LinkOpen, PluginList, PresenterHandover, SessionJoin,
     SessionOpen, SessionOpened, UserAuth, UserInfo,
 };
+use crate::api::integration::{IntegrationRequest, IntegrationResult};
 use crate::api::link::{CloseReason, ToPlugin, ToSession};
 use crate::api::{Empty, ErrorBody, PresenterInfo};
 use crate::coordinator::client::{self as ctl, CtlError};
@@ -318,15 +319,39 @@ impl Link {
 
     /// Round trip to the instance: `ping`, wait for `pong`.
     pub async fn ping(&self, timeout: Duration) -> Result<Duration, SessionError> {
-        let (id, rx) = self.router.expect_pong(&self.id);
         let t0 = std::time::Instant::now();
-        self.send(Envelope::with_id(id, ToPlugin::Ping(Empty {})))
-            .await?;
+        self.request(ToPlugin::Ping(Empty {}), timeout).await?;
+        Ok(t0.elapsed())
+    }
+
+    /// Calls an integration the plugin provides; its answer, or its error as `Refused`.
+    pub async fn integration(
+        &self,
+        request: IntegrationRequest,
+        timeout: Duration,
+    ) -> Result<IntegrationResult, SessionError> {
+        match self
+            .request(ToPlugin::Integration(request), timeout)
+            .await?
+        {
+            ToSession::IntegrationResult(r) => Ok(r),
+            other => Err(SessionError::Broker(format!(
+                "unexpected answer {:?}",
+                wire::Message::kind(&other)
+            ))),
+        }
+    }
+
+    /// Sends a request and waits for the instance's reply with the same id.
+    async fn request(&self, msg: ToPlugin, timeout: Duration) -> Result<ToSession, SessionError> {
+        let (id, rx) = self.router.expect_reply(&self.id);
+        self.send(Envelope::with_id(id, msg)).await?;
         match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(())) => Ok(t0.elapsed()),
+            Ok(Ok(ToSession::Error(e))) => Err(SessionError::Refused(e)),
+            Ok(Ok(reply)) => Ok(reply),
             Ok(Err(_)) => Err(SessionError::Closed),
             Err(_) => {
-                self.router.forget_pong(&self.id, id);
+                self.router.forget_reply(&self.id, id);
                 Err(SessionError::Timeout(timeout))
             }
         }

@@ -28,7 +28,8 @@ struct Slot {
     plugin_id: Token,
     /// The link's view of the session's files, or why it has none.
     files: Result<Arc<Mutex<FilesView>>, String>,
-    pongs: HashMap<u64, oneshot::Sender<()>>,
+    /// Requests this session sent the instance (ping, integration), by id.
+    replies: HashMap<u64, oneshot::Sender<ToSession>>,
 }
 
 #[derive(Default)]
@@ -117,7 +118,7 @@ impl Router {
                 to_plugin,
                 plugin_id,
                 files: files.map(|v| Arc::new(Mutex::new(v))),
-                pongs: HashMap::new(),
+                replies: HashMap::new(),
             },
         );
     }
@@ -310,18 +311,18 @@ impl Router {
         }
     }
 
-    pub(crate) fn expect_pong(&self, lid: &Token) -> (u64, oneshot::Receiver<()>) {
+    pub(crate) fn expect_reply(&self, lid: &Token) -> (u64, oneshot::Receiver<ToSession>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         if let Some(slot) = self.routes.lock().expect("lock").links.get_mut(lid) {
-            slot.pongs.insert(id, tx);
+            slot.replies.insert(id, tx);
         }
         (id, rx)
     }
 
-    pub(crate) fn forget_pong(&self, lid: &Token, id: u64) {
+    pub(crate) fn forget_reply(&self, lid: &Token, id: u64) {
         if let Some(slot) = self.routes.lock().expect("lock").links.get_mut(lid) {
-            slot.pongs.remove(&id);
+            slot.replies.remove(&id);
         }
     }
 
@@ -370,6 +371,25 @@ impl Router {
                 }
             };
         }
+        // Replies to this session's own requests (ping, integration) go to their waiter.
+        if env.id != 0
+            && matches!(
+                env.msg,
+                ToSession::Pong(_) | ToSession::IntegrationResult(_) | ToSession::Error(_)
+            )
+        {
+            let waiter = self
+                .routes
+                .lock()
+                .expect("lock")
+                .links
+                .get_mut(&lid)
+                .and_then(|s| s.replies.remove(&env.id));
+            if let Some(w) = waiter {
+                let _ = w.send(env.msg);
+                return;
+            }
+        }
         if let Some(reply) = self.room_request(&lid, &env.msg) {
             let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
             self.reply(&to, env.id, reply).await;
@@ -409,19 +429,6 @@ impl Router {
                 ));
                 let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
                 let _ = self.client.publish(to, reply.into()).await;
-            }
-            ToSession::Pong(_) => {
-                let waiter = self
-                    .routes
-                    .lock()
-                    .expect("lock")
-                    .links
-                    .get_mut(&lid)
-                    .and_then(|s| s.pongs.remove(&env.id));
-                if let Some(w) = waiter {
-                    let _ = w.send(());
-                    return;
-                }
             }
             _ => {}
         }
