@@ -421,16 +421,13 @@ impl Router {
                 return;
             }
         }
-        match &env.msg {
-            ToSession::PresenterInfoRequest(_) => {
-                let reply = wire::encode(&Envelope::with_id(
-                    env.id,
-                    ToPlugin::PresenterInfo(self.presenter()),
-                ));
-                let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
-                let _ = self.client.publish(to, reply.into()).await;
-            }
-            _ => {}
+        if let ToSession::PresenterInfoRequest(_) = &env.msg {
+            let reply = wire::encode(&Envelope::with_id(
+                env.id,
+                ToPlugin::PresenterInfo(self.presenter()),
+            ));
+            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+            let _ = self.client.publish(to, reply.into()).await;
         }
         let event = match env.msg {
             ToSession::Closed(reason) => LinkEvent::Closed(reason),
