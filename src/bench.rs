@@ -43,6 +43,12 @@ pub struct BenchArgs {
     /// Connects per connect measurement.
     #[arg(long, default_value_t = 100)]
     connects: usize,
+    /// Atoms in the codec measurement (ours vs nanome-lib 0.42.1's serializer).
+    #[arg(long, default_value_t = 100_000)]
+    codec_atoms: usize,
+    /// Skip the nanome-lib baseline (it installs nanome==0.42.1 from PyPI the first time).
+    #[arg(long)]
+    no_nanome: bool,
     /// Atoms in the position-stream measurement.
     #[arg(long, default_value_t = 100_000)]
     stream_atoms: usize,
@@ -184,6 +190,9 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     // A round trip on the subscriber's own connection: the broker has processed its SUB.
     raw_b.request("bench.echo", "sync".into()).await?;
     let ping = wire::encode(&Envelope::with_id(1, ToPlugin::Ping(Empty {})));
+
+    // 0. Codec: encode + decode of one deep complex, beside nanome-lib's serializer.
+    codec_bench(args.codec_atoms, !args.no_nanome).await?;
 
     // 1. Round trip.
     for _ in 0..200 {
@@ -570,6 +579,79 @@ async fn stream_bench(
     }
     let raw = (n - 1) as f64 / (last - first.unwrap_or(last)).as_secs_f64();
     Ok((ours, raw, bytes.len()))
+}
+
+/// The complex both codec benchmarks build: residues of 10 carbons `A0`..`A9`, `GLY`, one
+/// chain, atom i of residue r at (r, i, 0) — the layout of `scripts/bench_codec_nanome.py`.
+fn codec_complex(atoms: usize) -> crate::api::structure::Complex {
+    use crate::api::structure::{Atom, Chain, Complex, Molecule, Residue};
+    let residues = (0..atoms.div_ceil(10))
+        .map(|r| Residue {
+            code: "GLY".into(),
+            serial: r as i32 + 1,
+            atoms: (0..10.min(atoms - r * 10))
+                .map(|i| Atom {
+                    name: format!("A{i}"),
+                    symbol: "C".into(),
+                    serial: (r * 10 + i) as i32 + 1,
+                    position: [r as f32, i as f32, 0.0],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    Complex {
+        molecules: vec![Molecule { chains: vec![Chain { name: "A".into(), residues, ..Default::default() }], ..Default::default() }],
+        ..Default::default()
+    }
+}
+
+/// Encode + decode of a deep complex (an `add_to_workspace` message), median of 5, beside
+/// nanome-lib 0.42.1's serializer on the same structure (`scripts/bench-codec`).
+async fn codec_bench(atoms: usize, nanome: bool) -> anyhow::Result<()> {
+    let complex = codec_complex(atoms);
+    let msg = Envelope::with_id(1, ToSession::AddToWorkspace(crate::api::link::ComplexList { complexes: vec![complex] }));
+    let (mut enc, mut dec) = (Vec::new(), Vec::new());
+    let mut size = 0;
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let bytes = wire::encode(&msg);
+        enc.push(t0.elapsed());
+        let t1 = Instant::now();
+        let back = wire::decode::<ToSession>(&bytes, wire::chunk::MAX_TRANSFER)?;
+        dec.push(t1.elapsed());
+        anyhow::ensure!(back == msg, "the decoded complex differs from the encoded one");
+        size = bytes.len();
+    }
+    let ms = |v: Vec<Duration>| stats(v).median.as_secs_f64() * 1e3;
+    let (enc, dec) = (ms(enc), ms(dec));
+    println!("\ncodec ({atoms}-atom complex, add_to_workspace, median of 5)");
+    println!("  nts CBOR            encode {enc:>8.1} ms  decode {dec:>8.1} ms  {:>6.1} MB", size as f64 / 1e6);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench-codec");
+    if !nanome || !script.is_file() {
+        println!("  nanome-lib 0.42.1   (skipped: --no-nanome, or scripts/bench-codec not found)");
+        return Ok(());
+    }
+    let out = tokio::process::Command::new("bash")
+        .arg(&script)
+        .args(["--atoms", &atoms.to_string(), "--repeat", "3"])
+        .stderr(Stdio::inherit())
+        .output()
+        .await?;
+    let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
+    let theirs: serde_json::Value = match serde_json::from_str(&line) {
+        Ok(v) if out.status.success() => v,
+        _ => {
+            println!("  nanome-lib 0.42.1   (failed: {line})");
+            return Ok(());
+        }
+    };
+    let (te, td) = (theirs["encode_ms"].as_f64().unwrap_or(f64::NAN), theirs["decode_ms"].as_f64().unwrap_or(f64::NAN));
+    let tb = theirs["bytes"].as_f64().unwrap_or(f64::NAN);
+    println!("  nanome-lib 0.42.1   encode {te:>8.1} ms  decode {td:>8.1} ms  {:>6.1} MB", tb / 1e6);
+    println!("  ratio (encode + decode)  {:>8.1}x faster   (target >= 50x)", (te + td) / (enc + dec));
+    Ok(())
 }
 
 /// Total resident memory of this process's children (the instances), in KiB.
