@@ -602,7 +602,14 @@ fn codec_complex(atoms: usize) -> crate::api::structure::Complex {
         })
         .collect();
     Complex {
-        molecules: vec![Molecule { chains: vec![Chain { name: "A".into(), residues, ..Default::default() }], ..Default::default() }],
+        molecules: vec![Molecule {
+            chains: vec![Chain {
+                name: "A".into(),
+                residues,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
         ..Default::default()
     }
 }
@@ -611,7 +618,12 @@ fn codec_complex(atoms: usize) -> crate::api::structure::Complex {
 /// nanome-lib 0.42.1's serializer on the same structure (`scripts/bench-codec`).
 async fn codec_bench(atoms: usize, nanome: bool) -> anyhow::Result<()> {
     let complex = codec_complex(atoms);
-    let msg = Envelope::with_id(1, ToSession::AddToWorkspace(crate::api::link::ComplexList { complexes: vec![complex] }));
+    let msg = Envelope::with_id(
+        1,
+        ToSession::AddToWorkspace(crate::api::link::ComplexList {
+            complexes: vec![complex],
+        }),
+    );
     let (mut enc, mut dec) = (Vec::new(), Vec::new());
     let mut size = 0;
     for _ in 0..5 {
@@ -621,13 +633,19 @@ async fn codec_bench(atoms: usize, nanome: bool) -> anyhow::Result<()> {
         let t1 = Instant::now();
         let back = wire::decode::<ToSession>(&bytes, wire::chunk::MAX_TRANSFER)?;
         dec.push(t1.elapsed());
-        anyhow::ensure!(back == msg, "the decoded complex differs from the encoded one");
+        anyhow::ensure!(
+            back == msg,
+            "the decoded complex differs from the encoded one"
+        );
         size = bytes.len();
     }
     let ms = |v: Vec<Duration>| stats(v).median.as_secs_f64() * 1e3;
     let (enc, dec) = (ms(enc), ms(dec));
     println!("\ncodec ({atoms}-atom complex, add_to_workspace, median of 5)");
-    println!("  nts CBOR            encode {enc:>8.1} ms  decode {dec:>8.1} ms  {:>6.1} MB", size as f64 / 1e6);
+    println!(
+        "  nts CBOR            encode {enc:>8.1} ms  decode {dec:>8.1} ms  {:>6.1} MB",
+        size as f64 / 1e6
+    );
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench-codec");
     if !nanome || !script.is_file() {
         println!("  nanome-lib 0.42.1   (skipped: --no-nanome, or scripts/bench-codec not found)");
@@ -639,7 +657,11 @@ async fn codec_bench(atoms: usize, nanome: bool) -> anyhow::Result<()> {
         .stderr(Stdio::inherit())
         .output()
         .await?;
-    let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
     let theirs: serde_json::Value = match serde_json::from_str(&line) {
         Ok(v) if out.status.success() => v,
         _ => {
@@ -647,10 +669,19 @@ async fn codec_bench(atoms: usize, nanome: bool) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let (te, td) = (theirs["encode_ms"].as_f64().unwrap_or(f64::NAN), theirs["decode_ms"].as_f64().unwrap_or(f64::NAN));
+    let (te, td) = (
+        theirs["encode_ms"].as_f64().unwrap_or(f64::NAN),
+        theirs["decode_ms"].as_f64().unwrap_or(f64::NAN),
+    );
     let tb = theirs["bytes"].as_f64().unwrap_or(f64::NAN);
-    println!("  nanome-lib 0.42.1   encode {te:>8.1} ms  decode {td:>8.1} ms  {:>6.1} MB", tb / 1e6);
-    println!("  ratio (encode + decode)  {:>8.1}x faster   (target >= 50x)", (te + td) / (enc + dec));
+    println!(
+        "  nanome-lib 0.42.1   encode {te:>8.1} ms  decode {td:>8.1} ms  {:>6.1} MB",
+        tb / 1e6
+    );
+    println!(
+        "  ratio (encode + decode)  {:>8.1}x faster   (target >= 50x)",
+        (te + td) / (enc + dec)
+    );
     Ok(())
 }
 
