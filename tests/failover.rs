@@ -29,16 +29,7 @@ async fn killing_the_active_coordinator_loses_no_session_or_link() {
     let mut sys = System::start().await;
     let mut standby = sys.standby_coordinator().await;
     let _hello = sys.plugin("hello").await;
-    let alice = Session::open(sys.client(Role::Session).await, "room", user("alice"))
-        .await
-        .unwrap();
-    let bob = Session::join(
-        sys.client(Role::Session).await,
-        alice.id().clone(),
-        user("bob"),
-    )
-    .await
-    .unwrap();
+    let (alice, bob) = room_of_two(&sys, "alice", "bob").await;
     let mut link = alice.connect("hello").await.unwrap();
 
     sys.coordinator.signal(Signal::SIGKILL);

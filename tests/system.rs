@@ -96,14 +96,7 @@ async fn two_sessions_get_two_instance_processes() {
 async fn presenter_change_reaches_the_instance() {
     let sys = System::start().await;
     let _hello = sys.plugin("hello").await;
-    let alice = open(&sys, "alice").await;
-    let bob = Session::join(
-        sys.client(Role::Session).await,
-        alice.id().clone(),
-        user("bob"),
-    )
-    .await
-    .unwrap();
+    let (alice, bob) = room_of_two(&sys, "alice", "bob").await;
     let mut link = alice.connect("hello").await.unwrap();
     alice.set_presenter(bob.user_id()).await.unwrap();
     assert_eq!(
@@ -119,14 +112,7 @@ async fn presenter_change_reaches_the_instance() {
 async fn non_presenter_link_open_is_refused_with_a_clear_error() {
     let sys = System::start().await;
     let _hello = sys.plugin("hello").await;
-    let alice = open(&sys, "alice").await;
-    let bob = Session::join(
-        sys.client(Role::Session).await,
-        alice.id().clone(),
-        user("bob"),
-    )
-    .await
-    .unwrap();
+    let (_alice, bob) = room_of_two(&sys, "alice", "bob").await;
     let e = refusal(bob.connect("hello").await.err().unwrap());
     assert_eq!(e.code, ErrorCode::NotPresenter);
     assert!(e.message.contains("presenter"), "{}", e.message);

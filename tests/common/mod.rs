@@ -286,6 +286,25 @@ pub fn user(name: &str) -> nts::api::control::UserInfo {
     }
 }
 
+/// A session opened by `first` (its presenter) that `second` joined.
+pub async fn room_of_two(
+    sys: &System,
+    first: &str,
+    second: &str,
+) -> (nts::session::Session, nts::session::Session) {
+    let a = nts::session::Session::open(sys.client(Role::Session).await, "room", user(first))
+        .await
+        .expect("open");
+    let b = nts::session::Session::join(
+        sys.client(Role::Session).await,
+        a.id().clone(),
+        user(second),
+    )
+    .await
+    .expect("join");
+    (a, b)
+}
+
 /// Path of a file in the repository.
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
