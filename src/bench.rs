@@ -22,7 +22,7 @@ use crate::api::link::{StartInfo, ToPlugin, ToSession};
 use crate::broker::{Broker, BrokerOptions};
 use crate::connect::{self, ConnectOptions, Role};
 use crate::coordinator::CoordinatorConfig;
-use crate::host::{Host, HostConfig, InstanceCommand};
+use crate::host::{Host, InstanceCommand};
 use crate::session::{LinkEvent, Session};
 use crate::wire::frame::{FrameReader, write_frame};
 use crate::wire::subject::Token;
@@ -134,14 +134,8 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     }
 
     let exe = std::env::current_exe()?;
-    let mut command = InstanceCommand::new(&exe, ["plugin", "hello"]);
-    command
-        .env
-        .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
-    let mut host_cfg = HostConfig::new(
-        crate::plugins::hello::plugin().metadata().clone(),
-        command.clone(),
-    );
+    let mut host_cfg = crate::plugins::host_config("hello", &exe).expect("hello is built in");
+    let command = host_cfg.command.clone();
     host_cfg.capacity = 1024;
     let host_client = connect::connect(
         &profile,
@@ -474,11 +468,7 @@ async fn stream_bench(
     stop: CancellationToken,
 ) -> anyhow::Result<(f64, f64, usize)> {
     use crate::api::structure::{Atom, Chain, Complex, Molecule, Residue};
-    let mut command = InstanceCommand::new(exe, ["plugin", "wiggle"]);
-    command
-        .env
-        .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
-    let cfg = HostConfig::new(crate::plugins::wiggle::plugin().metadata().clone(), command);
+    let cfg = crate::plugins::host_config("wiggle", exe).expect("wiggle is built in");
     let client = connect::connect(
         profile,
         Role::Host,

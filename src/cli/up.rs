@@ -14,7 +14,7 @@ use super::{cancel_on_signal, fail, init_tracing};
 use crate::broker::{Broker, BrokerError, BrokerOptions};
 use crate::connect::{self, ConnectOptions, Role};
 use crate::coordinator::CoordinatorConfig;
-use crate::host::{Host, HostConfig, InstanceCommand};
+use crate::host::Host;
 use crate::wire::subject::Token;
 
 /// Flags of `nts up`.
@@ -98,12 +98,7 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
             Err(e) => return fail(format!("cannot find the nts executable: {e}")),
         };
         for name in crate::plugins::BUILTIN {
-            let plugin = crate::plugins::builtin(name).expect("listed plugins exist");
-            let mut command = InstanceCommand::new(&exe, ["plugin", name]);
-            command
-                .env
-                .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
-            let mut config = HostConfig::new(plugin.metadata().clone(), command);
+            let mut config = crate::plugins::host_config(name, &exe).expect("listed plugins exist");
             config.plugin_key = profile.plugin_key.clone();
             let client = match connect::connect(
                 &profile,

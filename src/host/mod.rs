@@ -58,10 +58,22 @@ impl InstanceCommand {
     /// The current executable re-run with its own arguments in instance mode
     /// (`NTS_INSTANCE=1`): what [`crate::instance::Plugin::run`] uses.
     pub fn current_exe() -> std::io::Result<Self> {
-        let mut cmd = InstanceCommand::new(std::env::current_exe()?, std::env::args().skip(1));
+        Ok(Self::instance_mode(
+            std::env::current_exe()?,
+            std::env::args().skip(1),
+        ))
+    }
+
+    /// `program` with `args`, in instance mode (`NTS_INSTANCE=1`): an SDK-built plugin
+    /// executable, or `nts plugin NAME`.
+    pub fn instance_mode(
+        program: impl Into<PathBuf>,
+        args: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        let mut cmd = InstanceCommand::new(program, args);
         cmd.env
             .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
-        Ok(cmd)
+        cmd
     }
 }
 

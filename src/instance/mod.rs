@@ -214,18 +214,8 @@ impl Instance {
 
     /// Sends an envelope; one larger than the path to the session carries goes in chunks.
     async fn send(&self, env: Envelope<ToSession>) -> Result<(), RequestError> {
-        let bytes = wire::encode(&env);
         let max = self.inner.info.max_message.max(4096) as usize;
-        if bytes.len() <= max {
-            return self
-                .inner
-                .out
-                .send(Outgoing::Frame(bytes.into()))
-                .await
-                .map_err(|_| RequestError::Closed);
-        }
-        for part in wire::chunk::split(&bytes, max) {
-            let frame = wire::encode(&Envelope::event(ToSession::Chunk(part)));
+        for frame in wire::chunk::encode_parts(&env, max, ToSession::Chunk) {
             self.inner
                 .out
                 .send(Outgoing::Frame(frame.into()))
@@ -838,18 +828,11 @@ where
                 }
             };
             if let ToPlugin::Chunk(part) = env.msg {
-                let whole = match chunks.push(part) {
-                    Ok(Some(bytes)) => bytes,
+                env = match chunks.accept(part) {
+                    Ok(Some(whole)) => whole,
                     Ok(None) => continue,
                     Err(e) => {
                         eprintln!("nts instance: dropping a chunked message: {e}");
-                        continue;
-                    }
-                };
-                env = match wire::decode::<ToPlugin>(&whole, wire::chunk::MAX_TRANSFER) {
-                    Ok(env) => env,
-                    Err(e) => {
-                        eprintln!("nts instance: ignoring a bad chunked message: {e}");
                         continue;
                     }
                 };

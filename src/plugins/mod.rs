@@ -14,6 +14,16 @@ use crate::instance::Plugin;
 /// Names of the built-in plugins.
 pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds", "notes", "wiggle"];
 
+/// A host configuration for built-in plugin `name`, whose instances are `exe plugin NAME`
+/// (the `nts` binary) in instance mode.
+pub fn host_config(name: &str, exe: &std::path::Path) -> Option<crate::host::HostConfig> {
+    let command = crate::host::InstanceCommand::instance_mode(exe, ["plugin", name]);
+    Some(crate::host::HostConfig::new(
+        builtin(name)?.metadata().clone(),
+        command,
+    ))
+}
+
 /// The metadata of a built-in plugin, by name.
 pub fn builtin(name: &str) -> Option<Plugin> {
     match name {

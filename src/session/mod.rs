@@ -295,7 +295,7 @@ impl Link {
 
     /// Sends a message to the instance (in chunks if it is larger than one message may be).
     pub async fn send(&self, env: Envelope<ToPlugin>) -> Result<(), SessionError> {
-        publish_to_plugin(&self.client, &self.subjects.to_plugin, wire::encode(&env)).await
+        publish_to_plugin(&self.client, &self.subjects.to_plugin, &env).await
     }
 
     /// Sends pre-encoded envelope bytes (benchmarks, and tests of bad input).
@@ -380,27 +380,19 @@ impl Link {
     }
 }
 
-/// Publishes an encoded `to_plugin` envelope, split into `chunk` messages when it is larger
-/// than the broker's message limit.
+/// Publishes a `to_plugin` envelope, split into `chunk` messages when it is larger than the
+/// broker's message limit.
 pub(crate) async fn publish_to_plugin(
     client: &async_nats::Client,
     subject: &str,
-    bytes: Vec<u8>,
+    env: &Envelope<ToPlugin>,
 ) -> Result<(), SessionError> {
     let max = client.server_info().max_payload.max(4096);
-    let broker = |e: async_nats::PublishError| SessionError::Broker(e.to_string());
-    if bytes.len() <= max {
-        return client
-            .publish(subject.to_string(), bytes.into())
-            .await
-            .map_err(broker);
-    }
-    for part in wire::chunk::split(&bytes, max) {
-        let frame = wire::encode(&Envelope::event(ToPlugin::Chunk(part)));
+    for message in wire::chunk::encode_parts(env, max, ToPlugin::Chunk) {
         client
-            .publish(subject.to_string(), frame.into())
+            .publish(subject.to_string(), message.into())
             .await
-            .map_err(broker)?;
+            .map_err(|e| SessionError::Broker(e.to_string()))?;
     }
     Ok(())
 }

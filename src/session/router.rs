@@ -159,16 +159,13 @@ impl Router {
 
     /// Answers a plugin request (in chunks if it is larger than one message may be).
     async fn reply(&self, to: &str, id: u64, reply: Result<ToPlugin, crate::api::ErrorBody>) {
-        let bytes = wire::encode(&Envelope::with_id(
-            id,
-            reply.unwrap_or_else(ToPlugin::Error),
-        ));
-        if let Err(e) = super::publish_to_plugin(&self.client, to, bytes).await {
+        let env = Envelope::with_id(id, reply.unwrap_or_else(ToPlugin::Error));
+        if let Err(e) = super::publish_to_plugin(&self.client, to, &env).await {
             tracing::warn!("answering a plugin failed: {e}");
         }
     }
 
-    /// Answers controller and macro requests; macros are kept per plugin.
+    /// Answers presenter, controller and macro requests; macros are kept per plugin.
     fn room_request(
         &self,
         lid: &Token,
@@ -185,6 +182,7 @@ impl Router {
                 .map(|s| s.plugin_id.clone())
         };
         Some(match msg {
+            ToSession::PresenterInfoRequest(_) => Ok(ToPlugin::PresenterInfo(self.presenter())),
             ToSession::ControllerTransformsRequest(_) => {
                 // A headless presenter stands at the origin, controllers at their sides.
                 let pose = |x: f32, y: f32| Pose {
@@ -355,18 +353,11 @@ impl Router {
             }
         };
         if let ToSession::Chunk(part) = env.msg {
-            let whole = match self.chunks.lock().expect("lock").push(part) {
-                Ok(Some(bytes)) => bytes,
+            env = match self.chunks.lock().expect("lock").accept(part) {
+                Ok(Some(whole)) => whole,
                 Ok(None) => return,
                 Err(e) => {
-                    tracing::warn!(link = %lid, "dropping a chunked message: {e}");
-                    return;
-                }
-            };
-            env = match wire::decode::<ToSession>(&whole, wire::chunk::MAX_TRANSFER) {
-                Ok(env) => env,
-                Err(e) => {
-                    tracing::warn!(link = %lid, "dropping a bad chunked message from a plugin: {e}");
+                    tracing::warn!(link = %lid, "dropping a chunked message from a plugin: {e}");
                     return;
                 }
             };
@@ -390,12 +381,11 @@ impl Router {
                 return;
             }
         }
+        let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
         if let Some(reply) = self.room_request(&lid, &env.msg) {
-            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
             self.reply(&to, env.id, reply).await;
         }
         if let ToSession::File(op) = &env.msg {
-            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
             let reply = self
                 .file_op(&lid, op.clone())
                 .await
@@ -411,7 +401,6 @@ impl Router {
             // Envelopes with id 0 are not requests: they get only errors and interrupts back.
             let wanted = env.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_)));
             if wanted {
-                let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
                 self.reply(&to, env.id, reply).await;
             }
             self.announce(changes).await;
@@ -420,14 +409,6 @@ impl Router {
                 self.frames.lock().expect("lock").record();
                 return;
             }
-        }
-        if let ToSession::PresenterInfoRequest(_) = &env.msg {
-            let reply = wire::encode(&Envelope::with_id(
-                env.id,
-                ToPlugin::PresenterInfo(self.presenter()),
-            ));
-            let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
-            let _ = self.client.publish(to, reply.into()).await;
         }
         let event = match env.msg {
             ToSession::Closed(reason) => LinkEvent::Closed(reason),

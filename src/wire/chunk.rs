@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::{Envelope, Message};
+
 /// Largest envelope reassembled from chunks (bytes).
 pub const MAX_TRANSFER: usize = 512 * 1024 * 1024;
 /// Most transfers in progress at once per receiver.
@@ -44,6 +46,23 @@ pub fn split(bytes: &[u8], max_message: usize) -> Vec<Chunk> {
             count,
             data: data.to_vec(),
         })
+        .collect()
+}
+
+/// Encodes `env` as the messages to send: itself if it fits in `max_message` bytes,
+/// otherwise its parts, each wrapped into a `chunk` message by `wrap`.
+pub fn encode_parts<M: Message>(
+    env: &Envelope<M>,
+    max_message: usize,
+    wrap: impl Fn(Chunk) -> M,
+) -> Vec<Vec<u8>> {
+    let bytes = super::encode(env);
+    if bytes.len() <= max_message {
+        return vec![bytes];
+    }
+    split(&bytes, max_message)
+        .into_iter()
+        .map(|part| super::encode(&Envelope::event(wrap(part))))
         .collect()
 }
 
@@ -83,6 +102,16 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
+    /// Takes one chunk; returns the whole envelope, decoded, when its last part arrives.
+    pub fn accept<M: Message>(&mut self, part: Chunk) -> Result<Option<Envelope<M>>, String> {
+        match self.push(part).map_err(|e| e.to_string())? {
+            Some(bytes) => super::decode(&bytes, MAX_TRANSFER)
+                .map(Some)
+                .map_err(|e| format!("bad chunked message: {e}")),
+            None => Ok(None),
+        }
+    }
+
     /// Takes one chunk; returns the whole envelope's bytes when its last part arrives.
     pub fn push(&mut self, c: Chunk) -> Result<Option<Vec<u8>>, ChunkError> {
         let Chunk {
