@@ -381,16 +381,17 @@ impl Router {
                 return;
             }
         }
-        let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+        // Built only when something is answered: most messages are not requests.
+        let to = || msg.subject.as_str().replace(".to_session", ".to_plugin");
         if let Some(reply) = self.room_request(&lid, &env.msg) {
-            self.reply(&to, env.id, reply).await;
+            self.reply(&to(), env.id, reply).await;
         }
         if let ToSession::File(op) = &env.msg {
             let reply = self
                 .file_op(&lid, op.clone())
                 .await
                 .map(ToPlugin::FileReply);
-            self.reply(&to, env.id, reply).await;
+            self.reply(&to(), env.id, reply).await;
         }
         let answer = self
             .workspace
@@ -401,7 +402,7 @@ impl Router {
             // Envelopes with id 0 are not requests: they get only errors and interrupts back.
             let wanted = env.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_)));
             if wanted {
-                self.reply(&to, env.id, reply).await;
+                self.reply(&to(), env.id, reply).await;
             }
             self.announce(changes).await;
             // Stream frames are applied, not shown: they would flood the link's events.
