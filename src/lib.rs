@@ -8,6 +8,10 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+// The example plugins under `examples/` are also built in (`plugins`); they name this
+// crate `nts` as any plugin crate does.
+extern crate self as nts;
+
 pub mod api;
 pub mod bench;
 pub mod broker;

@@ -13,6 +13,10 @@ use super::room::{
 use super::shape::{ShapeIndices, ShapeList, ShapeResults, ShapesDestroyed};
 use super::stream::{StreamCreate, StreamCreated, StreamFeed, StreamInterrupt, StreamRef};
 use super::structure::{Complex, Workspace};
+use super::ui::{
+    ButtonEvent, ContentUpdate, DropdownEvent, ImageEvent, MenuRef, MenuToggle, MenuTransform,
+    MenuUpdate, NodeUpdate, SliderEvent, TextEvent,
+};
 use super::{Empty, ErrorBody, PresenterInfo};
 use crate::messages;
 use crate::wire::chunk::Chunk;
@@ -71,6 +75,30 @@ messages! {
         /// The session calls an integration the plugin provides (a request: answer
         /// `integration_result` or `error` with the same id).
         Integration("integration", IntegrationRequest),
+        /// A user opened or closed one of the plugin's menus.
+        MenuToggle("menu_toggle", MenuToggle),
+        /// A user pressed a button (`state`: selected after the press).
+        ButtonPress("button_press", ButtonEvent),
+        /// A pointer entered or left a button with `hover_events`.
+        ButtonHover("button_hover", ButtonEvent),
+        /// A slider is moving.
+        SliderChange("slider_change", SliderEvent),
+        /// A slider was let go.
+        SliderRelease("slider_release", SliderEvent),
+        /// A text field's text changed.
+        TextChange("text_change", TextEvent),
+        /// A text field was submitted.
+        TextSubmit("text_submit", TextEvent),
+        /// An image with `pointer_events` was pressed.
+        ImagePress("image_press", ImageEvent),
+        /// An image with `pointer_events` is held.
+        ImageHold("image_hold", ImageEvent),
+        /// An image with `pointer_events` was released.
+        ImageRelease("image_release", ImageEvent),
+        /// A user chose a dropdown item.
+        DropdownItemClick("dropdown_item_click", DropdownEvent),
+        /// Reply to `menu_transform_request`.
+        MenuTransform("menu_transform", MenuTransform),
     }
 }
 
@@ -149,6 +177,16 @@ messages! {
         ShapesDestroy("shapes_destroy", ShapeIndices),
         /// Reply to `integration` (same id).
         IntegrationResult("integration_result", IntegrationResult),
+        /// Shows or replaces a menu (no reply unless it carries an id: then `done`).
+        MenuUpdate("menu_update", MenuUpdate),
+        /// Replaces content by id (no reply unless it carries an id: then `done`).
+        ContentUpdate("content_update", ContentUpdate),
+        /// Replaces nodes by id (no reply unless it carries an id: then `done`).
+        NodeUpdate("node_update", NodeUpdate),
+        /// Moves a menu in the room (no reply unless it carries an id: then `done`).
+        MenuTransformSet("menu_transform_set", MenuTransform),
+        /// Asks where a menu is (reply: `menu_transform`).
+        MenuTransformRequest("menu_transform_request", MenuRef),
     }
 }
 

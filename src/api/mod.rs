@@ -11,6 +11,7 @@ pub mod room;
 pub mod shape;
 pub mod stream;
 pub mod structure;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 

@@ -35,7 +35,7 @@ enum Command {
     Coordinator(CoordinatorArgs),
     /// Host any executable as a plugin: one process per connected session.
     Host(HostArgs),
-    /// Run a built-in example plugin (hello, crash, hbonds, notes, wiggle).
+    /// Run a built-in example plugin (hello, crash, hbonds, notes, wiggle, menu).
     Plugin(BuiltinArgs),
     /// Act as a Nanome session: list plugins, run one.
     #[command(subcommand)]
@@ -103,7 +103,7 @@ struct HealthArgs {
 
 #[derive(Debug, clap::Args)]
 struct BuiltinArgs {
-    /// Which plugin: hello, crash, hbonds, notes or wiggle.
+    /// Which plugin: hello, crash, hbonds, notes, wiggle or menu.
     #[arg(value_name = "NAME")]
     plugin: String,
     #[command(flatten)]
@@ -312,6 +312,8 @@ fn run_builtin(args: BuiltinArgs) -> ExitCode {
             .run_with(&args.conn, crate::plugins::notes::Notes::default),
         "wiggle" => crate::plugins::wiggle::plugin()
             .run_with(&args.conn, crate::plugins::wiggle::Wiggle::default),
+        "menu" => crate::plugins::menu::plugin()
+            .run_with(&args.conn, crate::plugins::menu::MenuDemo::default),
         other => fail(format!(
             "no built-in plugin {other:?}; choose one of: {}",
             crate::plugins::BUILTIN.join(", ")

@@ -27,7 +27,7 @@ pub enum SessionCommand {
         profile: Option<PathBuf>,
     },
     /// Open a session as presenter, connect PLUGIN, run it and print what it sends.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 /// Flags of `nts session run`.
@@ -65,6 +65,14 @@ pub struct RunArgs {
     /// Disconnect after the first message of this kind (e.g. `notification`), for scripts.
     #[arg(long, value_name = "KIND")]
     exit_on: Option<String>,
+    /// Act on the plugin's menus as a user would, in order; repeatable. Each action waits
+    /// until its target is shown: `press TARGET`, `hover`/`unhover TARGET`,
+    /// `type`/`submit TARGET TEXT`, `slide TARGET VALUE`, `select TARGET ITEM`,
+    /// `click TARGET X Y`, `open`/`close MENU`, `wait-for TEXT`. A target is `#ID`, a node
+    /// name, a button's text or a text field's placeholder. Without `--for` or `--exit-on`
+    /// the run ends after the last action (end with `wait-for` to see the plugin's answer).
+    #[arg(long = "act", value_name = "ACTION")]
+    actions: Vec<String>,
 }
 
 /// Flags of `nts logs`.
@@ -147,7 +155,7 @@ pub(super) async fn run(cmd: SessionCommand) -> ExitCode {
     super::init_tracing(false);
     match cmd {
         SessionCommand::List { json, profile } => list(json, profile).await,
-        SessionCommand::Run(args) => run_plugin(args).await,
+        SessionCommand::Run(args) => run_plugin(*args).await,
     }
 }
 
@@ -223,6 +231,15 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     {
         return fail("--for takes a number of seconds between 0 and 604800");
     }
+    let mut actions = std::collections::VecDeque::new();
+    for a in &args.actions {
+        match crate::session::ui::UiAction::parse(a) {
+            Ok(action) => actions.push_back((a.clone(), action)),
+            Err(e) => return fail(format!("--act {e}")),
+        }
+    }
+    let end_after_actions =
+        !actions.is_empty() && args.duration.is_none() && args.exit_on.is_none();
     let client = match connect_session(args.profile.clone()).await {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -314,10 +331,24 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     };
     tokio::pin!(timer);
     let code = loop {
+        match run_actions(&args, &link, &mut actions).await {
+            Err(code) => {
+                let _ = link.close().await;
+                break code;
+            }
+            Ok(()) if end_after_actions && actions.is_empty() => {
+                let _ = link.close().await;
+                break ExitCode::SUCCESS;
+            }
+            Ok(()) => {}
+        }
         tokio::select! {
             event = link.next() => match event {
                 Some(LinkEvent::Message(env)) => {
                     print_message(&args, &env);
+                    if matches!(env.msg, ToSession::MenuUpdate(_) | ToSession::ContentUpdate(_) | ToSession::NodeUpdate(_)) {
+                        print_menus(&args, &link);
+                    }
                     if args.exit_on.as_deref() == Some(wire::Message::kind(&env.msg)) {
                         let _ = link.close().await;
                         break ExitCode::SUCCESS;
@@ -333,6 +364,10 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             },
             _ = &mut timer => {
                 let _ = link.close().await;
+                if let Some((line, _)) = actions.front() {
+                    eprintln!("error: --act {line:?} was still waiting for its target when --for elapsed");
+                    break ExitCode::from(4);
+                }
                 emit(&args, "closed", serde_json::json!({"code": "closed_by_presenter", "message": "--for elapsed"}), || "disconnected (--for elapsed)".into());
                 break ExitCode::SUCCESS;
             }
@@ -359,6 +394,47 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     let _ = session.leave().await;
     let _ = client.flush().await;
     code
+}
+
+/// Does the actions whose targets are shown, in order; stops at the first that must wait.
+async fn run_actions(
+    args: &RunArgs,
+    link: &crate::session::Link,
+    actions: &mut std::collections::VecDeque<(String, crate::session::ui::UiAction)>,
+) -> Result<(), ExitCode> {
+    while let Some((line, action)) = actions.front() {
+        match link.act(action).await {
+            Ok(()) => {
+                emit(args, "acted", serde_json::json!({ "action": line }), || {
+                    format!("acted: {line}")
+                });
+                // What the user changed shows at once (a moved slider, a chosen item).
+                if !matches!(action, crate::session::ui::UiAction::WaitFor(_)) {
+                    print_menus(args, link);
+                }
+                actions.pop_front();
+            }
+            Err(e) if e.may_resolve_later() => return Ok(()),
+            Err(e) => {
+                eprintln!("error: --act {line:?}: {e}");
+                return Err(ExitCode::from(4));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Prints the plugin's menus: indented text, or one `menus` JSON line.
+fn print_menus(args: &RunArgs, link: &crate::session::Link) {
+    if args.json {
+        let menus = link.menus();
+        println!(
+            "{}",
+            serde_json::json!({ "kind": "menus", "body": serde_json::to_value(&menus).unwrap_or_default() })
+        );
+    } else {
+        print!("{}", link.render_menus());
+    }
 }
 
 fn emit(args: &RunArgs, kind: &str, body: serde_json::Value, human: impl FnOnce() -> String) {
@@ -426,6 +502,12 @@ fn print_message(args: &RunArgs, env: &wire::Envelope<ToSession>) {
         | ToSession::CenterOn(_) => {
             println!("{} #{} (answered)", wire::Message::kind(&env.msg), env.id)
         }
+        ToSession::MenuUpdate(u) => println!(
+            "menu_update #{}: menu {}{}",
+            env.id,
+            u.menu.index,
+            if u.shallow { " (shallow)" } else { "" }
+        ),
         other => println!("{} #{}", wire::Message::kind(other), env.id),
     }
 }

@@ -25,6 +25,7 @@
 
 pub mod plugin;
 mod stdio;
+pub mod ui;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -54,6 +55,7 @@ use crate::wire::frame::Outgoing;
 use crate::wire::{self, Envelope};
 
 pub use plugin::{Plugin, PluginArgs};
+pub use ui::UiEvent;
 
 /// Environment variable that puts a plugin executable in instance mode.
 pub const INSTANCE_ENV: &str = "NTS_INSTANCE";
@@ -131,6 +133,13 @@ pub trait PluginInstance: Send + 'static {
             ))
         }
     }
+    /// A user acted on one of the menus this instance sent (button, slider, text field,
+    /// dropdown, image, or opening and closing a menu). The event carries the content as
+    /// it is after the action; match on its id (or on [`UiEvent::content_id`]).
+    fn on_ui_event(&mut self, nts: &Instance, event: UiEvent) -> impl Future<Output = ()> + Send {
+        let _ = (nts, event);
+        async {}
+    }
     /// The link is closing; the process exits when this returns (or is killed if slow).
     fn on_stop(&mut self, nts: &Instance) -> impl Future<Output = ()> + Send {
         let _ = nts;
@@ -187,6 +196,7 @@ struct Inner {
     pending: Pending,
     next_id: AtomicU64,
     info: StartInfo,
+    menus: Mutex<ui::Menus>,
 }
 
 /// The instance's handle on its session: cheap to clone, usable from any task.
@@ -203,6 +213,7 @@ impl Instance {
                 pending: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
                 info,
+                menus: Mutex::new(ui::Menus::default()),
             }),
         }
     }
@@ -879,6 +890,22 @@ where
                     .on_stream_interrupt(&nts, i.stream_id, i.reason)
                     .await
             }
+            ToPlugin::MenuToggle(_)
+            | ToPlugin::ButtonPress(_)
+            | ToPlugin::ButtonHover(_)
+            | ToPlugin::SliderChange(_)
+            | ToPlugin::SliderRelease(_)
+            | ToPlugin::TextChange(_)
+            | ToPlugin::TextSubmit(_)
+            | ToPlugin::ImagePress(_)
+            | ToPlugin::ImageHold(_)
+            | ToPlugin::ImageRelease(_)
+            | ToPlugin::DropdownItemClick(_) => {
+                let event = nts.inner.menus.lock().expect("lock").apply(&msg);
+                if let Some(event) = event {
+                    plugin.on_ui_event(&nts, event).await;
+                }
+            }
             ToPlugin::Stop(_) => break,
             ToPlugin::Error(e) => eprintln!("nts instance: the session reported an error: {e}"),
             ToPlugin::Start(_)
@@ -895,7 +922,8 @@ where
             | ToPlugin::ControllerTransforms(_)
             | ToPlugin::Macros(_)
             | ToPlugin::ShapesUploaded(_)
-            | ToPlugin::ShapesDestroyed(_) => {
+            | ToPlugin::ShapesDestroyed(_)
+            | ToPlugin::MenuTransform(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)

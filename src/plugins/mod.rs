@@ -6,13 +6,15 @@
 pub mod crash;
 pub mod hbonds;
 pub mod hello;
+#[path = "../../examples/menu.rs"]
+pub mod menu;
 pub mod notes;
 pub mod wiggle;
 
 use crate::instance::Plugin;
 
 /// Names of the built-in plugins.
-pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds", "notes", "wiggle"];
+pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds", "notes", "wiggle", "menu"];
 
 /// A host configuration for built-in plugin `name`, whose instances are `exe plugin NAME`
 /// (the `nts` binary) in instance mode.
@@ -32,6 +34,7 @@ pub fn builtin(name: &str) -> Option<Plugin> {
         "hbonds" => Some(hbonds::plugin()),
         "notes" => Some(notes::plugin()),
         "wiggle" => Some(wiggle::plugin()),
+        "menu" => Some(menu::plugin()),
         _ => None,
     }
 }

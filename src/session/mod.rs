@@ -6,6 +6,7 @@
 
 pub mod files;
 pub mod router;
+pub mod ui;
 pub mod workspace;
 
 use std::sync::Arc;
@@ -366,6 +367,37 @@ impl Link {
     pub async fn reply_error(&self, id: u64, body: ErrorBody) -> Result<(), SessionError> {
         self.send(Envelope::with_id(id, ToPlugin::Error(body)))
             .await
+    }
+
+    /// The plugin's menus as the session shows them now.
+    pub fn menus(&self) -> Vec<crate::api::ui::Menu> {
+        self.router
+            .with_ui(&self.id, |ui| ui.menus().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The plugin's menus as text, one line per piece of content.
+    pub fn render_menus(&self) -> String {
+        self.router
+            .with_ui(&self.id, |ui| ui.render())
+            .unwrap_or_default()
+    }
+
+    /// Does what a user in VR would (press a button, move a slider, type text, …) and
+    /// sends the instance the events that causes. `NotFound` errors may resolve once the
+    /// plugin shows the content: retry after its next menu change.
+    pub async fn act(&self, action: &ui::UiAction) -> Result<(), ui::ActionError> {
+        let events = self
+            .router
+            .with_ui(&self.id, |ui| ui.act(action))
+            // No menu yet: the same answer as an empty set of menus (wait for one).
+            .unwrap_or_else(|| ui::SessionUi::default().act(action))?;
+        for e in events {
+            self.send(Envelope::event(e))
+                .await
+                .map_err(|e| ui::ActionError::Invalid(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// Disconnects the plugin (presenter only); its instance is stopped.

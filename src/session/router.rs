@@ -50,7 +50,13 @@ pub(crate) struct Router {
     chunks: Mutex<wire::chunk::Reassembler>,
     frames: Mutex<FrameStats>,
     macros: Mutex<HashMap<Token, std::collections::BTreeMap<String, crate::api::room::Macro>>>,
+    /// Each link's menus, kept apart from `routes` because an instance may send its menu
+    /// before the session has its `link.open` reply.
+    menus: Mutex<HashMap<Token, super::ui::SessionUi>>,
 }
+
+/// Links whose menus one session keeps at most.
+const MAX_MENU_LINKS: usize = 4096;
 
 /// When stream frames arrived (for benchmarks and monitoring).
 #[derive(Debug, Clone, Copy, Default)]
@@ -83,6 +89,7 @@ impl Router {
             chunks: Mutex::new(wire::chunk::Reassembler::default()),
             frames: Mutex::new(FrameStats::default()),
             macros: Mutex::new(HashMap::new()),
+            menus: Mutex::new(HashMap::new()),
         }
     }
 
@@ -121,6 +128,37 @@ impl Router {
                 replies: HashMap::new(),
             },
         );
+    }
+
+    /// Runs `f` on a link's menus; `None` if the link is gone.
+    pub(crate) fn with_ui<T>(
+        &self,
+        lid: &Token,
+        f: impl FnOnce(&mut super::ui::SessionUi) -> T,
+    ) -> Option<T> {
+        self.menus.lock().expect("lock").get_mut(lid).map(f)
+    }
+
+    /// Handles a UI message from a link, keeping that link's menus from its first one.
+    fn handle_ui(
+        &self,
+        lid: &Token,
+        msg: &ToSession,
+    ) -> Option<Result<ToPlugin, crate::api::ErrorBody>> {
+        let mut menus = self.menus.lock().expect("lock");
+        if !menus.contains_key(lid) {
+            let mut fresh = super::ui::SessionUi::default();
+            let reply = fresh.handle(msg)?;
+            if menus.len() >= MAX_MENU_LINKS {
+                return Some(Err(crate::api::ErrorBody::new(
+                    crate::api::ErrorCode::Unavailable,
+                    "this session keeps menus for too many links",
+                )));
+            }
+            menus.insert(lid.clone(), fresh);
+            return Some(reply);
+        }
+        menus.get_mut(lid)?.handle(msg)
     }
 
     /// Stream frames applied so far.
@@ -386,6 +424,12 @@ impl Router {
         if let Some(reply) = self.room_request(&lid, &env.msg) {
             self.reply(&to(), env.id, reply).await;
         }
+        if let Some(reply) = self.handle_ui(&lid, &env.msg) {
+            // Menu changes answer only when asked (id) or when refused.
+            if env.id != 0 || reply.is_err() {
+                self.reply(&to(), env.id, reply).await;
+            }
+        }
         if let ToSession::File(op) = &env.msg {
             let reply = self
                 .file_op(&lid, op.clone())
@@ -461,6 +505,7 @@ impl Router {
             }
             if closing {
                 self.workspace.lock().expect("lock").drop_streams(&lid);
+                self.menus.lock().expect("lock").remove(&lid);
                 r.closed.insert(lid.clone());
                 r.links.remove(&lid).map(|s| s.tx)
             } else {
