@@ -6,7 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::analysis::{ApplyColorScheme, ComplexHook, SubstructureList, SubstructureRequest};
 use super::integration::{IntegrationRequest, IntegrationResult};
+use super::interaction::{InteractionList, InteractionQuery};
+use super::volume::AddVolume;
 use super::room::{
     ControllerTransforms, Macro, MacroList, MacroRef, OpenUrl, SetPluginListButton, SetSkybox,
 };
@@ -99,6 +102,16 @@ messages! {
         DropdownItemClick("dropdown_item_click", DropdownEvent),
         /// Reply to `menu_transform_request`.
         MenuTransform("menu_transform", MenuTransform),
+        /// Reply to `substructure_request`.
+        Substructures("substructures", SubstructureList),
+        /// A hooked complex changed (`complex_hook` with `updated`): the complex, deep.
+        ComplexUpdated("complex_updated", Complex),
+        /// A hooked complex's selection changed (`complex_hook` with `selection`).
+        SelectionChanged("selection_changed", Complex),
+        /// Reply to `interactions_create`: the new indices, in order.
+        InteractionsCreated("interactions_created", Indices),
+        /// Reply to `interactions_request`.
+        Interactions("interactions", InteractionList),
     }
 }
 
@@ -187,6 +200,23 @@ messages! {
         MenuTransformSet("menu_transform_set", MenuTransform),
         /// Asks where a menu is (reply: `menu_transform`).
         MenuTransformRequest("menu_transform_request", MenuRef),
+        /// Asks for a molecule's proteins, ligands or solvent (reply: `substructures`).
+        SubstructureRequest("substructure_request", SubstructureRequest),
+        /// Colours the selected atoms (no reply unless it carries an id: then `done`).
+        ApplyColorScheme("apply_color_scheme", ApplyColorScheme),
+        /// Hooks or unhooks a complex's update and selection events (reply: `done`).
+        ComplexHook("complex_hook", ComplexHook),
+        /// Adds a complex with volumetric data (reply: `complexes`, the complex as added).
+        AddVolume("add_volume", Box<AddVolume>),
+        /// Creates interactions (reply: `interactions_created`).
+        InteractionsCreate("interactions_create", InteractionList),
+        /// Destroys interactions by index (reply: `done`).
+        InteractionsDestroy("interactions_destroy", Indices),
+        /// Lists interactions touching some structures (reply: `interactions`).
+        InteractionsRequest("interactions_request", InteractionQuery),
+        /// Tells the session an interactions calculation finished (no reply unless it
+        /// carries an id: then `done`).
+        InteractionsCalcDone("interactions_calc_done", Empty),
     }
 }
 

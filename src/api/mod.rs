@@ -4,14 +4,17 @@
 //! coordinator's control plane. Shared small types live here. Each type has a CDDL rule
 //! in `schemas/`; `tests/schemas.rs` checks the two agree.
 
+pub mod analysis;
 pub mod control;
 pub mod integration;
+pub mod interaction;
 pub mod link;
 pub mod room;
 pub mod shape;
 pub mod stream;
 pub mod structure;
 pub mod ui;
+pub mod volume;
 
 use serde::{Deserialize, Serialize};
 

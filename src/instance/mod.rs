@@ -104,6 +104,37 @@ pub trait PluginInstance: Send + 'static {
         let _ = nts;
         async {}
     }
+    /// A complex hooked with [`Instance::hook_complex`] changed; `complex` is its new
+    /// content, deep (nanome-lib's `register_complex_updated_callback`).
+    fn on_complex_updated(
+        &mut self,
+        nts: &Instance,
+        complex: Complex,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (nts, complex);
+        async {}
+    }
+    /// The selection of a complex hooked with [`Instance::hook_complex`] changed
+    /// (nanome-lib's `register_selection_changed_callback`).
+    fn on_selection_changed(
+        &mut self,
+        nts: &Instance,
+        complex: Complex,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (nts, complex);
+        async {}
+    }
+    /// A frame of a reading stream (see [`Instance::create_reading_stream`]): the
+    /// targets' current values, in the stream's order.
+    fn on_stream_update(
+        &mut self,
+        nts: &Instance,
+        stream_id: u32,
+        data: StreamData,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (nts, stream_id, data);
+        async {}
+    }
     /// The session stopped one of this instance's streams (its targets changed, or it
     /// does not know it).
     fn on_stream_interrupt(
@@ -906,6 +937,9 @@ where
                     plugin.on_ui_event(&nts, event).await;
                 }
             }
+            ToPlugin::ComplexUpdated(c) => plugin.on_complex_updated(&nts, c).await,
+            ToPlugin::SelectionChanged(c) => plugin.on_selection_changed(&nts, c).await,
+            ToPlugin::StreamFeed(f) => plugin.on_stream_update(&nts, f.stream_id, f.data).await,
             ToPlugin::Stop(_) => break,
             ToPlugin::Error(e) => eprintln!("nts instance: the session reported an error: {e}"),
             ToPlugin::Start(_)
@@ -918,12 +952,14 @@ where
             | ToPlugin::Chunk(_)
             | ToPlugin::FileReply(_)
             | ToPlugin::StreamCreated(_)
-            | ToPlugin::StreamFeed(_)
             | ToPlugin::ControllerTransforms(_)
             | ToPlugin::Macros(_)
             | ToPlugin::ShapesUploaded(_)
             | ToPlugin::ShapesDestroyed(_)
-            | ToPlugin::MenuTransform(_) => {
+            | ToPlugin::MenuTransform(_)
+            | ToPlugin::Substructures(_)
+            | ToPlugin::InteractionsCreated(_)
+            | ToPlugin::Interactions(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)
