@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::analysis::{ApplyColorScheme, ComplexHook, SubstructureList, SubstructureRequest};
 use super::integration::{IntegrationRequest, IntegrationResult};
 use super::interaction::{InteractionList, InteractionQuery};
-use super::volume::AddVolume;
 use super::room::{
     ControllerTransforms, Macro, MacroList, MacroRef, OpenUrl, SetPluginListButton, SetSkybox,
 };
@@ -20,6 +19,7 @@ use super::ui::{
     ButtonEvent, ContentUpdate, DropdownEvent, ImageEvent, MenuRef, MenuToggle, MenuTransform,
     MenuUpdate, NodeUpdate, SliderEvent, TextEvent,
 };
+use super::volume::AddVolume;
 use super::{Empty, ErrorBody, PresenterInfo};
 use crate::messages;
 use crate::wire::chunk::Chunk;

@@ -35,7 +35,7 @@ enum Command {
     Coordinator(CoordinatorArgs),
     /// Host any executable as a plugin: one process per connected session.
     Host(HostArgs),
-    /// Run a built-in example plugin (hello, crash, hbonds, notes, wiggle, menu).
+    /// Run a built-in example plugin (hello, crash, hbonds, notes, wiggle, menu, tour).
     Plugin(BuiltinArgs),
     /// Act as a Nanome session: list plugins, run one.
     #[command(subcommand)]
@@ -103,7 +103,7 @@ struct HealthArgs {
 
 #[derive(Debug, clap::Args)]
 struct BuiltinArgs {
-    /// Which plugin: hello, crash, hbonds, notes, wiggle or menu.
+    /// Which plugin: hello, crash, hbonds, notes, wiggle, menu or tour.
     #[arg(value_name = "NAME")]
     plugin: String,
     #[command(flatten)]
@@ -314,6 +314,9 @@ fn run_builtin(args: BuiltinArgs) -> ExitCode {
             .run_with(&args.conn, crate::plugins::wiggle::Wiggle::default),
         "menu" => crate::plugins::menu::plugin()
             .run_with(&args.conn, crate::plugins::menu::MenuDemo::default),
+        "tour" => {
+            crate::plugins::tour::plugin().run_with(&args.conn, crate::plugins::tour::Tour::default)
+        }
         other => fail(format!(
             "no built-in plugin {other:?}; choose one of: {}",
             crate::plugins::BUILTIN.join(", ")

@@ -23,6 +23,7 @@
 //! }
 //! ```
 
+mod analysis;
 pub mod plugin;
 mod stdio;
 pub mod ui;
@@ -435,10 +436,31 @@ impl Instance {
         indices: Vec<i64>,
         kind: StreamKind,
     ) -> Result<Stream, RequestError> {
+        self.create_stream(indices, kind, StreamDirection::Writing)
+            .await
+    }
+
+    /// Creates a reading stream: the session sends the targets' values at once and
+    /// whenever they change, to [`PluginInstance::on_stream_update`]. Destroy it to stop.
+    pub async fn create_reading_stream(
+        &self,
+        indices: Vec<i64>,
+        kind: StreamKind,
+    ) -> Result<Stream, RequestError> {
+        self.create_stream(indices, kind, StreamDirection::Reading)
+            .await
+    }
+
+    async fn create_stream(
+        &self,
+        indices: Vec<i64>,
+        kind: StreamKind,
+        direction: StreamDirection,
+    ) -> Result<Stream, RequestError> {
         let elements = indices.len();
         let req = ToSession::StreamCreate(StreamCreate {
             kind,
-            direction: StreamDirection::Writing,
+            direction,
             indices,
         });
         match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {

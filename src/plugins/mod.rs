@@ -9,12 +9,16 @@ pub mod hello;
 #[path = "../../examples/menu.rs"]
 pub mod menu;
 pub mod notes;
+#[path = "../../examples/tour.rs"]
+pub mod tour;
 pub mod wiggle;
 
 use crate::instance::Plugin;
 
 /// Names of the built-in plugins.
-pub const BUILTIN: &[&str] = &["hello", "crash", "hbonds", "notes", "wiggle", "menu"];
+pub const BUILTIN: &[&str] = &[
+    "hello", "crash", "hbonds", "notes", "wiggle", "menu", "tour",
+];
 
 /// A host configuration for built-in plugin `name`, whose instances are `exe plugin NAME`
 /// (the `nts` binary) in instance mode.
@@ -35,6 +39,7 @@ pub fn builtin(name: &str) -> Option<Plugin> {
         "notes" => Some(notes::plugin()),
         "wiggle" => Some(wiggle::plugin()),
         "menu" => Some(menu::plugin()),
+        "tour" => Some(tour::plugin()),
         _ => None,
     }
 }

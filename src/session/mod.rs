@@ -4,6 +4,7 @@
 //! (as presenter), sends them commands, and answers their requests (presenter info, pings)
 //! itself. One task routes everything the session receives to the right [`Link`].
 
+mod color;
 pub mod files;
 pub mod router;
 pub mod ui;
@@ -166,6 +167,11 @@ impl Session {
         self.router.workspace()
     }
 
+    /// The volumes plugins added, by the index of the complex they belong to.
+    pub fn volumes(&self) -> Vec<(i64, workspace::VolumeInfo)> {
+        self.router.volumes()
+    }
+
     /// Loads complexes into the workspace (as a user opening files would); every linked
     /// plugin gets `complex_added`. Returns them with their new indices.
     pub async fn add_complexes(
@@ -174,6 +180,18 @@ impl Session {
     ) -> Result<Vec<crate::api::structure::Complex>, SessionError> {
         self.router
             .add_complexes(complexes)
+            .await
+            .map_err(SessionError::Refused)
+    }
+
+    /// Replaces complexes already in the workspace (deep, by index), as a user editing
+    /// them in VR would: hooked plugins get `complex_updated` / `selection_changed`.
+    pub async fn update_complexes(
+        &self,
+        complexes: Vec<crate::api::structure::Complex>,
+    ) -> Result<(), SessionError> {
+        self.router
+            .update_complexes(complexes)
             .await
             .map_err(SessionError::Refused)
     }

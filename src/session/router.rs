@@ -176,6 +176,17 @@ impl Router {
             .collect()
     }
 
+    /// The volumes shown, by complex index.
+    pub(crate) fn volumes(&self) -> Vec<(i64, super::workspace::VolumeInfo)> {
+        self.workspace
+            .lock()
+            .expect("lock")
+            .volumes()
+            .iter()
+            .map(|(i, v)| (*i, v.clone()))
+            .collect()
+    }
+
     /// The workspace as it is now.
     pub(crate) fn workspace(&self) -> crate::api::structure::Workspace {
         self.workspace.lock().expect("lock").workspace().clone()
@@ -187,12 +198,33 @@ impl Router {
         complexes: Vec<crate::api::structure::Complex>,
     ) -> Result<Vec<crate::api::structure::Complex>, crate::api::ErrorBody> {
         let added = self.workspace.lock().expect("lock").add(complexes)?;
-        self.announce(Changes {
-            added: true,
-            removed: false,
-        })
+        self.announce(
+            None,
+            Changes {
+                added: true,
+                ..Changes::default()
+            },
+        )
         .await;
         Ok(added)
+    }
+
+    /// Replaces complexes (by index, deep) as the session's own user would (moving,
+    /// selecting, editing), and tells hooked links and reading streams.
+    pub(crate) async fn update_complexes(
+        &self,
+        complexes: Vec<crate::api::structure::Complex>,
+    ) -> Result<(), crate::api::ErrorBody> {
+        let msg = ToSession::StructuresUpdate(crate::api::link::StructuresUpdate {
+            deep: true,
+            complexes,
+        });
+        let answer = self.workspace.lock().expect("lock").handle(&msg);
+        if let Some((reply, changes)) = answer {
+            reply?;
+            self.announce(None, changes).await;
+        }
+        Ok(())
     }
 
     /// Answers a plugin request (in chunks if it is larger than one message may be).
@@ -319,8 +351,30 @@ impl Router {
             })
     }
 
-    /// Sends `complex_added` / `complex_removed` to every link of the session.
-    async fn announce(&self, changes: Changes) {
+    /// Sends `complex_added` / `complex_removed` to every link of the session, and what
+    /// else the change causes (hook events, reading stream frames) to links other than
+    /// the one that made it.
+    async fn announce(&self, origin: Option<&Token>, changes: Changes) {
+        let followups = self
+            .workspace
+            .lock()
+            .expect("lock")
+            .followups(origin, &changes);
+        for (lid, event) in followups {
+            let to = self
+                .routes
+                .lock()
+                .expect("lock")
+                .links
+                .get(&lid)
+                .map(|s| s.to_plugin.clone());
+            if let Some(to) = to
+                && let Err(e) =
+                    super::publish_to_plugin(&self.client, &to, &Envelope::event(event)).await
+            {
+                tracing::warn!(link = %lid, "sending a workspace event failed: {e}");
+            }
+        }
         let events = [
             (changes.added, ToPlugin::ComplexAdded(crate::api::Empty {})),
             (
@@ -448,7 +502,7 @@ impl Router {
             if wanted {
                 self.reply(&to(), env.id, reply).await;
             }
-            self.announce(changes).await;
+            self.announce(Some(&lid), changes).await;
             // Stream frames are applied, not shown: they would flood the link's events.
             if matches!(env.msg, ToSession::StreamFeed(_)) {
                 self.frames.lock().expect("lock").record();
@@ -504,7 +558,7 @@ impl Router {
                 return;
             }
             if closing {
-                self.workspace.lock().expect("lock").drop_streams(&lid);
+                self.workspace.lock().expect("lock").drop_link(&lid);
                 self.menus.lock().expect("lock").remove(&lid);
                 r.closed.insert(lid.clone());
                 r.links.remove(&lid).map(|s| s.tx)

@@ -9,28 +9,51 @@ use crate::api::link::{
 };
 use std::collections::HashMap;
 
+use crate::api::analysis::{ComplexHook, SubstructureList};
+use crate::api::interaction::{
+    Interaction, InteractionList, InteractionQuery, MAX_INTERACTIONS, MAX_SIDE,
+};
 use crate::api::shape::{
     AnchorType, MAX_SHAPES, Shape, ShapeIndices, ShapeList, ShapeResult, ShapeResults,
     ShapesDestroyed,
 };
 use crate::api::stream::{
-    StreamCreate, StreamCreated, StreamData, StreamDirection, StreamFeed, StreamInterrupt,
-    StreamInterruptReason, StreamKind,
+    StreamCreate, StreamCreated, StreamData, StreamDataType, StreamDirection, StreamFeed,
+    StreamInterrupt, StreamInterruptReason, StreamKind,
 };
 use crate::api::structure::{Complex, Workspace};
+use crate::api::volume::{VolumeData, VolumeProperties};
 use crate::api::{Empty, ErrorBody, ErrorCode};
 use crate::wire::subject::Token;
+use std::collections::{BTreeMap, HashSet};
 
 /// Most complexes a session holds.
 pub const MAX_COMPLEXES: usize = 1024;
 
 /// What a request changed, for the other links' events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
     /// Complexes were added.
     pub added: bool,
     /// Complexes were removed.
     pub removed: bool,
+    /// Complexes whose content an update changed (for `complex_updated` hooks).
+    pub updated: Vec<i64>,
+    /// Complexes whose selection changed (for `selection_changed` hooks).
+    pub selected: Vec<i64>,
+    /// Complexes a writing stream changed (for reading streams only: hooks would flood).
+    pub streamed: Vec<i64>,
+    /// A reading stream just created, which gets its first frame at once.
+    pub new_reader: Option<u32>,
+}
+
+impl Changes {
+    fn added() -> Self {
+        Changes {
+            added: true,
+            ..Changes::default()
+        }
+    }
 }
 
 /// Where a stream element lives: complex slot (and molecule, chain, residue, atom
@@ -58,6 +81,7 @@ struct Run {
 #[derive(Debug)]
 struct StreamState {
     kind: StreamKind,
+    direction: StreamDirection,
     owner: Token,
     runs: Vec<Run>,
     /// The index each element's target had at creation, in element order.
@@ -98,6 +122,19 @@ pub struct SessionWorkspace {
     next_stream: u32,
     shapes: std::collections::BTreeMap<i32, Shape>,
     next_shape: i32,
+    /// Per complex, the links hooked to its updates and selection changes.
+    hooks: HashMap<i64, HashMap<Token, ComplexHook>>,
+    interactions: BTreeMap<i64, Interaction>,
+    volumes: BTreeMap<i64, VolumeInfo>,
+}
+
+/// A volume shown with a complex.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeInfo {
+    /// The grid (values included).
+    pub volume: VolumeData,
+    /// How it is shown.
+    pub properties: VolumeProperties,
 }
 
 impl SessionWorkspace {
@@ -179,12 +216,6 @@ impl SessionWorkspace {
 
     /// Creates a writing stream for link `owner`, resolving its targets now.
     fn create_stream(&mut self, owner: &Token, req: &StreamCreate) -> Result<ToPlugin, ErrorBody> {
-        if req.direction != StreamDirection::Writing {
-            return Err(ErrorBody::new(
-                ErrorCode::BadRequest,
-                "the headless session offers writing streams only",
-            ));
-        }
         if self.streams.len() >= MAX_STREAMS {
             return Err(ErrorBody::new(
                 ErrorCode::Unavailable,
@@ -239,6 +270,7 @@ impl SessionWorkspace {
             stream_id,
             StreamState {
                 kind: req.kind,
+                direction: req.direction,
                 owner: owner.clone(),
                 runs,
                 indices,
@@ -255,7 +287,7 @@ impl SessionWorkspace {
         let Some(stream) = self
             .streams
             .get(&feed.stream_id)
-            .filter(|s| &s.owner == owner)
+            .filter(|s| &s.owner == owner && s.direction == StreamDirection::Writing)
         else {
             return Ok(ToPlugin::StreamInterrupt(StreamInterrupt {
                 stream_id: feed.stream_id,
@@ -409,11 +441,6 @@ impl SessionWorkspace {
         ToPlugin::ShapesUploaded(ShapeResults { results })
     }
 
-    /// Forgets every stream of a link (it closed).
-    pub fn drop_streams(&mut self, owner: &Token) {
-        self.streams.retain(|_, s| &s.owner != owner);
-    }
-
     /// Answers a request from link `lid`; `None` if `msg` is not a workspace or stream one.
     pub fn handle_for(
         &mut self,
@@ -422,8 +449,25 @@ impl SessionWorkspace {
     ) -> Option<(Result<ToPlugin, ErrorBody>, Changes)> {
         let none = Changes::default();
         Some(match msg {
-            ToSession::StreamCreate(req) => (self.create_stream(lid, req), none),
-            ToSession::StreamFeed(feed) => (self.feed(lid, feed), none),
+            ToSession::StreamCreate(req) => {
+                let reply = self.create_stream(lid, req);
+                let new_reader = match &reply {
+                    Ok(ToPlugin::StreamCreated(c)) if req.direction == StreamDirection::Reading => {
+                        Some(c.stream_id)
+                    }
+                    _ => None,
+                };
+                (reply, Changes { new_reader, ..none })
+            }
+            ToSession::StreamFeed(feed) => {
+                let reply = self.feed(lid, feed);
+                let mut changes = none;
+                if matches!(reply, Ok(ToPlugin::Done(_))) && self.has_readers() {
+                    changes.streamed = self.stream_complexes(feed.stream_id);
+                }
+                (reply, changes)
+            }
+            ToSession::ComplexHook(h) => (self.hook(lid, h), none),
             ToSession::StreamDestroy(r) => {
                 if self
                     .streams
@@ -468,10 +512,7 @@ impl SessionWorkspace {
             ToSession::AddToWorkspace(list) => match self.add(list.complexes.clone()) {
                 Ok(complexes) => (
                     Ok(ToPlugin::Complexes(ComplexList { complexes })),
-                    Changes {
-                        added: true,
-                        removed: false,
-                    },
+                    Changes::added(),
                 ),
                 Err(e) => (Err(e), none),
             },
@@ -481,13 +522,10 @@ impl SessionWorkspace {
                     .complexes
                     .retain(|c| !indices.contains(&c.index));
                 let removed = self.workspace.complexes.len() < before;
-                (
-                    done(),
-                    Changes {
-                        added: false,
-                        removed,
-                    },
-                )
+                if removed {
+                    self.forget_removed();
+                }
+                (done(), Changes { removed, ..none })
             }
             ToSession::WorkspaceUpdate(w) => {
                 if let Err(m) = w.complexes.iter().try_for_each(Complex::validate) {
@@ -499,14 +537,88 @@ impl SessionWorkspace {
                     self.index(c);
                 }
                 let after: Vec<i64> = w.complexes.iter().map(|c| c.index).collect();
-                let changes = Changes {
+                let old = std::mem::replace(&mut self.workspace, w);
+                let mut changes = Changes {
                     added: after.iter().any(|i| !before.contains(i)),
                     removed: before.iter().any(|i| !after.contains(i)),
+                    ..none
                 };
-                self.workspace = w;
+                for c in &old.complexes {
+                    self.compare(c, &mut changes);
+                }
+                if changes.removed {
+                    self.forget_removed();
+                }
                 (done(), changes)
             }
-            ToSession::StructuresUpdate(u) => (self.update(u).and_then(|_| done()), none),
+            ToSession::StructuresUpdate(u) => {
+                let old: Vec<Complex> = u
+                    .complexes
+                    .iter()
+                    .filter_map(|c| self.find(c.index))
+                    .map(|slot| self.workspace.complexes[slot].clone())
+                    .collect();
+                match self.update(u) {
+                    Ok(()) => {
+                        let mut changes = none;
+                        for c in &old {
+                            self.compare(c, &mut changes);
+                        }
+                        (done(), changes)
+                    }
+                    Err(e) => (Err(e), none),
+                }
+            }
+            ToSession::SubstructureRequest(req) => {
+                let molecule = self
+                    .workspace
+                    .complexes
+                    .iter()
+                    .flat_map(|c| &c.molecules)
+                    .find(|m| m.index == req.molecule);
+                match molecule {
+                    Some(m) => (
+                        Ok(ToPlugin::Substructures(SubstructureList {
+                            substructures: m.substructures(req.kind),
+                        })),
+                        none,
+                    ),
+                    None => (
+                        Err(ErrorBody::new(
+                            ErrorCode::NotFound,
+                            format!("no molecule with index {} in the workspace", req.molecule),
+                        )),
+                        none,
+                    ),
+                }
+            }
+            ToSession::ApplyColorScheme(req) => {
+                match super::color::apply(&mut self.workspace.complexes, req) {
+                    Ok(updated) => (done(), Changes { updated, ..none }),
+                    Err(e) => (Err(e), none),
+                }
+            }
+            ToSession::AddVolume(v) => match self.add_volume(v) {
+                Ok(c) => (
+                    Ok(ToPlugin::Complexes(ComplexList { complexes: vec![c] })),
+                    Changes::added(),
+                ),
+                Err(e) => (Err(e), none),
+            },
+            ToSession::InteractionsCreate(list) => (self.create_interactions(list), none),
+            ToSession::InteractionsDestroy(Indices { indices }) => {
+                for i in indices {
+                    self.interactions.remove(i);
+                }
+                (done(), none)
+            }
+            ToSession::InteractionsRequest(q) => (
+                Ok(ToPlugin::Interactions(InteractionList {
+                    interactions: self.query_interactions(q),
+                })),
+                none,
+            ),
+            ToSession::InteractionsCalcDone(_) => (done(), none),
             ToSession::ZoomOn(_) | ToSession::CenterOn(_) => (done(), none),
             ToSession::ShapesUpload(list) => (Ok(self.upload_shapes(list)), none),
             ToSession::ShapesDestroy(ShapeIndices { indices }) => {
@@ -549,6 +661,340 @@ impl SessionWorkspace {
             self.workspace.complexes[slot] = c;
         }
         Ok(())
+    }
+}
+
+/// Hooks, reading streams, volumes and interactions.
+impl SessionWorkspace {
+    /// Notes in `changes` how the complex `old` differs from the stored one with its index.
+    fn compare(&self, old: &Complex, changes: &mut Changes) {
+        let Some(slot) = self.find(old.index) else {
+            return;
+        };
+        let new = &self.workspace.complexes[slot];
+        if new != old {
+            changes.updated.push(old.index);
+            if !old
+                .atoms()
+                .map(|a| a.selected)
+                .eq(new.atoms().map(|a| a.selected))
+            {
+                changes.selected.push(old.index);
+            }
+        }
+    }
+
+    /// Hooks (or unhooks) link `lid` to a complex's events.
+    fn hook(&mut self, lid: &Token, h: &ComplexHook) -> Result<ToPlugin, ErrorBody> {
+        if self.find(h.index).is_none() {
+            return Err(ErrorBody::new(
+                ErrorCode::NotFound,
+                format!("no complex with index {} in the workspace", h.index),
+            ));
+        }
+        let links = self.hooks.entry(h.index).or_default();
+        if h.updated || h.selection {
+            links.insert(lid.clone(), *h);
+        } else {
+            links.remove(lid);
+        }
+        Ok(ToPlugin::Done(Empty {}))
+    }
+
+    /// Drops what belonged to complexes no longer in the workspace (after a removal).
+    fn forget_removed(&mut self) {
+        let present: HashSet<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
+        self.hooks.retain(|i, _| present.contains(i));
+        self.volumes.retain(|i, _| present.contains(i));
+        if !self.interactions.is_empty() {
+            let atoms = self.atom_indices();
+            self.interactions
+                .retain(|_, x| x.atom1.iter().chain(&x.atom2).all(|a| atoms.contains(a)));
+        }
+    }
+
+    /// Forgets a closed link's streams and hooks.
+    pub fn drop_link(&mut self, lid: &Token) {
+        self.streams.retain(|_, s| &s.owner != lid);
+        for links in self.hooks.values_mut() {
+            links.remove(lid);
+        }
+    }
+
+    fn has_readers(&self) -> bool {
+        self.streams
+            .values()
+            .any(|s| s.direction == StreamDirection::Reading)
+    }
+
+    /// The complexes a stream's targets belong to.
+    fn stream_complexes(&self, stream_id: u32) -> Vec<i64> {
+        let Some(s) = self.streams.get(&stream_id) else {
+            return Vec::new();
+        };
+        let mut out: Vec<i64> = s
+            .runs
+            .iter()
+            .filter_map(|r| self.workspace.complexes.get(r.at[0]).map(|c| c.index))
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// A reading stream's current values; `None` if a target moved or vanished.
+    fn read_frame(&self, stream: &StreamState) -> Option<StreamData> {
+        let n = stream.indices.len() * stream.kind.arity();
+        let mut floats = Vec::new();
+        let mut bytes = Vec::new();
+        let mut texts = Vec::new();
+        match stream.kind.data_type() {
+            StreamDataType::Float => floats.reserve(n),
+            StreamDataType::Byte => bytes.reserve(n),
+            StreamDataType::String => texts.reserve(n),
+        }
+        for run in &stream.runs {
+            let [ci, mi, hi, ri] = run.at;
+            let c = self.workspace.complexes.get(ci)?;
+            if stream.kind == StreamKind::ComplexPositionRotation {
+                if c.index != stream.indices[run.first_elem] {
+                    return None;
+                }
+                floats.extend(c.position);
+                floats.extend(c.rotation);
+                continue;
+            }
+            let atoms = c
+                .molecules
+                .get(mi)?
+                .chains
+                .get(hi)?
+                .residues
+                .get(ri)?
+                .atoms
+                .get(run.first_atom..run.first_atom + run.len)?;
+            for (j, a) in atoms.iter().enumerate() {
+                if a.index != stream.indices[run.first_elem + j] {
+                    return None;
+                }
+                match stream.kind {
+                    StreamKind::Position => floats.extend(a.position),
+                    StreamKind::Scale => floats.push(a.atom_scale),
+                    StreamKind::Color => bytes.extend(&a.atom_color.to_be_bytes()[..3]),
+                    StreamKind::Label => texts.push(a.label_text.clone()),
+                    StreamKind::ComplexPositionRotation => unreachable!("handled above"),
+                }
+            }
+        }
+        Some(match stream.kind.data_type() {
+            StreamDataType::Float => StreamData::Float(floats),
+            StreamDataType::Byte => StreamData::Byte(bytes),
+            StreamDataType::String => StreamData::String(texts),
+        })
+    }
+
+    /// The events `changes` causes for links other than `origin`: `complex_updated` and
+    /// `selection_changed` for hooked links, frames (or interrupts) for reading streams.
+    pub fn followups(
+        &mut self,
+        origin: Option<&Token>,
+        changes: &Changes,
+    ) -> Vec<(Token, ToPlugin)> {
+        let mut out = Vec::new();
+        let others = |lid: &Token| origin != Some(lid);
+        for (list, selection) in [(&changes.updated, false), (&changes.selected, true)] {
+            for index in list {
+                let Some(links) = self.hooks.get(index) else {
+                    continue;
+                };
+                let Some(slot) = self.find(*index) else {
+                    continue;
+                };
+                for (lid, hook) in links {
+                    if !others(lid)
+                        || !(if selection {
+                            hook.selection
+                        } else {
+                            hook.updated
+                        })
+                    {
+                        continue;
+                    }
+                    let c = self.workspace.complexes[slot].clone();
+                    out.push((
+                        lid.clone(),
+                        if selection {
+                            ToPlugin::SelectionChanged(c)
+                        } else {
+                            ToPlugin::ComplexUpdated(c)
+                        },
+                    ));
+                }
+            }
+        }
+        if !self.has_readers() {
+            return out;
+        }
+        let touched: HashSet<i64> = changes
+            .updated
+            .iter()
+            .chain(&changes.streamed)
+            .copied()
+            .collect();
+        let mut lost = Vec::new();
+        for (id, s) in &self.streams {
+            let wanted = s.direction == StreamDirection::Reading
+                && (changes.new_reader == Some(*id)
+                    || (others(&s.owner)
+                        && s.runs.iter().any(|r| {
+                            self.workspace
+                                .complexes
+                                .get(r.at[0])
+                                .is_some_and(|c| touched.contains(&c.index))
+                        })));
+            if !wanted {
+                continue;
+            }
+            match self.read_frame(s) {
+                Some(data) => out.push((
+                    s.owner.clone(),
+                    ToPlugin::StreamFeed(StreamFeed {
+                        stream_id: *id,
+                        data,
+                    }),
+                )),
+                None => lost.push((*id, s.owner.clone())),
+            }
+        }
+        for (id, owner) in lost {
+            self.streams.remove(&id);
+            out.push((
+                owner,
+                ToPlugin::StreamInterrupt(StreamInterrupt {
+                    stream_id: id,
+                    reason: StreamInterruptReason::StreamNotFound,
+                }),
+            ));
+        }
+        out
+    }
+
+    /// Every atom index in the workspace.
+    fn atom_indices(&self) -> HashSet<i64> {
+        self.workspace
+            .complexes
+            .iter()
+            .flat_map(|c| c.atoms().map(|a| a.index))
+            .collect()
+    }
+
+    /// Adds a complex with a volume, aligned to another complex if asked.
+    fn add_volume(&mut self, v: &crate::api::volume::AddVolume) -> Result<Complex, ErrorBody> {
+        let bad = |m: String| ErrorBody::new(ErrorCode::BadRequest, m);
+        v.volume.validate().map_err(bad)?;
+        if v.properties.layers.len() > crate::api::volume::MAX_LAYERS {
+            return Err(bad(format!(
+                "at most {} contour layers",
+                crate::api::volume::MAX_LAYERS
+            )));
+        }
+        let mut complex = v.complex.clone();
+        if v.align_to >= 0 {
+            let Some(slot) = self.find(v.align_to) else {
+                return Err(ErrorBody::new(
+                    ErrorCode::NotFound,
+                    format!("no complex {} to align the volume to", v.align_to),
+                ));
+            };
+            let target = &self.workspace.complexes[slot];
+            complex.position = target.position;
+            complex.rotation = target.rotation;
+        }
+        let added = self.add(vec![complex])?.remove(0);
+        self.volumes.insert(
+            added.index,
+            VolumeInfo {
+                volume: v.volume.clone(),
+                properties: v.properties.clone(),
+            },
+        );
+        Ok(added)
+    }
+
+    /// The volumes shown, by complex index.
+    pub fn volumes(&self) -> &BTreeMap<i64, VolumeInfo> {
+        &self.volumes
+    }
+
+    fn create_interactions(&mut self, list: &InteractionList) -> Result<ToPlugin, ErrorBody> {
+        if self.interactions.len() + list.interactions.len() > MAX_INTERACTIONS {
+            return Err(ErrorBody::new(
+                ErrorCode::BadRequest,
+                format!("a session holds at most {MAX_INTERACTIONS} interactions"),
+            ));
+        }
+        let atoms = self.atom_indices();
+        for (k, x) in list.interactions.iter().enumerate() {
+            for side in [&x.atom1, &x.atom2] {
+                if side.is_empty() || side.len() > MAX_SIDE {
+                    return Err(ErrorBody::new(
+                        ErrorCode::BadRequest,
+                        format!("interaction {k}: each side has 1 to {MAX_SIDE} atoms"),
+                    ));
+                }
+                if let Some(a) = side.iter().find(|a| !atoms.contains(a)) {
+                    return Err(ErrorBody::new(
+                        ErrorCode::NotFound,
+                        format!("interaction {k}: no atom with index {a} in the workspace"),
+                    ));
+                }
+            }
+            if x.index >= 0 && !self.interactions.contains_key(&x.index) {
+                return Err(ErrorBody::new(
+                    ErrorCode::NotFound,
+                    format!("interaction {k}: no interaction {} to replace", x.index),
+                ));
+            }
+        }
+        let mut indices = Vec::with_capacity(list.interactions.len());
+        for x in &list.interactions {
+            let index = if x.index >= 0 { x.index } else { self.next() };
+            self.interactions
+                .insert(index, Interaction { index, ..x.clone() });
+            indices.push(index);
+        }
+        Ok(ToPlugin::InteractionsCreated(Indices { indices }))
+    }
+
+    /// Interactions with an atom inside the queried structures (all, if none named).
+    fn query_interactions(&self, q: &InteractionQuery) -> Vec<Interaction> {
+        let named = !(q.complexes.is_empty()
+            && q.molecules.is_empty()
+            && q.chains.is_empty()
+            && q.residues.is_empty()
+            && q.atoms.is_empty());
+        let mut atoms: HashSet<i64> = q.atoms.iter().copied().collect();
+        if named {
+            for c in &self.workspace.complexes {
+                let whole_c = q.complexes.contains(&c.index);
+                for m in &c.molecules {
+                    let whole_m = whole_c || q.molecules.contains(&m.index);
+                    for ch in &m.chains {
+                        let whole_ch = whole_m || q.chains.contains(&ch.index);
+                        for r in &ch.residues {
+                            if whole_ch || q.residues.contains(&r.index) {
+                                atoms.extend(r.atoms.iter().map(|a| a.index));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.interactions
+            .values()
+            .filter(|x| q.kind.is_none_or(|k| x.kind == k))
+            .filter(|x| !named || x.atom1.iter().chain(&x.atom2).any(|a| atoms.contains(a)))
+            .cloned()
+            .collect()
     }
 }
 
