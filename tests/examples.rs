@@ -1,29 +1,11 @@
 //! The plugins under `examples/`, each run as the standalone program a plugin author
-//! would build (`cargo run --example NAME`), driven by the headless session.
+//! would build (`cargo run --example NAME`), driven by the headless session. (`hbonds`
+//! and `wiggle` are tested the same way in `structures.rs`.)
 
 mod common;
 
 use common::*;
 use tokio::process::Command;
-
-/// A built example program (cargo builds them with the tests).
-fn example(name: &str) -> std::path::PathBuf {
-    let bin = std::path::Path::new(NTS)
-        .parent()
-        .expect("target dir")
-        .join("examples")
-        .join(name);
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build --examples`",
-        bin.display()
-    );
-    bin
-}
-
-async fn start_example(sys: &System, name: &str) -> Proc {
-    spawn_ready(Command::new(example(name)).env("NTS_PROFILE", &sys.profile_path)).await
-}
 
 async fn output(cmd: &mut Command) -> std::process::Output {
     tokio::time::timeout(WAIT, cmd.output())
@@ -39,7 +21,7 @@ fn text(b: &[u8]) -> String {
 #[tokio::test]
 async fn menu_example_reacts_to_scripted_buttons_slider_text_and_dropdown() {
     let sys = System::start().await;
-    let _menu = start_example(&sys, "menu").await;
+    let _menu = sys.example("menu").await;
     let out = output(sys.nts().args([
         "session",
         "run",
@@ -108,7 +90,7 @@ async fn menu_example_reacts_to_scripted_buttons_slider_text_and_dropdown() {
 #[tokio::test]
 async fn menu_example_renders_json_and_reports_impossible_actions() {
     let sys = System::start().await;
-    let _menu = start_example(&sys, "menu").await;
+    let _menu = sys.example("menu").await;
     let out =
         output(
             sys.nts()
@@ -161,7 +143,7 @@ async fn menu_example_renders_json_and_reports_impossible_actions() {
 #[tokio::test]
 async fn closing_the_menu_reaches_the_plugin() {
     let sys = System::start().await;
-    let _menu = start_example(&sys, "menu").await;
+    let _menu = sys.example("menu").await;
     let out = output(sys.nts().args([
         "session",
         "run",
@@ -205,7 +187,7 @@ async fn tour_example_uses_substructures_colours_hooks_streams_volumes_and_inter
     use nts::connect::Role;
     use nts::session::Session;
     let sys = System::start().await;
-    let _tour = start_example(&sys, "tour").await;
+    let _tour = sys.example("tour").await;
     let path = sys.dir.path().join("mixed.pdb");
     std::fs::write(&path, MIXED).unwrap();
     let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))

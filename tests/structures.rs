@@ -85,7 +85,7 @@ async fn plugins_hear_about_complexes_the_session_adds() {
 #[tokio::test]
 async fn session_run_loads_files_and_saves_the_result() {
     let sys = System::start().await;
-    let _hbonds = sys.plugin("hbonds").await;
+    let _hbonds = sys.example("hbonds").await;
     let input = waters(sys.dir.path());
     let saved = sys.dir.path().join("out.pdb");
     let out = tokio::time::timeout(
@@ -237,7 +237,7 @@ async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
 #[tokio::test]
 async fn a_position_stream_moves_the_sessions_atoms() {
     let sys = System::start().await;
-    let _wiggle = sys.plugin("wiggle").await;
+    let _wiggle = sys.example("wiggle").await;
     let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
         .await
         .unwrap();

@@ -1,9 +1,12 @@
 //! The example plugins `nts up` starts, built into the `nts` binary (`nts plugin NAME`).
 //!
-//! Each is an ordinary [`PluginInstance`](crate::instance::PluginInstance); a standalone
-//! plugin crate looks the same (see `examples/hello.rs`).
+//! Each is an ordinary [`PluginInstance`](crate::instance::PluginInstance). The ones that
+//! teach (`menu`, `hbonds`, `wiggle`, `tour`) live under `examples/` as standalone programs,
+//! written against the crate as any plugin crate is (`nts::…`), and are compiled in here
+//! too; `hello`, `crash` and `notes` are small enough to live here.
 
 pub mod crash;
+#[path = "../../examples/hbonds.rs"]
 pub mod hbonds;
 pub mod hello;
 #[path = "../../examples/menu.rs"]
@@ -11,6 +14,7 @@ pub mod menu;
 pub mod notes;
 #[path = "../../examples/tour.rs"]
 pub mod tour;
+#[path = "../../examples/wiggle.rs"]
 pub mod wiggle;
 
 use crate::instance::Plugin;

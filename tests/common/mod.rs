@@ -136,6 +136,22 @@ impl System {
         .await
     }
 
+    /// Starts the standalone program `examples/NAME.rs` (built by cargo with the tests),
+    /// which registers itself as its own host.
+    pub async fn example(&self, name: &str) -> Proc {
+        let bin = std::path::Path::new(NTS)
+            .parent()
+            .expect("target dir")
+            .join("examples")
+            .join(name);
+        assert!(
+            bin.exists(),
+            "{} is missing: build it with `cargo build --examples`",
+            bin.display()
+        );
+        spawn_ready(Command::new(bin).env("NTS_PROFILE", &self.profile_path)).await
+    }
+
     /// Hosts an arbitrary command as plugin `name`.
     pub async fn host(&self, name: &str, command: &[&str]) -> Proc {
         let mut cmd = Command::new(NTS);

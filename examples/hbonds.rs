@@ -2,16 +2,26 @@
 //!
 //! A hydrogen bond here is a nitrogen or oxygen pair from different residues 2.5–3.5 Å
 //! apart (heavy-atom geometry; hydrogens are often absent from PDB files). Neighbours are
-//! found with a uniform grid, so the run is linear in the number of atoms.
+//! found with a uniform grid, so the run is linear in the number of atoms. Each bond is
+//! selected, drawn as a line and added as an interaction; the plugin also provides the
+//! `structure_prep` integration.
+//!
+//! `nts up` runs it built in (`nts plugin hbonds`); this file is also a standalone program:
+//!
+//! ```text
+//! cargo run --example hbonds
+//! nts session run hbonds --load protein.pdb --save out.pdb --exit-on notification
+//! ```
 
 use std::collections::HashMap;
 
-use crate::api::integration::{IntegrationRequest, IntegrationResult};
-use crate::api::link::NotificationType;
-use crate::api::shape::{Anchor, AnchorType, Shape};
-use crate::api::structure::Complex;
-use crate::api::{ErrorBody, ErrorCode};
-use crate::instance::{Instance, Plugin, PluginInstance};
+use nts::api::integration::{IntegrationRequest, IntegrationResult};
+use nts::api::interaction::{Interaction, InteractionKind};
+use nts::api::link::NotificationType;
+use nts::api::shape::{Anchor, AnchorType, Shape};
+use nts::api::structure::Complex;
+use nts::api::{ErrorBody, ErrorCode};
+use nts::instance::{Instance, Plugin, PluginInstance};
 
 /// Shortest donor–acceptor distance counted (Å).
 pub const MIN_DISTANCE: f32 = 2.5;
@@ -107,7 +117,7 @@ pub fn prepare(mut complex: Complex) -> Complex {
         }
         m.chains.retain(|c| !c.residues.is_empty());
     }
-    crate::files::bonds::infer(&mut complex);
+    nts::files::bonds::infer(&mut complex);
     complex
 }
 
@@ -156,6 +166,7 @@ impl PluginInstance for HBonds {
         };
         let mut updated = Vec::new();
         let mut lines = Vec::new();
+        let mut interactions = Vec::new();
         let mut total = 0;
         for mut complex in complexes {
             let pairs = find(&complex);
@@ -172,6 +183,12 @@ impl PluginInstance for HBonds {
                     color: 0xffd700ff,
                     ..Shape::line(at(*a), at(*b))
                 });
+                // Also as interactions, which Nanome lists and filters with its own.
+                interactions.push(Interaction::new(
+                    InteractionKind::HydrogenBond,
+                    index[*a],
+                    index[*b],
+                ));
             }
             let mut involved = vec![false; complex.atom_count()];
             for (a, b) in &pairs {
@@ -199,6 +216,15 @@ impl PluginInstance for HBonds {
             )
             .await;
         }
+        if !interactions.is_empty()
+            && let Err(e) = nts.upload_interactions(interactions).await
+        {
+            return note(
+                NotificationType::Error,
+                format!("could not add the interactions: {e}"),
+            )
+            .await;
+        }
         let plural = if total == 1 { "" } else { "s" };
         note(
             NotificationType::Success,
@@ -206,4 +232,9 @@ impl PluginInstance for HBonds {
         )
         .await;
     }
+}
+
+#[allow(dead_code)] // built into `nts` as a module, where `main` is unused
+fn main() -> std::process::ExitCode {
+    plugin().run(HBonds::default)
 }

@@ -2,10 +2,17 @@
 //!
 //! Sends `FRAMES` frames of a sideways wave, then a last frame that leaves every atom 1 Å
 //! further along x than it started (acknowledged, so it is known to be applied).
+//!
+//! `nts up` runs it built in (`nts plugin wiggle`); this file is also a standalone program:
+//!
+//! ```text
+//! cargo run --example wiggle
+//! nts session run wiggle --load protein.pdb --exit-on notification
+//! ```
 
-use crate::api::link::NotificationType;
-use crate::api::stream::{StreamData, StreamKind};
-use crate::instance::{Instance, Plugin, PluginInstance};
+use nts::api::link::NotificationType;
+use nts::api::stream::{StreamData, StreamKind};
+use nts::instance::{Instance, Plugin, PluginInstance};
 
 /// Frames per run, the acknowledged last one included.
 pub const FRAMES: usize = 120;
@@ -63,7 +70,7 @@ impl PluginInstance for Wiggle {
             }
             stream.update_acked(frame(&|_| 1.0)).await?;
             stream.destroy().await?;
-            Ok::<_, crate::instance::RequestError>(format!(
+            Ok::<_, nts::instance::RequestError>(format!(
                 "streamed {FRAMES} frames to {} atoms",
                 start.len()
             ))
@@ -75,4 +82,9 @@ impl PluginInstance for Wiggle {
         };
         let _ = nts.send_notification(kind, text).await;
     }
+}
+
+#[allow(dead_code)] // built into `nts` as a module, where `main` is unused
+fn main() -> std::process::ExitCode {
+    plugin().run(Wiggle::default)
 }
