@@ -8,25 +8,31 @@
 //!
 //! The `cddl` crate validates against the first non-generic rule of the text, so each
 //! check validates against `root = <rule>` followed by `envelope.cddl` and the plane's
-//! files: `structure.cddl`, `stream.cddl`, `room.cddl`, `shape.cddl`, `integration.cddl`
-//! then `link.cddl` for the link plane, `control.cddl` for the control plane. Two constructs the crate (0.10)
+//! files: `structure.cddl`, `stream.cddl`, `room.cddl`, `shape.cddl`, `integration.cddl`,
+//! `ui.cddl`, `analysis.cddl`, `volume.cddl`, `interaction.cddl` then `link.cddl` for the
+//! link plane, `control.cddl` for the control plane. Two constructs the crate (0.10)
 //! mishandles are worked around in the schemas rather than left unchecked (see the
 //! comments in `envelope.cddl`): `.regexp` is matched unanchored, so `token` spells out
 //! `^...$`; and a bareword key named like a text rule (`token: token`, `text: tstr`) is
-//! read as a type, so those keys are quoted. Negative cases below keep both workarounds
-//! honest.
+//! read as a type, so those keys are quoted (so is `"number"`, another prelude type;
+//! `"root"`, `"complex"` and `"molecule"`, spelled like map rules, which the crate reads
+//! right, are quoted for safety). Negative cases below keep both workarounds honest.
 
 use std::collections::BTreeSet;
 use std::f32::consts::FRAC_1_SQRT_2;
 
 use ciborium::Value;
+use nts::api::analysis::*;
 use nts::api::control::*;
 use nts::api::integration::*;
+use nts::api::interaction::*;
 use nts::api::link::*;
 use nts::api::room::*;
 use nts::api::shape::*;
 use nts::api::stream::*;
 use nts::api::structure::*;
+use nts::api::ui::*;
+use nts::api::volume::*;
 use nts::api::{Empty, ErrorBody, ErrorCode, Org, PluginMetadata, PresenterInfo};
 use nts::wire::chunk::{Chunk, split};
 use nts::wire::subject::Token;
@@ -38,13 +44,29 @@ const STREAM: &str = include_str!("../schemas/stream.cddl");
 const ROOM: &str = include_str!("../schemas/room.cddl");
 const SHAPE: &str = include_str!("../schemas/shape.cddl");
 const INTEGRATION: &str = include_str!("../schemas/integration.cddl");
+const UI: &str = include_str!("../schemas/ui.cddl");
+const ANALYSIS: &str = include_str!("../schemas/analysis.cddl");
+const VOLUME: &str = include_str!("../schemas/volume.cddl");
+const INTERACTION: &str = include_str!("../schemas/interaction.cddl");
 const LINK_RULES: &str = include_str!("../schemas/link.cddl");
 const CONTROL_RULES: &str = include_str!("../schemas/control.cddl");
 
 /// A plane's schema files, in order, after `envelope.cddl`.
 type Plane = &'static [&'static str];
-/// The link plane: its bodies use the structure, stream, room, shape and integration rules.
-const LINK: Plane = &[STRUCTURE, STREAM, ROOM, SHAPE, INTEGRATION, LINK_RULES];
+/// The link plane: its bodies use the structure, stream, room, shape, integration, UI,
+/// analysis, volume and interaction rules.
+const LINK: Plane = &[
+    STRUCTURE,
+    STREAM,
+    ROOM,
+    SHAPE,
+    INTEGRATION,
+    UI,
+    ANALYSIS,
+    VOLUME,
+    INTERACTION,
+    LINK_RULES,
+];
 const CONTROL: Plane = &[CONTROL_RULES];
 
 /// The schema for rule `root`: `root = <root>` + `envelope.cddl` + the plane's files.
@@ -548,6 +570,27 @@ fn to_plugin_samples() -> Vec<ToPlugin> {
             .map(|destroyed| ToPlugin::ShapesDestroyed(ShapesDestroyed { destroyed })),
     )
     .chain(integration_request_samples().map(ToPlugin::Integration))
+    .chain(ui_event_samples())
+    .chain([
+        ToPlugin::Substructures(SubstructureList {
+            substructures: substructure_samples(),
+        }),
+        ToPlugin::Substructures(SubstructureList {
+            substructures: vec![],
+        }),
+        ToPlugin::ComplexUpdated(full_complex()),
+        ToPlugin::ComplexUpdated(minimal_complex()),
+        ToPlugin::SelectionChanged(full_complex()),
+        ToPlugin::SelectionChanged(Complex::default()),
+        ToPlugin::InteractionsCreated(indices(&[0, 1, i64::MAX])),
+        ToPlugin::InteractionsCreated(indices(&[])),
+        ToPlugin::Interactions(InteractionList {
+            interactions: interaction_samples(true),
+        }),
+        ToPlugin::Interactions(InteractionList {
+            interactions: vec![],
+        }),
+    ])
     .collect()
 }
 
@@ -841,6 +884,624 @@ fn stream_data_samples() -> Vec<StreamData> {
     ]
 }
 
+// ---- menus ---------------------------------------------------------------------------
+
+/// A PNG signature and the start of its header: the schema only sees a byte string.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+fn png() -> serde_bytes::ByteBuf {
+    serde_bytes::ByteBuf::from(PNG)
+}
+
+/// A button with every field away from its default.
+fn full_button(id: u32) -> Button {
+    Button {
+        id,
+        name: "dock ✓".into(),
+        selected: true,
+        unusable: true,
+        disable_on_press: true,
+        toggle_on_press: true,
+        hover_events: true,
+        text: ButtonText {
+            active: false,
+            value: MultiState {
+                idle: "Dock".into(),
+                selected: "Docking…".into(),
+                highlighted: "Dock!".into(),
+                selected_highlighted: String::new(),
+                unusable: "—".into(),
+            },
+            auto_size: false,
+            min_size: 0.1,
+            max_size: 0.5,
+            size: 0.25,
+            underlined: true,
+            ellipsis: false,
+            bold: MultiState {
+                selected: false,
+                ..MultiState::all(true)
+            },
+            color: MultiState {
+                unusable: GREY,
+                ..MultiState::all(BLACK)
+            },
+            padding: [0.01, 0.02, 0.0, -0.0],
+            line_spacing: 0.5,
+            vertical_align: VertAlign::Bottom,
+            horizontal_align: HorizAlign::Right,
+        },
+        icon: ButtonIcon {
+            active: true,
+            value: MultiState {
+                idle: png(),
+                selected: serde_bytes::ByteBuf::from(vec![0xff, 0xd8, 0xff]),
+                ..MultiState::default()
+            },
+            color: MultiState::all(0x3366_ffff),
+            sharpness: 1.0,
+            size: 0.8,
+            ratio: 0.25,
+            position: [0.0, 0.01, -0.02],
+            rotation: [0.0, 0.0, 90.0],
+        },
+        mesh: ButtonMesh {
+            active: true,
+            enabled: MultiState {
+                unusable: false,
+                ..MultiState::all(true)
+            },
+            color: MultiState::all(0x2020_20ff),
+        },
+        outline: ButtonOutline {
+            active: false,
+            size: MultiState {
+                highlighted: 0.5,
+                ..MultiState::all(0.1)
+            },
+            color: MultiState::default(),
+        },
+        tooltip: Tooltip {
+            title: "Dock".into(),
+            content: "Docks the ligand.".into(),
+            bounds: [1.0, 0.5, 0.05],
+            positioning_target: TooltipPositioning::Bottom,
+            positioning_origin: TooltipPositioning::Center,
+        },
+        switch: ButtonSwitch {
+            active: true,
+            on_color: 0x00ff_00ff,
+            off_color: 0xff00_00ff,
+        },
+    }
+}
+
+/// A node showing `content`.
+fn node(id: u32, name: &str, content: impl Into<Content>) -> LayoutNode {
+    LayoutNode {
+        id,
+        name: name.into(),
+        content: Some(content.into()),
+        ..Default::default()
+    }
+}
+
+/// Every content type away from its defaults, ids from `base`: a list whose items nest
+/// nodes (one with a list of its own) and a dropdown with items among them.
+fn content_samples(base: u32) -> Vec<Content> {
+    let inner_list = UiList {
+        id: base + 100,
+        items: vec![node(base + 101, "inner", UiMesh::default())],
+        ..Default::default()
+    };
+    let row = |i: u32| LayoutNode {
+        id: base + 10 + i,
+        name: format!("row {i}"),
+        layout_orientation: Orientation::Horizontal,
+        children: vec![
+            node(
+                base + 20 + i,
+                "name",
+                Label {
+                    id: base + 30 + i,
+                    text_value: format!("pose {i}"),
+                    ..Default::default()
+                },
+            ),
+            node(base + 40 + i, "pick", full_button(base + 50 + i)).fixed(0.1),
+        ],
+        ..Default::default()
+    };
+    vec![
+        full_button(base).into(),
+        UiMesh {
+            id: base + 1,
+            mesh_color: 0x1020_30ff,
+        }
+        .into(),
+        Slider {
+            id: base + 2,
+            current_value: 0.25,
+            min_value: -1.0,
+            max_value: f32::MAX,
+        }
+        .into(),
+        TextInput {
+            id: base + 3,
+            max_length: u32::MAX,
+            placeholder_text: "SMILES…".into(),
+            input_text: "CCO".into(),
+            password: true,
+            number: true,
+            placeholder_text_color: GREY,
+            text_color: WHITE,
+            background_color: 0,
+            text_size: 0.5,
+            text_horizontal_align: HorizAlign::Right,
+            multi_line: true,
+            padding: [0.0; 4],
+        }
+        .into(),
+        Label {
+            id: base + 4,
+            text_value: "Résultats ✓\nline 2".into(),
+            text_vertical_align: VertAlign::Bottom,
+            text_horizontal_align: HorizAlign::Middle,
+            text_auto_size: false,
+            text_max_size: 2.0,
+            text_min_size: 0.5,
+            text_size: 0.3,
+            text_color: BLACK,
+            text_bold: true,
+            text_italic: true,
+            text_underlined: true,
+        }
+        .into(),
+        UiList {
+            id: base + 5,
+            items: vec![row(1), row(2), node(base + 60, "nested", inner_list)],
+            display_columns: 2,
+            display_rows: 5,
+            total_columns: 4,
+            unusable: true,
+        }
+        .into(),
+        Image {
+            id: base + 6,
+            color: 0xffff_ff80,
+            scaling_option: ScalingOption::Fit,
+            name: "logo.png".into(),
+            data: png(),
+            pointer_events: true,
+        }
+        .into(),
+        Image {
+            id: base + 7,
+            scaling_option: ScalingOption::Fill,
+            ..Default::default()
+        }
+        .into(),
+        LoadingBar {
+            id: base + 8,
+            percentage: 0.5,
+            title: "Docking".into(),
+            description: "pose 3 of 9".into(),
+            failure: true,
+        }
+        .into(),
+        Dropdown {
+            id: base + 9,
+            use_permanent_title: true,
+            permanent_title: "Forcefield".into(),
+            max_displayed_items: 2,
+            items: vec![
+                DropdownItem {
+                    name: "UFF".into(),
+                    selected: true,
+                    close_on_selected: false,
+                },
+                DropdownItem::default(),
+                DropdownItem {
+                    name: String::new(),
+                    ..Default::default()
+                },
+            ],
+            unusable: true,
+        }
+        .into(),
+    ]
+}
+
+/// Every content type at its defaults (a list and a dropdown without items).
+fn default_contents() -> Vec<Content> {
+    vec![
+        Content::Button(Box::default()),
+        UiMesh::default().into(),
+        Slider::default().into(),
+        TextInput::default().into(),
+        Label::default().into(),
+        UiList::default().into(),
+        Image::default().into(),
+        LoadingBar::default().into(),
+        Dropdown::default().into(),
+    ]
+}
+
+/// Buttons whose tooltips take every positioning, as target and origin.
+fn tooltip_buttons() -> impl Iterator<Item = Content> {
+    let all = [
+        TooltipPositioning::TopRight,
+        TooltipPositioning::Top,
+        TooltipPositioning::TopLeft,
+        TooltipPositioning::Left,
+        TooltipPositioning::BottomLeft,
+        TooltipPositioning::Bottom,
+        TooltipPositioning::BottomRight,
+        TooltipPositioning::Right,
+        TooltipPositioning::Center,
+    ];
+    all.into_iter().zip(all.into_iter().rev()).enumerate().map(
+        |(i, (positioning_target, positioning_origin))| {
+            let mut b = Button {
+                id: 900 + i as u32,
+                ..Default::default()
+            };
+            b.tooltip.positioning_target = positioning_target;
+            b.tooltip.positioning_origin = positioning_origin;
+            b.into()
+        },
+    )
+}
+
+/// A two-column menu: every content type on the left (list items and dropdown items
+/// included), an empty disabled column on the right; every layout value somewhere.
+fn full_menu() -> Menu {
+    let left = LayoutNode {
+        id: 2,
+        name: "left".into(),
+        layer: 1,
+        children: content_samples(10)
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| node(200 + i as u32, c.type_name(), c))
+            .collect(),
+        ..LayoutNode::default().ratio(0.7)
+    };
+    let right = LayoutNode {
+        id: 3,
+        name: "right".into(),
+        enabled: false,
+        layer: i32::MIN,
+        forward_dist: 0.01,
+        padding_type: PaddingType::Ratio,
+        padding: [0.1, 0.1, 0.05, 0.05],
+        children: vec![LayoutNode::default()],
+        ..LayoutNode::default().fixed(0.25)
+    };
+    Menu {
+        index: 1,
+        enabled: true,
+        title: "Docking ✓".into(),
+        locked: true,
+        width: 1.2,
+        height: 0.9,
+        root: LayoutNode {
+            id: 1,
+            name: "root".into(),
+            children: vec![left, right],
+            ..LayoutNode::default().horizontal()
+        },
+    }
+}
+
+fn menu_transform(index: u8) -> MenuTransform {
+    MenuTransform {
+        index,
+        position: [0.0, 1.5, -0.75],
+        rotation: [0.0, FRAC_1_SQRT_2, 0.0, FRAC_1_SQRT_2],
+        scale: [1.0, 1.0, 1.0],
+    }
+}
+
+/// The session's events about menus: every kind, with extremes somewhere.
+fn ui_event_samples() -> Vec<ToPlugin> {
+    vec![
+        ToPlugin::MenuToggle(MenuToggle {
+            index: 0,
+            enabled: true,
+        }),
+        ToPlugin::MenuToggle(MenuToggle {
+            index: u8::MAX,
+            enabled: false,
+        }),
+        ToPlugin::ButtonPress(ButtonEvent {
+            content_id: 10,
+            state: true,
+        }),
+        ToPlugin::ButtonPress(ButtonEvent {
+            content_id: 0,
+            state: false,
+        }),
+        ToPlugin::ButtonHover(ButtonEvent {
+            content_id: MAX_ID,
+            state: true,
+        }),
+        ToPlugin::SliderChange(SliderEvent {
+            content_id: 12,
+            value: 0.25,
+        }),
+        ToPlugin::SliderChange(SliderEvent {
+            content_id: 12,
+            value: -0.0,
+        }),
+        ToPlugin::SliderRelease(SliderEvent {
+            content_id: 12,
+            value: f32::MAX,
+        }),
+        ToPlugin::TextChange(TextEvent {
+            content_id: 13,
+            text: "CCO ✓".into(),
+        }),
+        ToPlugin::TextSubmit(TextEvent {
+            content_id: 13,
+            text: String::new(),
+        }),
+        ToPlugin::ImagePress(ImageEvent {
+            content_id: 16,
+            x: 0.0,
+            y: 1.0,
+        }),
+        ToPlugin::ImageHold(ImageEvent {
+            content_id: 16,
+            x: 0.5,
+            y: 0.25,
+        }),
+        ToPlugin::ImageRelease(ImageEvent {
+            content_id: 16,
+            x: 1.0,
+            y: 1e-3,
+        }),
+        ToPlugin::DropdownItemClick(DropdownEvent {
+            content_id: 19,
+            item: 0,
+        }),
+        ToPlugin::DropdownItemClick(DropdownEvent {
+            content_id: 19,
+            item: u32::MAX,
+        }),
+        ToPlugin::MenuTransform(menu_transform(1)),
+    ]
+}
+
+/// What an instance sends about menus: every kind, deep and shallow, full and empty.
+fn ui_update_samples() -> Vec<ToSession> {
+    let mut contents = content_samples(10);
+    contents.extend(default_contents());
+    contents.extend(tooltip_buttons());
+    let menu = full_menu();
+    vec![
+        ToSession::MenuUpdate(MenuUpdate {
+            menu: Box::new(menu.clone()),
+            shallow: false,
+        }),
+        ToSession::MenuUpdate(MenuUpdate {
+            menu: Box::new(Menu {
+                index: 1,
+                enabled: false,
+                title: "Docking (3/9)".into(),
+                root: LayoutNode::default(),
+                ..Menu::default()
+            }),
+            shallow: true,
+        }),
+        ToSession::MenuUpdate(MenuUpdate {
+            menu: Box::new(Menu {
+                index: u8::MAX,
+                title: String::new(),
+                width: 0.0,
+                height: f32::MAX,
+                root: LayoutNode::default(),
+                ..Menu::default()
+            }),
+            shallow: false,
+        }),
+        ToSession::ContentUpdate(ContentUpdate { content: contents }),
+        ToSession::ContentUpdate(ContentUpdate { content: vec![] }),
+        ToSession::NodeUpdate(NodeUpdate {
+            nodes: vec![menu.root.children[0].clone(), LayoutNode::default()],
+        }),
+        ToSession::NodeUpdate(NodeUpdate { nodes: vec![] }),
+        ToSession::MenuTransformSet(menu_transform(0)),
+        ToSession::MenuTransformSet(MenuTransform {
+            index: u8::MAX,
+            position: [f32::MIN, 0.0, f32::MAX],
+            rotation: [0.0, 0.0, 0.0, 1.0],
+            scale: [0.0; 3],
+        }),
+        ToSession::MenuTransformRequest(MenuRef { index: 0 }),
+        ToSession::MenuTransformRequest(MenuRef { index: u8::MAX }),
+    ]
+}
+
+// ---- analysis, volumes, interactions -------------------------------------------------
+
+/// Substructures of a small protein-ligand complex, one of each type.
+fn substructure_samples() -> Vec<Substructure> {
+    vec![
+        Substructure {
+            name: "A".into(),
+            kind: SubstructureType::Protein,
+            residues: vec![1101, 1102],
+        },
+        Substructure {
+            name: "LIG".into(),
+            kind: SubstructureType::Ligand,
+            residues: vec![i64::MAX],
+        },
+        Substructure {
+            name: "solvent".into(),
+            kind: SubstructureType::Solvent,
+            residues: vec![],
+        },
+    ]
+}
+
+/// Every colour scheme, on every target, with and without only_carbons.
+fn color_scheme_samples() -> impl Iterator<Item = ApplyColorScheme> {
+    let targets = [
+        ColorSchemeTarget::AtomBond,
+        ColorSchemeTarget::Ribbon,
+        ColorSchemeTarget::Surface,
+        ColorSchemeTarget::All,
+    ];
+    [
+        ColorScheme::Residue,
+        ColorScheme::Occupancy,
+        ColorScheme::BFactor,
+        ColorScheme::Element,
+        ColorScheme::Rainbow,
+        ColorScheme::Chain,
+        ColorScheme::DonorAcceptor,
+        ColorScheme::SecondaryStructure,
+        ColorScheme::Monochrome,
+        ColorScheme::YrbHydrophobicity,
+        ColorScheme::Hydrophobicity,
+        ColorScheme::Imgt,
+        ColorScheme::Kabat,
+        ColorScheme::Chothia,
+        ColorScheme::Apf,
+        ColorScheme::BFactorAf,
+    ]
+    .into_iter()
+    .enumerate()
+    .map(move |(i, scheme)| ApplyColorScheme {
+        scheme,
+        target: targets[i % targets.len()],
+        only_carbons: i % 3 == 0,
+    })
+}
+
+/// Volumes of every type and style on a 2×2×2 grid: one with everything away from its
+/// defaults, the others plain.
+fn volume_samples() -> Vec<AddVolume> {
+    let values = [0.0, 0.5, 1.0, 1.5, -0.25, 2.0, 0.125, 3.0];
+    let grid = || VolumeData::from_values(2, 2, 2, &values);
+    let mut v = vec![AddVolume {
+        complex: Complex {
+            name: "1abc 2Fo-Fc".into(),
+            ..minimal_complex()
+        },
+        align_to: 3,
+        volume: VolumeData {
+            kind: VolumeType::Density,
+            name: "2FoFc ✓".into(),
+            cell: UnitCell {
+                lengths: [40.0, 50.5, 61.25],
+                angles: [90.0, 100.5, 90.0],
+                origin: [-10.0, 0.0, 5.0],
+            },
+            ..grid()
+        },
+        properties: VolumeProperties {
+            visible: false,
+            boxed: false,
+            use_map_mover: false,
+            style: VolumeStyle::SmoothSurface,
+            layers: vec![
+                VolumeLayer {
+                    color: 0x3366_ffff,
+                    rmsd: 1.0,
+                },
+                VolumeLayer {
+                    color: 0xff00_0080,
+                    rmsd: -3.0,
+                },
+            ],
+        },
+    }];
+    let styles = [
+        VolumeStyle::Mesh,
+        VolumeStyle::FlatSurface,
+        VolumeStyle::SmoothSurface,
+    ];
+    for (i, kind) in [
+        VolumeType::Default,
+        VolumeType::Density,
+        VolumeType::DensityDiff,
+        VolumeType::CryoEm,
+        VolumeType::Electrostatic,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        v.push(AddVolume {
+            complex: Complex::default(),
+            align_to: -1,
+            volume: VolumeData { kind, ..grid() },
+            properties: VolumeProperties {
+                style: styles[i % styles.len()],
+                ..Default::default()
+            },
+        });
+    }
+    v
+}
+
+/// Interactions of every kind between two atoms, then groups, conformations and
+/// extremes; `indexed` ones as the session reports them, the others as an instance
+/// creates them.
+fn interaction_samples(indexed: bool) -> Vec<Interaction> {
+    let kinds = [
+        InteractionKind::Covalent,
+        InteractionKind::HydrogenBond,
+        InteractionKind::Ionic,
+        InteractionKind::XBond,
+        InteractionKind::MetalComplex,
+        InteractionKind::Aromatic,
+        InteractionKind::Hydrophobic,
+        InteractionKind::VanDerWaals,
+        InteractionKind::VanDerWaalsClash,
+        InteractionKind::WeakHBond,
+        InteractionKind::Polar,
+        InteractionKind::WeakPolar,
+        InteractionKind::Clash,
+        InteractionKind::Carbonyl,
+        InteractionKind::CarbonPi,
+        InteractionKind::CationPi,
+        InteractionKind::DonorPi,
+        InteractionKind::HalogenPi,
+        InteractionKind::MetsulphurPi,
+        InteractionKind::Proximal,
+    ];
+    let index = |i: usize| if indexed { i as i64 } else { -1 };
+    let mut v: Vec<Interaction> = kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| Interaction {
+            index: index(i),
+            ..Interaction::new(kind, 1001 + i as i64, 2001)
+        })
+        .collect();
+    v.extend([
+        // A ring stacked on a ring, in given conformers, hidden.
+        Interaction {
+            index: index(100),
+            kind: InteractionKind::Aromatic,
+            atom1: (1008..1014).collect(),
+            atom2: (2008..2014).collect(),
+            atom1_conformation: Some(0),
+            atom2_conformation: Some(u32::MAX),
+            visible: false,
+        },
+        Interaction {
+            index: if indexed { i64::MAX } else { -1 },
+            atom2_conformation: Some(2),
+            ..Interaction::new(InteractionKind::HydrogenBond, i64::MIN, i64::MAX)
+        },
+    ]);
+    v
+}
+
 fn to_session_samples() -> Vec<ToSession> {
     let mut v = vec![
         ToSession::Ready(Empty {}),
@@ -1024,6 +1685,69 @@ fn to_session_samples() -> Vec<ToSession> {
         ToSession::ShapesDestroy(ShapeIndices::default()),
     ]);
     v.extend(integration_result_samples().map(ToSession::IntegrationResult));
+    v.extend(ui_update_samples());
+    v.push(ToSession::SubstructureRequest(SubstructureRequest {
+        molecule: 1000,
+        kind: None,
+    }));
+    v.extend(
+        [
+            SubstructureType::Protein,
+            SubstructureType::Ligand,
+            SubstructureType::Solvent,
+        ]
+        .map(|kind| {
+            ToSession::SubstructureRequest(SubstructureRequest {
+                molecule: i64::MAX,
+                kind: Some(kind),
+            })
+        }),
+    );
+    v.extend(color_scheme_samples().map(ToSession::ApplyColorScheme));
+    v.extend(
+        [(3, true, true), (0, false, false), (i64::MAX, true, false)].map(
+            |(index, updated, selection)| {
+                ToSession::ComplexHook(ComplexHook {
+                    index,
+                    updated,
+                    selection,
+                })
+            },
+        ),
+    );
+    v.extend(
+        volume_samples()
+            .into_iter()
+            .map(|v| ToSession::AddVolume(Box::new(v))),
+    );
+    v.extend([
+        ToSession::InteractionsCreate(InteractionList {
+            interactions: interaction_samples(false),
+        }),
+        ToSession::InteractionsCreate(InteractionList {
+            interactions: vec![],
+        }),
+        ToSession::InteractionsDestroy(indices(&[0, 7, i64::MAX])),
+        ToSession::InteractionsDestroy(indices(&[])),
+        ToSession::InteractionsRequest(InteractionQuery::default()),
+        ToSession::InteractionsRequest(InteractionQuery {
+            complexes: vec![3],
+            molecules: vec![1000, 2000],
+            chains: vec![1050],
+            residues: vec![1101, i64::MIN],
+            atoms: vec![1001, i64::MAX],
+            kind: Some(InteractionKind::HydrogenBond),
+        }),
+        ToSession::InteractionsRequest(InteractionQuery {
+            atoms: vec![1001],
+            ..Default::default()
+        }),
+        ToSession::InteractionsRequest(InteractionQuery {
+            kind: Some(InteractionKind::Clash),
+            ..Default::default()
+        }),
+        ToSession::InteractionsCalcDone(Empty {}),
+    ]);
     v
 }
 
@@ -2752,4 +3476,433 @@ fn schema_rejects_malformed_integrations() {
         plugin.validate(&cbor(&stop_with_steps)).is_err(),
         "schema accepted minimization_stop with steps"
     );
+}
+
+// ---- hand-built menus ----------------------------------------------------------------
+
+/// `entries` with `key` set to `value` (replaced in place, or appended), or removed.
+fn with(
+    mut entries: Vec<(&'static str, Value)>,
+    key: &'static str,
+    value: Option<Value>,
+) -> Vec<(&'static str, Value)> {
+    match (entries.iter().position(|(k, _)| *k == key), value) {
+        (Some(i), Some(v)) => entries[i].1 = v,
+        (Some(i), None) => {
+            entries.remove(i);
+        }
+        (None, Some(v)) => entries.push((key, v)),
+        (None, None) => {}
+    }
+    entries
+}
+
+/// A `menu_update` envelope showing this menu map.
+fn menu_update(menu: Value) -> Value {
+    envelope(1, "menu_update", 0, map(vec![("menu", menu)]))
+}
+
+/// A `content_update` envelope with these content maps.
+fn content_update(content: Vec<Value>) -> Value {
+    envelope(
+        1,
+        "content_update",
+        0,
+        map(vec![("content", array(content))]),
+    )
+}
+
+/// A content map: `{type: kind, fields...}`.
+fn content_value(kind: &str, fields: Vec<(&str, Value)>) -> Value {
+    let mut entries = vec![("type", text(kind))];
+    entries.extend(fields);
+    map(entries)
+}
+
+/// A menu whose root's child shows a list, whose one item shows `content`.
+fn menu_with_item(content: Value) -> Value {
+    let item = map(vec![("id", int(8)), ("content", content)]);
+    let list = content_value("list", vec![("id", int(7)), ("items", array(vec![item]))]);
+    let child = map(vec![("id", int(6)), ("content", list)]);
+    map(vec![
+        ("index", int(1)),
+        (
+            "root",
+            map(vec![("id", int(5)), ("children", array(vec![child]))]),
+        ),
+    ])
+}
+
+/// An event about content `content_id` with these fields.
+fn ui_event(kind: &str, fields: Vec<(&str, Value)>) -> Value {
+    let mut entries = vec![("content_id", int(13))];
+    entries.extend(fields);
+    envelope(1, kind, 0, map(entries))
+}
+
+#[test]
+fn schema_accepts_hand_built_menus() {
+    // The helpers above build valid messages: the negative cases below differ by one field.
+    // A hand-written menu needs only what it changes: the decoder defaults the rest.
+    let session = Schema::new("to-session", LINK);
+    let button = content_value("button", vec![("id", int(9))]);
+    let dropdown = content_value(
+        "dropdown",
+        vec![(
+            "items",
+            array(vec![map(vec![("name", text("UFF"))]), map(vec![])]),
+        )],
+    );
+    for v in [
+        menu_update(menu_with_item(button.clone())),
+        menu_update(menu_with_item(dropdown)),
+        menu_update(map(vec![])),
+        content_update(vec![
+            content_value(
+                "button",
+                vec![(
+                    "text",
+                    map(vec![("value", map(vec![("idle", text("Run"))]))]),
+                )],
+            ),
+            content_value("text_input", vec![("number", Value::Bool(true))]),
+            content_value("image", vec![("data", Value::Bytes(PNG.to_vec()))]),
+            content_value("loading_bar", vec![]),
+        ]),
+        envelope(1, "menu_transform_request", 2, map(vec![("index", int(0))])),
+    ] {
+        let bytes = cbor(&v);
+        session
+            .validate(&bytes)
+            .unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        decode::<ToSession>(&bytes, 1 << 20).unwrap();
+    }
+    let env = decode::<ToSession>(&cbor(&menu_update(menu_with_item(button))), 1 << 20).unwrap();
+    let ToSession::MenuUpdate(update) = env.msg else {
+        panic!("not a menu_update: {env:?}")
+    };
+    assert!(!update.shallow && update.menu.enabled && update.menu.width == 0.7);
+    let Some(Content::Button(b)) = update.menu.find_content(9) else {
+        panic!("no button 9 in {update:?}")
+    };
+    assert_eq!(b.label(), "text");
+    let plugin = Schema::new("to-plugin", LINK);
+    for v in [
+        ui_event("text_submit", vec![("text", text("CCO"))]),
+        ui_event("dropdown_item_click", vec![("item", int(2))]),
+        ui_event(
+            "image_hold",
+            vec![("x", Value::Float(0.5)), ("y", Value::Float(0.5))],
+        ),
+    ] {
+        let bytes = cbor(&v);
+        plugin
+            .validate(&bytes)
+            .unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        decode::<ToPlugin>(&bytes, 1 << 20).unwrap();
+    }
+}
+
+#[test]
+fn schema_rejects_malformed_ui_messages() {
+    for bad in ["hologram", "Button", "text", "ui_mesh", ""] {
+        let v = content_update(vec![content_value(bad, vec![("id", int(1))])]);
+        assert_rejected::<ToSession>(&format!("content type {bad:?}"), "to-session", LINK, v);
+    }
+    let untagged = content_update(vec![map(vec![("id", int(1))])]);
+    assert_rejected::<ToSession>("content without type", "to-session", LINK, untagged);
+    // Content deep in the tree (a list item's) is checked too.
+    let deep = menu_update(menu_with_item(content_value("hologram", vec![])));
+    assert_rejected::<ToSession>(
+        "a list item with an unknown content type",
+        "to-session",
+        LINK,
+        deep,
+    );
+    let deep_field = menu_update(menu_with_item(content_value(
+        "slider",
+        vec![("current_value", text("half"))],
+    )));
+    assert_rejected::<ToSession>(
+        "a list item's slider with a text value",
+        "to-session",
+        LINK,
+        deep_field,
+    );
+    let text_root = menu_update(map(vec![("root", text("tree"))]));
+    assert_rejected::<ToSession>("a menu whose root is a text", "to-session", LINK, text_root);
+    let big_index = menu_update(map(vec![("index", int(256))]));
+    assert_rejected::<ToSession>("a menu index beyond u8", "to-session", LINK, big_index);
+    let no_menu = envelope(
+        1,
+        "menu_update",
+        0,
+        map(vec![("shallow", Value::Bool(true))]),
+    );
+    assert_rejected::<ToSession>("menu_update without menu", "to-session", LINK, no_menu);
+    let diagonal = menu_update(map(vec![(
+        "root",
+        map(vec![("layout_orientation", text("diagonal"))]),
+    )]));
+    assert_rejected::<ToSession>("orientation \"diagonal\"", "to-session", LINK, diagonal);
+    let short_padding = menu_update(map(vec![(
+        "root",
+        map(vec![("padding", array(vec![Value::Float(0.0); 3]))]),
+    )]));
+    assert_rejected::<ToSession>("a 3-element padding", "to-session", LINK, short_padding);
+    let text_bold = content_update(vec![content_value(
+        "button",
+        vec![(
+            "text",
+            map(vec![("bold", map(vec![("idle", text("yes"))]))]),
+        )],
+    )]);
+    assert_rejected::<ToSession>("a bold state as a text", "to-session", LINK, text_bold);
+    let no_index = envelope(1, "menu_transform_request", 2, map(vec![]));
+    assert_rejected::<ToSession>(
+        "menu_transform_request without index",
+        "to-session",
+        LINK,
+        no_index,
+    );
+    // Events.
+    let text_item = ui_event("dropdown_item_click", vec![("item", text("2"))]);
+    assert_rejected::<ToPlugin>("a dropdown item as a text", "to-plugin", LINK, text_item);
+    let negative_item = ui_event("dropdown_item_click", vec![("item", int(-1))]);
+    assert_rejected::<ToPlugin>("a negative dropdown item", "to-plugin", LINK, negative_item);
+    let no_text = ui_event("text_submit", vec![("value", text("CCO"))]);
+    assert_rejected::<ToPlugin>("text_submit without text", "to-plugin", LINK, no_text);
+    let no_state = ui_event("button_press", vec![]);
+    assert_rejected::<ToPlugin>("button_press without state", "to-plugin", LINK, no_state);
+    // Menus and events go one way each: instances update, sessions report.
+    let press_to_session = ui_event("button_press", vec![("state", Value::Bool(true))]);
+    assert_rejected::<ToSession>(
+        "button_press to the session",
+        "to-session",
+        LINK,
+        press_to_session,
+    );
+    let update_to_plugin = menu_update(map(vec![]));
+    assert_rejected::<ToPlugin>(
+        "menu_update to an instance",
+        "to-plugin",
+        LINK,
+        update_to_plugin,
+    );
+    // Schema only: content maps are closed (the Rust decoder ignores unknown keys), and
+    // image data must be a byte string (the Rust decoder, going through serde's buffer
+    // for the `type`-tagged content, takes a text as its UTF-8 bytes).
+    let session = Schema::new("to-session", LINK);
+    for (what, v) in [
+        (
+            "a button with a slider's field",
+            content_update(vec![content_value(
+                "button",
+                vec![("current_value", Value::Float(0.5))],
+            )]),
+        ),
+        (
+            "image data as a text",
+            content_update(vec![content_value("image", vec![("data", text("PNG"))])]),
+        ),
+    ] {
+        assert!(
+            session.validate(&cbor(&v)).is_err(),
+            "schema accepted {what}"
+        );
+        decode::<ToSession>(&cbor(&v), 1 << 20)
+            .unwrap_or_else(|e| panic!("decoder now refuses {what}: {e:?}"));
+    }
+}
+
+// ---- hand-built analysis, volumes and interactions -----------------------------------
+
+/// A 1×1×2 volume's grid with the keys it needs.
+fn volume_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("width", int(1)),
+        ("height", int(1)),
+        ("depth", int(2)),
+        ("mean", Value::Float(0.5)),
+        ("rmsd", Value::Float(0.5)),
+        (
+            "data",
+            Value::Bytes([0.0f32, 1.0].map(f32::to_le_bytes).concat()),
+        ),
+    ]
+}
+
+/// An `add_volume` envelope with an empty complex and this grid.
+fn add_volume(volume: Vec<(&'static str, Value)>) -> Value {
+    envelope(
+        1,
+        "add_volume",
+        2,
+        map(vec![("complex", map(vec![])), ("volume", map(volume))]),
+    )
+}
+
+/// A hydrogen bond between two atoms, with the keys it needs.
+fn interaction_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        ("kind", text("hydrogen_bond")),
+        ("atom1", array(vec![int(1001)])),
+        ("atom2", array(vec![int(2001)])),
+    ]
+}
+
+/// An `interactions_create` envelope with one interaction.
+fn interactions_create(fields: Vec<(&'static str, Value)>) -> Value {
+    envelope(
+        1,
+        "interactions_create",
+        2,
+        map(vec![("interactions", array(vec![map(fields)]))]),
+    )
+}
+
+#[test]
+fn schema_accepts_hand_built_analysis_volumes_and_interactions() {
+    // The helpers above build valid messages: the negative cases below differ by one field.
+    // Keys with defaults are omitted.
+    let session = Schema::new("to-session", LINK);
+    for v in [
+        envelope(
+            1,
+            "substructure_request",
+            2,
+            map(vec![("molecule", int(1000))]),
+        ),
+        envelope(1, "complex_hook", 2, map(vec![("index", int(3))])),
+        envelope(
+            1,
+            "apply_color_scheme",
+            0,
+            map(vec![
+                ("scheme", text("b_factor_af")),
+                ("target", text("all")),
+            ]),
+        ),
+        add_volume(volume_fields()),
+        interactions_create(interaction_fields()),
+        envelope(1, "interactions_request", 2, map(vec![])),
+    ] {
+        let bytes = cbor(&v);
+        session
+            .validate(&bytes)
+            .unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        decode::<ToSession>(&bytes, 1 << 20).unwrap();
+    }
+    let bytes = cbor(&add_volume(volume_fields()));
+    let ToSession::AddVolume(added) = decode::<ToSession>(&bytes, 1 << 20).unwrap().msg else {
+        panic!("not an add_volume")
+    };
+    assert_eq!(added.align_to, -1);
+    assert_eq!(added.properties, VolumeProperties::default());
+    assert_eq!(added.volume.validate(), Ok(()));
+}
+
+#[test]
+fn schema_rejects_malformed_analysis_volumes_and_interactions() {
+    let substructures = |fields| envelope(1, "substructure_request", 2, map(fields));
+    for bad in ["cofactor", "Protein", ""] {
+        let v = substructures(vec![("molecule", int(1000)), ("kind", text(bad))]);
+        assert_rejected::<ToSession>(&format!("substructure kind {bad:?}"), "to-session", LINK, v);
+    }
+    let no_molecule = substructures(vec![("kind", text("ligand"))]);
+    assert_rejected::<ToSession>(
+        "substructure_request without molecule",
+        "to-session",
+        LINK,
+        no_molecule,
+    );
+    for (scheme, target) in [
+        ("b-factor", "all"),
+        ("BFactor", "all"),
+        ("element", "atoms"),
+    ] {
+        let v = envelope(
+            1,
+            "apply_color_scheme",
+            0,
+            map(vec![("scheme", text(scheme)), ("target", text(target))]),
+        );
+        assert_rejected::<ToSession>(
+            &format!("colour scheme {scheme:?} on {target:?}"),
+            "to-session",
+            LINK,
+            v,
+        );
+    }
+    let no_index = envelope(
+        1,
+        "complex_hook",
+        2,
+        map(vec![("updated", Value::Bool(true))]),
+    );
+    assert_rejected::<ToSession>("complex_hook without index", "to-session", LINK, no_index);
+    let no_complex = envelope(
+        1,
+        "add_volume",
+        2,
+        map(vec![("volume", map(volume_fields()))]),
+    );
+    assert_rejected::<ToSession>("add_volume without complex", "to-session", LINK, no_complex);
+    for (what, key, value) in [
+        ("a volume type \"hologram\"", "kind", Some(text("hologram"))),
+        ("a negative width", "width", Some(int(-1))),
+        ("a volume without data", "data", None),
+        (
+            "values as an array of floats",
+            "data",
+            Some(array(vec![Value::Float(0.0), Value::Float(1.0)])),
+        ),
+    ] {
+        let v = add_volume(with(volume_fields(), key, value));
+        assert_rejected::<ToSession>(what, "to-session", LINK, v);
+    }
+    for (what, key, value) in [
+        ("interaction kind \"hug\"", "kind", Some(text("hug"))),
+        ("interaction kind \"all\"", "kind", Some(text("all"))),
+        ("an interaction without kind", "kind", None),
+        ("one atom not in a list", "atom1", Some(int(1001))),
+        (
+            "a negative conformation",
+            "atom2_conformation",
+            Some(int(-1)),
+        ),
+        ("an interaction without atom2", "atom2", None),
+    ] {
+        let v = interactions_create(with(interaction_fields(), key, value));
+        assert_rejected::<ToSession>(what, "to-session", LINK, v);
+    }
+    let kind_all = envelope(
+        1,
+        "interactions_request",
+        2,
+        map(vec![("kind", text("all"))]),
+    );
+    assert_rejected::<ToSession>(
+        "an interactions_request of kind \"all\"",
+        "to-session",
+        LINK,
+        kind_all,
+    );
+    // Replies and events go to the instance only.
+    let created_to_session = envelope(
+        1,
+        "interactions_created",
+        2,
+        map(vec![("indices", array(vec![]))]),
+    );
+    assert_rejected::<ToSession>(
+        "interactions_created to the session",
+        "to-session",
+        LINK,
+        created_to_session,
+    );
+    // Volume data must be a byte string. (Unlike image data inside a tagged content,
+    // which serde buffers, the Rust decoder refuses a text here too.)
+    let text_data = add_volume(with(volume_fields(), "data", Some(text("12345678"))));
+    assert_rejected::<ToSession>("volume data as a text", "to-session", LINK, text_data);
 }

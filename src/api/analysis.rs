@@ -59,9 +59,10 @@ const SOLVENT: &[&str] = &[
     "SO4", "PO4",
 ];
 
-/// Which type a residue belongs to, by its name (the rule `substructures` uses).
+/// Which type a residue belongs to, by its code (`ALA`, `HOH`; its name if it has no
+/// code): the rule `substructures` uses.
 pub fn classify(residue: &Residue) -> SubstructureType {
-    let name = residue.name.trim().to_ascii_uppercase();
+    let name = residue_code(residue);
     if POLYMER.contains(&name.as_str()) {
         SubstructureType::Protein
     } else if SOLVENT.contains(&name.as_str()) {
@@ -69,6 +70,16 @@ pub fn classify(residue: &Residue) -> SubstructureType {
     } else {
         SubstructureType::Ligand
     }
+}
+
+/// A residue's code, upper case (its name if the code is empty).
+pub fn residue_code(r: &Residue) -> String {
+    let code = if r.code.trim().is_empty() {
+        &r.name
+    } else {
+        &r.code
+    };
+    code.trim().to_ascii_uppercase()
 }
 
 impl Molecule {
@@ -85,7 +96,7 @@ impl Molecule {
                     SubstructureType::Protein => polymer.push(r.index),
                     SubstructureType::Solvent => solvent.push(r.index),
                     SubstructureType::Ligand => ligands.push(Substructure {
-                        name: r.name.clone(),
+                        name: residue_code(r),
                         kind: SubstructureType::Ligand,
                         residues: vec![r.index],
                     }),

@@ -70,7 +70,8 @@ impl Default for Menu {
             locked: false,
             width: 0.7,
             height: 0.6,
-            root: LayoutNode::new("root"),
+            // Id 0 is refused: a decoded menu must name its root's id.
+            root: LayoutNode::default(),
         }
     }
 }
@@ -81,6 +82,7 @@ impl Menu {
         Menu {
             index,
             title: title.into(),
+            root: LayoutNode::new("root"),
             ..Menu::default()
         }
     }

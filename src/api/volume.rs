@@ -71,8 +71,10 @@ pub struct VolumeData {
     /// Points along z.
     pub depth: u32,
     /// Mean of the values.
+    #[serde(default)]
     pub mean: f32,
     /// Root-mean-square deviation of the values.
+    #[serde(default)]
     pub rmsd: f32,
     /// What the values are.
     #[serde(default)]

@@ -470,6 +470,7 @@ impl Instance {
                 kind,
                 data_type: c.data_type,
                 elements,
+                flow: Arc::new(tokio::sync::Mutex::new(Flow::default())),
             }),
             other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
         }
@@ -608,19 +609,38 @@ impl Instance {
 
     /// Sends a request and waits for the reply with the same id.
     async fn request(&self, msg: ToSession, deadline: Duration) -> Result<ToPlugin, RequestError> {
+        let (id, rx) = self.send_request(msg).await?;
+        self.wait_reply(id, rx, deadline).await
+    }
+
+    /// Sends a request; its reply arrives on the receiver.
+    async fn send_request(
+        &self,
+        msg: ToSession,
+    ) -> Result<(u64, oneshot::Receiver<ToPlugin>), RequestError> {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.inner.pending.lock().expect("lock").insert(id, tx);
-        let result = async {
-            self.send(Envelope::with_id(id, msg)).await?;
-            match tokio::time::timeout(deadline, rx).await {
-                Err(_) => Err(RequestError::TimedOut(deadline)),
-                Ok(Err(_)) => Err(RequestError::Closed),
-                Ok(Ok(ToPlugin::Error(e))) => Err(RequestError::Refused(e)),
-                Ok(Ok(reply)) => Ok(reply),
-            }
+        if let Err(e) = self.send(Envelope::with_id(id, msg)).await {
+            self.inner.pending.lock().expect("lock").remove(&id);
+            return Err(e);
         }
-        .await;
+        Ok((id, rx))
+    }
+
+    /// Waits for the reply to request `id`.
+    async fn wait_reply(
+        &self,
+        id: u64,
+        rx: oneshot::Receiver<ToPlugin>,
+        deadline: Duration,
+    ) -> Result<ToPlugin, RequestError> {
+        let result = match tokio::time::timeout(deadline, rx).await {
+            Err(_) => Err(RequestError::TimedOut(deadline)),
+            Ok(Err(_)) => Err(RequestError::Closed),
+            Ok(Ok(ToPlugin::Error(e))) => Err(RequestError::Refused(e)),
+            Ok(Ok(reply)) => Ok(reply),
+        };
         self.inner.pending.lock().expect("lock").remove(&id);
         result
     }
@@ -645,6 +665,21 @@ impl Instance {
     }
 }
 
+/// Bytes of stream frames that may be on their way to the session, unapplied. Frames are
+/// fire-and-forget, but a producer faster than the session would pile them up in the
+/// broker until it cut the session off as a slow consumer; so every half window one frame
+/// asks for an acknowledgement, and the next half window waits for it.
+pub const STREAM_WINDOW: usize = 16 << 20;
+
+/// Flow control of one writing stream (see [`STREAM_WINDOW`]).
+#[derive(Default)]
+struct Flow {
+    /// Bytes sent since the last frame that asked for an acknowledgement.
+    unacked: usize,
+    /// That acknowledgement, while it is awaited.
+    pending: Option<(u64, oneshot::Receiver<ToPlugin>)>,
+}
+
 /// A writing stream: per-frame values for its targets, in their order.
 #[derive(Clone)]
 pub struct Stream {
@@ -653,6 +688,7 @@ pub struct Stream {
     kind: StreamKind,
     data_type: StreamDataType,
     elements: usize,
+    flow: Arc<tokio::sync::Mutex<Flow>>,
 }
 
 impl Stream {
@@ -683,15 +719,40 @@ impl Stream {
         Ok(())
     }
 
-    /// Sends one frame, without waiting for the session (checked for length and type first).
+    /// Sends one frame, checked for length and type first. It does not wait for the
+    /// session, except to keep at most [`STREAM_WINDOW`] bytes in flight.
     pub async fn update(&self, data: StreamData) -> Result<(), RequestError> {
         self.check(&data)?;
-        self.nts
-            .send(Envelope::event(ToSession::StreamFeed(StreamFeed {
-                stream_id: self.id,
-                data,
-            })))
-            .await
+        let size = match &data {
+            StreamData::Float(v) => v.len() * 4,
+            StreamData::Byte(v) => v.len(),
+            StreamData::String(v) => v.iter().map(|s| s.len() + 1).sum(),
+        };
+        let feed = ToSession::StreamFeed(StreamFeed {
+            stream_id: self.id,
+            data,
+        });
+        let mut flow = self.flow.lock().await;
+        flow.unacked += size;
+        if flow.unacked < STREAM_WINDOW / 2 {
+            return self.nts.send(Envelope::event(feed)).await;
+        }
+        // Half a window sent: wait for the previous acknowledgement, then ask for one.
+        if let Some((id, rx)) = flow.pending.take() {
+            match self.nts.wait_reply(id, rx, DEFAULT_REQUEST_TIMEOUT).await? {
+                ToPlugin::Done(_) => {}
+                ToPlugin::StreamInterrupt(i) => {
+                    return Err(RequestError::Refused(ErrorBody::new(
+                        crate::api::ErrorCode::NotFound,
+                        format!("stream {} was interrupted ({:?})", self.id, i.reason),
+                    )));
+                }
+                other => return Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            }
+        }
+        flow.pending = Some(self.nts.send_request(feed).await?);
+        flow.unacked = 0;
+        Ok(())
     }
 
     /// Sends one frame and waits until the session has applied it.

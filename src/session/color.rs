@@ -214,7 +214,7 @@ fn paint_residue(
     atoms: bool,
     ribbons: bool,
 ) -> bool {
-    let name = r.name.trim().to_ascii_uppercase();
+    let name = crate::api::analysis::residue_code(r);
     let color_of = |a: &Atom| -> u32 {
         match req.scheme {
             ColorScheme::Element => element(&a.symbol),
@@ -276,8 +276,8 @@ mod tests {
             selected: true,
             ..Atom::default()
         };
-        let residue = |name: &str, atoms| Residue {
-            name: name.into(),
+        let residue = |code: &str, atoms| Residue {
+            code: code.into(),
             atoms,
             ..Residue::default()
         };
