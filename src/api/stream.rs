@@ -186,8 +186,15 @@ pub mod f32_bytes {
         }
         #[cfg(target_endian = "little")]
         {
-            // A copy into aligned storage (the bytes may sit at any address).
-            Some(bytemuck::pod_collect_to_vec(b))
+            // One copy when the bytes happen to be aligned (allocations are), else a loop.
+            match bytemuck::try_cast_slice::<u8, f32>(b) {
+                Ok(floats) => Some(floats.to_vec()),
+                Err(_) => Some(
+                    b.chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect(),
+                ),
+            }
         }
         #[cfg(not(target_endian = "little"))]
         {

@@ -390,6 +390,13 @@ async fn relay_stdout(
                 return;
             }
         };
+        // Stream frames (megabytes, many per second) are checked in place.
+        if frame.len() <= max_msg && wire::skim::stream_frame(&frame).is_some() {
+            if let Err(e) = client.publish(subjects.to_session.clone(), frame).await {
+                tracing::warn!("relaying to the session failed: {e}");
+            }
+            continue;
+        }
         match wire::decode::<ToSession>(&frame, max_msg) {
             Ok(Envelope {
                 msg: ToSession::Ready(_),

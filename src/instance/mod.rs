@@ -669,7 +669,7 @@ impl Instance {
 /// fire-and-forget, but a producer faster than the session would pile them up in the
 /// broker until it cut the session off as a slow consumer; so every half window one frame
 /// asks for an acknowledgement, and the next half window waits for it.
-pub const STREAM_WINDOW: usize = 16 << 20;
+pub const STREAM_WINDOW: usize = 32 << 20;
 
 /// Flow control of one writing stream (see [`STREAM_WINDOW`]).
 #[derive(Default)]

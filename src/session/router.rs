@@ -437,6 +437,23 @@ impl Router {
         let Some(lid) = subject::link_id_of(&msg.subject) else {
             return;
         };
+        // Stream frames are applied in place, without decoding their values into a copy.
+        if msg.payload.len() <= MAX_INBOUND
+            && let Some(frame) = wire::skim::stream_frame(&msg.payload)
+        {
+            let (reply, changes) = self
+                .workspace
+                .lock()
+                .expect("lock")
+                .feed_frame(&lid, &frame);
+            self.frames.lock().expect("lock").record();
+            if frame.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_))) {
+                let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+                self.reply(&to, frame.id, reply).await;
+            }
+            self.announce(Some(&lid), changes).await;
+            return;
+        }
         let mut env = match wire::decode::<ToSession>(&msg.payload, MAX_INBOUND) {
             Ok(env) => env,
             Err(e) => {

@@ -80,6 +80,8 @@ struct Run {
 
 #[derive(Debug)]
 struct StreamState {
+    /// The workspace generation at which the targets were last checked.
+    checked: u64,
     kind: StreamKind,
     direction: StreamDirection,
     owner: Token,
@@ -110,6 +112,42 @@ fn runs_of(targets: &[Target]) -> Vec<Run> {
     runs
 }
 
+/// A frame's values, borrowed: floats as little-endian bytes, whichever way they came.
+#[derive(Debug)]
+enum Values<'a> {
+    Float(std::borrow::Cow<'a, [u8]>),
+    Byte(&'a [u8]),
+    String(&'a [String]),
+}
+
+impl Values<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Values::Float(b) => b.len() / 4,
+            Values::Byte(b) => b.len(),
+            Values::String(v) => v.len(),
+        }
+    }
+
+    fn data_type(&self) -> StreamDataType {
+        match self {
+            Values::Float(_) => StreamDataType::Float,
+            Values::Byte(_) => StreamDataType::Byte,
+            Values::String(_) => StreamDataType::String,
+        }
+    }
+}
+
+/// A frame being applied.
+struct FeedRef<'a> {
+    stream_id: u32,
+    data: &'a Values<'a>,
+}
+
+fn le_f32(b: &[u8]) -> f32 {
+    f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
 /// Most streams open in a session.
 pub const MAX_STREAMS: usize = 256;
 
@@ -117,6 +155,8 @@ pub const MAX_STREAMS: usize = 256;
 #[derive(Debug, Default)]
 pub struct SessionWorkspace {
     workspace: Workspace,
+    /// Bumped by every change that may move or remove atoms (streams re-check then).
+    generation: u64,
     next_index: i64,
     streams: HashMap<u32, StreamState>,
     next_stream: u32,
@@ -192,6 +232,7 @@ impl SessionWorkspace {
             c.validate()
                 .map_err(|m| ErrorBody::new(ErrorCode::BadRequest, m))?;
         }
+        self.generation += 1;
         let mut added = Vec::with_capacity(complexes.len());
         for mut c in complexes {
             if self.find(c.index).is_some() {
@@ -269,6 +310,7 @@ impl SessionWorkspace {
         self.streams.insert(
             stream_id,
             StreamState {
+                checked: self.generation,
                 kind: req.kind,
                 direction: req.direction,
                 owner: owner.clone(),
@@ -282,8 +324,77 @@ impl SessionWorkspace {
         }))
     }
 
+    /// Whether every target of `stream` is still where it was resolved.
+    fn targets_hold(&self, stream: &StreamState) -> bool {
+        stream.runs.iter().all(|run| {
+            let [ci, mi, hi, ri] = run.at;
+            let Some(c) = self.workspace.complexes.get(ci) else {
+                return false;
+            };
+            if stream.kind == StreamKind::ComplexPositionRotation {
+                return c.index == stream.indices[run.first_elem];
+            }
+            let atoms = c
+                .molecules
+                .get(mi)
+                .and_then(|m| m.chains.get(hi))
+                .and_then(|c| c.residues.get(ri))
+                .and_then(|r| r.atoms.get(run.first_atom..run.first_atom + run.len));
+            atoms.is_some_and(|atoms| {
+                atoms
+                    .iter()
+                    .zip(&stream.indices[run.first_elem..])
+                    .all(|(a, i)| a.index == *i)
+            })
+        })
+    }
+
     /// Applies one frame. A target that moved or vanished interrupts the stream.
     fn feed(&mut self, owner: &Token, feed: &StreamFeed) -> Result<ToPlugin, ErrorBody> {
+        let values = match &feed.data {
+            #[cfg(target_endian = "little")]
+            StreamData::Float(v) => {
+                Values::Float(std::borrow::Cow::Borrowed(bytemuck::cast_slice(v)))
+            }
+            #[cfg(not(target_endian = "little"))]
+            StreamData::Float(v) => Values::Float(std::borrow::Cow::Owned(
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            )),
+            StreamData::Byte(v) => Values::Byte(v),
+            StreamData::String(v) => Values::String(v),
+        };
+        self.feed_values(owner, feed.stream_id, values)
+    }
+
+    /// Applies one frame read in place (see `wire::skim`).
+    pub fn feed_frame(
+        &mut self,
+        owner: &Token,
+        frame: &crate::wire::skim::StreamFrame<'_>,
+    ) -> (Result<ToPlugin, ErrorBody>, Changes) {
+        use crate::wire::skim::FrameValues;
+        let values = match frame.values {
+            FrameValues::Float(b) => Values::Float(std::borrow::Cow::Borrowed(b)),
+            FrameValues::Byte(b) => Values::Byte(b),
+        };
+        let reply = self.feed_values(owner, frame.stream_id, values);
+        let mut changes = Changes::default();
+        if matches!(reply, Ok(ToPlugin::Done(_))) && self.has_readers() {
+            changes.streamed = self.stream_complexes(frame.stream_id);
+        }
+        (reply, changes)
+    }
+
+    fn feed_values(
+        &mut self,
+        owner: &Token,
+        stream_id: u32,
+        values: Values<'_>,
+    ) -> Result<ToPlugin, ErrorBody> {
+        let feed = FeedRef {
+            stream_id,
+            data: &values,
+        };
         let Some(stream) = self
             .streams
             .get(&feed.stream_id)
@@ -307,63 +418,63 @@ impl SessionWorkspace {
                 ),
             ));
         }
+        // Targets are checked again only after the structures changed: a frame is then
+        // a straight copy into the atoms.
+        if stream.checked != self.generation {
+            if !self.targets_hold(stream) {
+                self.streams.remove(&feed.stream_id);
+                return Ok(ToPlugin::StreamInterrupt(StreamInterrupt {
+                    stream_id: feed.stream_id,
+                    reason: StreamInterruptReason::StreamNotFound,
+                }));
+            }
+            let generation = self.generation;
+            if let Some(s) = self.streams.get_mut(&feed.stream_id) {
+                s.checked = generation;
+            }
+        }
+        let stream = &self.streams[&feed.stream_id];
         let complexes = &mut self.workspace.complexes;
-        let mut lost = false;
-        'runs: for run in &stream.runs {
+        for run in &stream.runs {
             let [ci, mi, hi, ri] = run.at;
-            if kind == StreamKind::ComplexPositionRotation {
-                let k = run.first_elem;
-                let (Some(c), StreamData::Float(v)) = (
-                    complexes
-                        .get_mut(ci)
-                        .filter(|c| c.index == stream.indices[k]),
-                    &feed.data,
-                ) else {
-                    lost = true;
-                    break;
-                };
-                c.position = [v[k * 7], v[k * 7 + 1], v[k * 7 + 2]];
-                c.rotation = [v[k * 7 + 3], v[k * 7 + 4], v[k * 7 + 5], v[k * 7 + 6]];
+            let (k, n) = (run.first_elem, run.len);
+            if let (StreamKind::ComplexPositionRotation, Values::Float(b)) = (kind, feed.data) {
+                let c = &mut complexes[ci];
+                let v: Vec<f32> = b[k * 28..k * 28 + 28].chunks_exact(4).map(le_f32).collect();
+                c.position = [v[0], v[1], v[2]];
+                c.rotation = [v[3], v[4], v[5], v[6]];
                 continue;
             }
-            let atoms = complexes
-                .get_mut(ci)
-                .and_then(|c| c.molecules.get_mut(mi))
-                .and_then(|m| m.chains.get_mut(hi))
-                .and_then(|c| c.residues.get_mut(ri))
-                .and_then(|r| r.atoms.get_mut(run.first_atom..run.first_atom + run.len));
-            let Some(atoms) = atoms else {
-                lost = true;
-                break;
-            };
-            for (j, atom) in atoms.iter_mut().enumerate() {
-                let k = run.first_elem + j;
-                if atom.index != stream.indices[k] {
-                    lost = true;
-                    break 'runs;
-                }
-                match &feed.data {
-                    StreamData::Float(v) if kind == StreamKind::Position => {
-                        let p = [v[k * 3], v[k * 3 + 1], v[k * 3 + 2]];
+            let atoms = &mut complexes[ci].molecules[mi].chains[hi].residues[ri].atoms
+                [run.first_atom..run.first_atom + n];
+            match feed.data {
+                Values::Float(b) if kind == StreamKind::Position => {
+                    for (atom, p) in atoms
+                        .iter_mut()
+                        .zip(b[k * 12..(k + n) * 12].chunks_exact(12))
+                    {
+                        let p = [le_f32(&p[0..4]), le_f32(&p[4..8]), le_f32(&p[8..12])];
                         if p.iter().all(|x| x.is_finite()) {
                             atom.position = p;
                         }
                     }
-                    StreamData::Float(v) => atom.atom_scale = v[k],
-                    StreamData::Byte(v) => {
-                        atom.atom_color =
-                            u32::from_be_bytes([v[k * 3], v[k * 3 + 1], v[k * 3 + 2], 0xff])
+                }
+                Values::Float(b) => {
+                    for (atom, s) in atoms.iter_mut().zip(b[k * 4..(k + n) * 4].chunks_exact(4)) {
+                        atom.atom_scale = le_f32(s);
                     }
-                    StreamData::String(v) => atom.label_text = v[k].chars().take(256).collect(),
+                }
+                Values::Byte(v) => {
+                    for (atom, c) in atoms.iter_mut().zip(v[k * 3..(k + n) * 3].chunks_exact(3)) {
+                        atom.atom_color = u32::from_be_bytes([c[0], c[1], c[2], 0xff]);
+                    }
+                }
+                Values::String(v) => {
+                    for (atom, l) in atoms.iter_mut().zip(&v[k..k + n]) {
+                        atom.label_text = l.chars().take(256).collect();
+                    }
                 }
             }
-        }
-        if lost {
-            self.streams.remove(&feed.stream_id);
-            return Ok(ToPlugin::StreamInterrupt(StreamInterrupt {
-                stream_id: feed.stream_id,
-                reason: StreamInterruptReason::StreamNotFound,
-            }));
         }
         Ok(ToPlugin::Done(Empty {}))
     }
@@ -484,6 +595,14 @@ impl SessionWorkspace {
 
     /// Answers a workspace request; `None` if `msg` is not one.
     pub fn handle(&mut self, msg: &ToSession) -> Option<(Result<ToPlugin, ErrorBody>, Changes)> {
+        if matches!(
+            msg,
+            ToSession::RemoveFromWorkspace(_)
+                | ToSession::WorkspaceUpdate(_)
+                | ToSession::StructuresUpdate(_)
+        ) {
+            self.generation += 1;
+        }
         let done = || Ok(ToPlugin::Done(Empty {}));
         let none = Changes::default();
         Some(match msg {

@@ -8,6 +8,7 @@
 pub mod chunk;
 pub mod envelope;
 pub mod frame;
+pub mod skim;
 pub mod subject;
 
 pub use envelope::{DecodeError, Envelope, Message, PROTOCOL_VERSION, decode, encode};
