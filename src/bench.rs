@@ -52,6 +52,9 @@ pub struct BenchArgs {
     /// Atoms in the position-stream measurement.
     #[arg(long, default_value_t = 100_000)]
     stream_atoms: usize,
+    /// Atoms in the workspace round-trip measurement.
+    #[arg(long, default_value_t = 100_000)]
+    workspace_atoms: usize,
     /// Sessions held open at once on one host for the capacity measurement.
     #[arg(long, default_value_t = 200)]
     sessions: usize,
@@ -301,7 +304,37 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         stream_rate / raw_stream_rate
     );
 
-    // 5. Sessions per host: many links open at once on one host.
+    // 5. Workspace round trip: the instance reads the whole workspace and writes it back.
+    let (ws_ours, ws_raw, ws_bytes) = workspace_bench(
+        &profile,
+        &exe,
+        &session_client,
+        &raw_a,
+        &raw_b,
+        args.workspace_atoms,
+        stop_host.clone(),
+    )
+    .await?;
+    println!(
+        "\nworkspace round trip ({} atoms, {:.1} MB each way, {} rounds)",
+        args.workspace_atoms,
+        ws_bytes as f64 / 1e6,
+        crate::plugins::echo::ROUNDS
+    );
+    println!(
+        "  raw NATS request/reply of the same bytes  median {:>7.1} ms",
+        ws_raw.as_secs_f64() * 1e3
+    );
+    println!(
+        "  request_workspace + update_workspace      median {:>7.1} ms",
+        ws_ours.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio                                     median {:>7.2}x",
+        ws_ours.as_secs_f64() / ws_raw.as_secs_f64()
+    );
+
+    // 6. Sessions per host: many links open at once on one host.
     let mut open = Vec::with_capacity(args.sessions);
     let t0 = Instant::now();
     for i in 0..args.sessions {
@@ -569,6 +602,86 @@ async fn stream_bench(
     }
     let raw = (n - 1) as f64 / (last - first.unwrap_or(last)).as_secs_f64();
     Ok((ours, raw, bytes.len()))
+}
+
+/// Times `echo::ROUNDS` workspace round trips by the `workspace-echo` plugin against raw
+/// NATS request/reply carrying the same bytes both ways. Returns (ours, raw) medians and
+/// the size of the workspace envelope.
+async fn workspace_bench(
+    profile: &crate::connect::Profile,
+    exe: &std::path::Path,
+    session_client: &async_nats::Client,
+    raw_a: &async_nats::Client,
+    raw_b: &async_nats::Client,
+    atoms: usize,
+    stop: CancellationToken,
+) -> anyhow::Result<(Duration, Duration, usize)> {
+    let cfg = crate::plugins::host_config("workspace-echo", exe).expect("built in");
+    let client = connect::connect(
+        profile,
+        Role::Host,
+        ConnectOptions::named(cfg.connection_name()),
+    )
+    .await?;
+    let host = Host::register(client, cfg).await?;
+    tokio::spawn(host.serve(stop));
+    let session = Session::open(
+        session_client.clone(),
+        "workspace",
+        UserInfo {
+            name: "bench".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    session.add_complexes(vec![codec_complex(atoms)]).await?;
+    let ws_bytes = wire::encode(&Envelope::with_id(
+        1,
+        ToPlugin::Workspace(session.workspace()),
+    ));
+    let mut link = session.connect("workspace-echo").await?;
+    link.run().await?;
+    let text = loop {
+        match tokio::time::timeout(DEADLINE, link.next()).await {
+            Ok(Some(LinkEvent::Message(Envelope {
+                msg: ToSession::Notification(n),
+                ..
+            }))) => break n.text,
+            Ok(Some(LinkEvent::Message(_))) => {}
+            other => bail!("the workspace round trips failed: {other:?}"),
+        }
+    };
+    let Some(times) = text.strip_prefix("round trips (µs): ") else {
+        bail!("the workspace round trips failed: {text}");
+    };
+    let ours: Vec<Duration> = times
+        .split(' ')
+        .filter_map(|t| t.parse().ok())
+        .map(Duration::from_micros)
+        .collect();
+    link.close().await?;
+    session.leave().await?;
+
+    // The same bytes there and back over raw NATS.
+    let mut echo = raw_b.subscribe("bench.ws").await?;
+    let responder = raw_b.clone();
+    let serve = tokio::spawn(async move {
+        while let Some(m) = echo.next().await {
+            if let Some(reply) = m.reply {
+                let _ = responder.publish(reply, m.payload).await;
+            }
+        }
+    });
+    raw_b.flush().await?;
+    let payload = bytes::Bytes::from(ws_bytes);
+    let mut raw = Vec::with_capacity(crate::plugins::echo::ROUNDS);
+    for _ in 0..crate::plugins::echo::ROUNDS {
+        let t0 = Instant::now();
+        tokio::time::timeout(DEADLINE, raw_a.request("bench.ws", payload.clone())).await??;
+        raw.push(t0.elapsed());
+    }
+    serve.abort();
+    Ok((stats(ours).median, stats(raw).median, payload.len()))
 }
 
 /// The complex both codec benchmarks build: residues of 10 carbons `A0`..`A9`, `GLY`, one

@@ -117,6 +117,9 @@ messages! {
 
 impl ToPlugin {
     /// Kinds only the host may send to an instance; refused from the network.
+    pub const HOST_ONLY: &'static [&'static str] = &["start", "stop"];
+
+    /// Whether this kind is one only the host may send (see [`ToPlugin::HOST_ONLY`]).
     pub fn is_host_only(&self) -> bool {
         matches!(self, ToPlugin::Start(_) | ToPlugin::Stop(_))
     }

@@ -317,6 +317,9 @@ fn run_builtin(args: BuiltinArgs) -> ExitCode {
         "tour" => {
             crate::plugins::tour::plugin().run_with(&args.conn, crate::plugins::tour::Tour::default)
         }
+        "workspace-echo" => {
+            crate::plugins::echo::plugin().run_with(&args.conn, crate::plugins::echo::Echo::default)
+        }
         other => fail(format!(
             "no built-in plugin {other:?}; choose one of: {}",
             crate::plugins::BUILTIN.join(", ")

@@ -340,15 +340,13 @@ async fn relay_inbound(
     max_msg: usize,
 ) {
     while let Some(msg) = inbound.next().await {
-        let refusal = match wire::decode::<ToPlugin>(&msg.payload, max_msg) {
-            Ok(env) if env.msg.is_host_only() => Some((
-                env.id,
+        // Checked as far as the kind; the instance's SDK decodes the body.
+        let refusal = match wire::skim::kind_of::<ToPlugin>(&msg.payload, max_msg) {
+            Ok((id, kind)) if ToPlugin::HOST_ONLY.contains(&kind) => Some((
+                id,
                 ErrorBody::new(
                     ErrorCode::BadRequest,
-                    format!(
-                        "{:?} is reserved to the host",
-                        wire::Message::kind(&env.msg)
-                    ),
+                    format!("{kind:?} is reserved to the host"),
                 ),
             )),
             Ok(_) => None,
@@ -397,19 +395,15 @@ async fn relay_stdout(
             }
             continue;
         }
-        match wire::decode::<ToSession>(&frame, max_msg) {
-            Ok(Envelope {
-                msg: ToSession::Ready(_),
-                ..
-            }) => {
+        // Checked as far as the kind (the session decodes the body, and answers a
+        // malformed one with an error).
+        match wire::skim::kind_of::<ToSession>(&frame, max_msg).map(|(_, kind)| kind) {
+            Ok("ready") => {
                 if let Some(tx) = ready_tx.take() {
                     let _ = tx.send(());
                 }
             }
-            Ok(Envelope {
-                msg: ToSession::Closed(_),
-                ..
-            }) => {
+            Ok("closed") => {
                 let _ =
                     proto_tx.try_send("an instance may not send \"closed\"; exit instead".into());
                 return;

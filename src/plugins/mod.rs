@@ -6,6 +6,7 @@
 //! too; `hello`, `crash` and `notes` are small enough to live here.
 
 pub mod crash;
+pub mod echo;
 #[path = "../../examples/hbonds.rs"]
 pub mod hbonds;
 pub mod hello;
@@ -44,6 +45,7 @@ pub fn builtin(name: &str) -> Option<Plugin> {
         "wiggle" => Some(wiggle::plugin()),
         "menu" => Some(menu::plugin()),
         "tour" => Some(tour::plugin()),
+        "workspace-echo" => Some(echo::plugin()),
         _ => None,
     }
 }

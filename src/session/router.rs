@@ -458,6 +458,17 @@ impl Router {
             Ok(env) => env,
             Err(e) => {
                 tracing::warn!(link = %lid, "dropping a bad message from a plugin: {e}");
+                // A request whose body is wrong still gets its error, if its id can be read.
+                let id = match e.request_id() {
+                    0 => wire::decode::<wire::KindOnly<ToSession>>(&msg.payload, MAX_INBOUND)
+                        .map_or(0, |env| env.id),
+                    id => id,
+                };
+                if id != 0 {
+                    let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+                    self.reply(&to, id, Err(crate::api::ErrorBody::from(&e)))
+                        .await;
+                }
                 return;
             }
         };

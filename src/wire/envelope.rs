@@ -172,6 +172,52 @@ pub fn encode<M: Message>(env: &Envelope<M>) -> Vec<u8> {
     out
 }
 
+/// A message of family `M` read only as far as its kind: the body is walked (well-formed
+/// CBOR, within the nesting limit) but not decoded. Relays use it: the host routes by kind
+/// and leaves typed checks to the receiver, which decodes everything anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindOnly<M> {
+    kind: &'static str,
+    family: PhantomData<M>,
+}
+
+impl<M: Message> KindOnly<M> {
+    fn of(kind: &str) -> Option<Self> {
+        M::KINDS.iter().find(|k| **k == kind).map(|k| KindOnly {
+            kind: k,
+            family: PhantomData,
+        })
+    }
+}
+
+impl<M: Message> Message for KindOnly<M> {
+    const KINDS: &'static [&'static str] = M::KINDS;
+
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// Writes an empty body: a `KindOnly` is for reading, relays forward the bytes.
+    fn serialize_body<S: SerializeMap>(&self, map: &mut S) -> Result<(), S::Error> {
+        map.serialize_entry("body", &())
+    }
+
+    fn deserialize_body<'de, A: MapAccess<'de>>(
+        kind: &str,
+        map: &mut A,
+    ) -> Result<Option<Self>, A::Error> {
+        let Some(found) = Self::of(kind) else {
+            return Ok(None);
+        };
+        map.next_value::<IgnoredAny>()?;
+        Ok(Some(found))
+    }
+
+    fn from_value(kind: &str, _value: ciborium::Value) -> Result<Option<Self>, String> {
+        Ok(Self::of(kind))
+    }
+}
+
 /// Largest scratch buffer kept per thread for decoding.
 const MAX_SCRATCH: usize = 16 << 20;
 

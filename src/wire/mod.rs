@@ -11,5 +11,5 @@ pub mod frame;
 pub mod skim;
 pub mod subject;
 
-pub use envelope::{DecodeError, Envelope, Message, PROTOCOL_VERSION, decode, encode};
+pub use envelope::{DecodeError, Envelope, KindOnly, Message, PROTOCOL_VERSION, decode, encode};
 pub use frame::{FrameDecoder, FrameError, MAX_FRAME_DEFAULT};

@@ -132,6 +132,66 @@ pub fn stream_frame(bytes: &[u8]) -> Option<StreamFrame<'_>> {
     })
 }
 
+/// The id and kind of an envelope of family `M`, the body checked for well-formedness
+/// only: the fast walk when the envelope is canonical, else the full decoder's reading
+/// (with its errors). For relays, which route by kind and leave bodies to receivers.
+pub fn kind_of<M: super::Message>(
+    bytes: &[u8],
+    max: usize,
+) -> Result<(u64, &'static str), super::DecodeError> {
+    if bytes.len() <= max
+        && let Some((id, kind)) = envelope_head(bytes)
+        && let Some(k) = M::KINDS.iter().find(|k| **k == kind)
+    {
+        return Ok((id, k));
+    }
+    let env = super::decode::<super::KindOnly<M>>(bytes, max)?;
+    Ok((env.id, super::Message::kind(&env.msg)))
+}
+
+/// Most nesting the walker follows (as the full decoder's limit).
+const MAX_DEPTH: usize = 256;
+
+impl Cursor<'_> {
+    /// Skips one well-formed data item with definite lengths; `None` otherwise.
+    fn skip_item(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let major = *self.b.get(self.at)? >> 5;
+        let arg = self.head(major)?;
+        match major {
+            0 | 1 | 7 => Some(()), // integers, simple values and floats: the head is all
+            2 | 3 => self.take(arg).map(|_| ()),
+            4 => (0..arg).try_for_each(|_| self.skip_item(depth + 1)),
+            5 => (0..arg).try_for_each(|_| {
+                self.skip_item(depth + 1)?;
+                self.skip_item(depth + 1)
+            }),
+            6 => self.skip_item(depth + 1), // a tag and its item
+            _ => None,
+        }
+    }
+}
+
+/// The head of an envelope in canonical key order — `(id, kind)` — with the body walked
+/// for well-formedness (lengths within the message, nesting bounded) but not decoded: no
+/// copies, no UTF-8 checks. `None` for anything else (other key orders, indefinite
+/// lengths, a kind of another version); the caller then uses the full decoder.
+pub fn envelope_head(bytes: &[u8]) -> Option<(u64, &str)> {
+    let mut c = Cursor { b: bytes, at: 0 };
+    (c.head(5)? == 4).then_some(())?;
+    c.key("version")?;
+    (c.uint()? == u64::from(PROTOCOL_VERSION)).then_some(())?;
+    c.key("kind")?;
+    let kind = std::str::from_utf8(c.text()?).ok()?;
+    c.key("id")?;
+    let id = c.uint()?;
+    c.key("body")?;
+    c.skip_item(0)?;
+    (c.at == bytes.len()).then_some((id, kind))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +226,28 @@ mod tests {
             stream_frame(&bytes).map(|f| f.values),
             Some(FrameValues::Byte(&[1, 2, 3]))
         );
+    }
+
+    #[test]
+    fn envelope_heads_agree_with_the_decoder() {
+        let ws = crate::api::structure::Workspace::default();
+        let bytes = wire::encode(&Envelope::with_id(5, ToSession::WorkspaceUpdate(ws)));
+        assert_eq!(envelope_head(&bytes), Some((5, "workspace_update")));
+        assert_eq!(
+            kind_of::<ToSession>(&bytes, 1 << 20).ok(),
+            Some((5, "workspace_update"))
+        );
+        assert!(kind_of::<ToSession>(&[0xff, 0, 1], 1 << 20).is_err());
+        for cut in 0..bytes.len() {
+            assert!(envelope_head(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+        // Deep nesting is refused, not followed.
+        let pong = wire::encode(&Envelope::with_id(5, ToSession::Pong(crate::api::Empty {})));
+        assert_eq!(pong.last(), Some(&0xa0), "the body is an empty map");
+        let mut deep = pong[..pong.len() - 1].to_vec();
+        deep.extend(std::iter::repeat_n(0x81u8, 300)); // 300 nested one-item arrays
+        deep.push(0x00);
+        assert!(envelope_head(&deep).is_none());
     }
 
     #[test]
