@@ -422,3 +422,72 @@ async fn coordinator_is_a_discoverable_nats_service() {
         .collect();
     assert!(subjects.contains(&"nts.v1.ctl.link.open"), "{subjects:?}");
 }
+
+#[tokio::test]
+async fn a_request_with_a_malformed_body_gets_an_error_reply() {
+    use futures::StreamExt;
+    use nts::api::link::ToPlugin;
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let s = open(&sys, "a").await;
+    let link = s.connect("hello").await.unwrap();
+    let subjects = nts::wire::subject::link(link.plugin_id(), s.id(), link.id());
+    // What a host would relay from an instance: well-formed CBOR, the right kind, a wrong body.
+    let host = sys.client(Role::Host).await;
+    let mut replies = host.subscribe(subjects.to_plugin.clone()).await.unwrap();
+    host.flush().await.unwrap();
+    let text = |s: &str| ciborium::Value::Text(s.into());
+    let bad = [
+        (
+            "zoom_on",
+            ciborium::Value::Map(vec![(text("indices"), text("all"))]),
+        ),
+        (
+            "menu_update",
+            ciborium::Value::Map(vec![(
+                text("menu"),
+                ciborium::Value::Map(vec![(
+                    text("root"),
+                    ciborium::Value::Map(vec![(
+                        text("content"),
+                        ciborium::Value::Map(vec![(text("type"), text("hologram"))]),
+                    )]),
+                )]),
+            )]),
+        ),
+    ];
+    for (n, (kind, body)) in bad.into_iter().enumerate() {
+        let id = 40 + n as u64;
+        let env = ciborium::Value::Map(vec![
+            (text("version"), ciborium::Value::Integer(1.into())),
+            (text("kind"), text(kind)),
+            (text("id"), ciborium::Value::Integer(id.into())),
+            (text("body"), body),
+        ]);
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&env, &mut bytes).unwrap();
+        host.publish(subjects.to_session.clone(), bytes.into())
+            .await
+            .unwrap();
+        let reply = loop {
+            let msg = tokio::time::timeout(WAIT, replies.next())
+                .await
+                .expect("an answer in time")
+                .expect("subscription open");
+            let env = nts::wire::decode::<ToPlugin>(&msg.payload, 1 << 20).unwrap();
+            if env.id == id {
+                break env.msg;
+            }
+        };
+        let ToPlugin::Error(e) = reply else {
+            panic!("{kind}: expected an error, got {reply:?}")
+        };
+        assert_eq!(e.code, ErrorCode::BadRequest, "{kind}: {e}");
+        assert!(
+            e.message.contains(kind),
+            "{kind}: the error names the kind: {e}"
+        );
+    }
+    // The link is unharmed.
+    link.ping(Duration::from_secs(5)).await.expect("still up");
+}

@@ -459,15 +459,22 @@ impl Router {
             Err(e) => {
                 tracing::warn!(link = %lid, "dropping a bad message from a plugin: {e}");
                 // A request whose body is wrong still gets its error, if its id can be read.
+                let mut error = crate::api::ErrorBody::from(&e);
                 let id = match e.request_id() {
-                    0 => wire::decode::<wire::KindOnly<ToSession>>(&msg.payload, MAX_INBOUND)
-                        .map_or(0, |env| env.id),
+                    0 => match wire::skim::kind_of::<ToSession>(&msg.payload, MAX_INBOUND) {
+                        Ok((id, kind)) => {
+                            error.message = format!(
+                                "the body of {kind:?} does not match its schema: {e} (see docs/PROTOCOL.md)"
+                            );
+                            id
+                        }
+                        Err(_) => 0,
+                    },
                     id => id,
                 };
                 if id != 0 {
                     let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
-                    self.reply(&to, id, Err(crate::api::ErrorBody::from(&e)))
-                        .await;
+                    self.reply(&to, id, Err(error)).await;
                 }
                 return;
             }

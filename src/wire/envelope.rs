@@ -218,6 +218,16 @@ impl<M: Message> Message for KindOnly<M> {
     }
 }
 
+/// A CBOR decoding error in words (ciborium's own `Display` is its `Debug`).
+fn describe<E: fmt::Debug>(e: ciborium::de::Error<E>) -> String {
+    match e {
+        ciborium::de::Error::Semantic(_, msg) => msg,
+        ciborium::de::Error::Syntax(at) => format!("invalid CBOR at byte {at}"),
+        ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".into(),
+        ciborium::de::Error::Io(e) => format!("truncated or unreadable: {e:?}"),
+    }
+}
+
 /// Largest scratch buffer kept per thread for decoding.
 const MAX_SCRATCH: usize = 16 << 20;
 
@@ -243,7 +253,7 @@ pub fn decode<M: Message>(bytes: &[u8], max: usize) -> Result<Envelope<M>, Decod
             }
             ciborium::de::from_reader_with_buffer(bytes, scratch)
         })
-        .map_err(|e| DecodeError::Malformed(e.to_string()))?;
+        .map_err(|e| DecodeError::Malformed(describe(e)))?;
     let id = raw.id.unwrap_or(0);
     match raw.version {
         Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
