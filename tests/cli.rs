@@ -191,7 +191,12 @@ async fn nts_up_runs_everything_and_stops_cleanly() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["crash", "hbonds", "hello", "notes", "wiggle"]);
+    assert_eq!(
+        names,
+        [
+            "crash", "hbonds", "hello", "menu", "notes", "tour", "wiggle"
+        ]
+    );
     let run = output(
         Command::new(NTS)
             .args(["session", "run", "hello", "--for", "1"])

@@ -728,12 +728,36 @@ impl Stream {
             StreamData::Byte(v) => v.len(),
             StreamData::String(v) => v.iter().map(|s| s.len() + 1).sum(),
         };
+        let mut flow = self.flow.lock().await;
+        flow.unacked += size;
+        if flow.unacked < STREAM_WINDOW / 2 {
+            // The common case, encoded in one pass when it fits one message.
+            let values = match &data {
+                #[cfg(target_endian = "little")]
+                StreamData::Float(v) => {
+                    Some(wire::skim::FrameValues::Float(bytemuck::cast_slice(v)))
+                }
+                StreamData::Byte(v) => Some(wire::skim::FrameValues::Byte(v)),
+                _ => None,
+            };
+            let max = self.nts.inner.info.max_message.max(4096) as usize;
+            if let Some(values) = values
+                && size + 128 <= max
+            {
+                let frame = wire::skim::encode_stream_frame(0, self.id, values);
+                return self
+                    .nts
+                    .inner
+                    .out
+                    .send(Outgoing::Frame(frame.into()))
+                    .await
+                    .map_err(|_| RequestError::Closed);
+            }
+        }
         let feed = ToSession::StreamFeed(StreamFeed {
             stream_id: self.id,
             data,
         });
-        let mut flow = self.flow.lock().await;
-        flow.unacked += size;
         if flow.unacked < STREAM_WINDOW / 2 {
             return self.nts.send(Envelope::event(feed)).await;
         }

@@ -132,6 +132,61 @@ pub fn stream_frame(bytes: &[u8]) -> Option<StreamFrame<'_>> {
     })
 }
 
+fn put_head(out: &mut Vec<u8>, major: u8, n: u64) {
+    let m = major << 5;
+    match n {
+        0..=23 => out.push(m | n as u8),
+        24..=0xff => out.extend_from_slice(&[m | 24, n as u8]),
+        0x100..=0xffff => {
+            out.push(m | 25);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.push(m | 26);
+            out.extend_from_slice(&(n as u32).to_be_bytes());
+        }
+        _ => {
+            out.push(m | 27);
+            out.extend_from_slice(&n.to_be_bytes());
+        }
+    }
+}
+
+fn put_text(out: &mut Vec<u8>, t: &str) {
+    put_head(out, 3, t.len() as u64);
+    out.extend_from_slice(t.as_bytes());
+}
+
+/// Encodes a float or byte `stream_feed` envelope in one pass into an exactly sized buffer:
+/// the same bytes [`encode`](super::encode) writes, without its growing buffer (frames are
+/// megabytes).
+pub fn encode_stream_frame(id: u64, stream_id: u32, values: FrameValues<'_>) -> Vec<u8> {
+    let (kind, raw) = match values {
+        FrameValues::Float(b) => ("float", b),
+        FrameValues::Byte(b) => ("byte", b),
+    };
+    let mut out = Vec::with_capacity(raw.len() + 96);
+    put_head(&mut out, 5, 4);
+    put_text(&mut out, "version");
+    put_head(&mut out, 0, u64::from(PROTOCOL_VERSION));
+    put_text(&mut out, "kind");
+    put_text(&mut out, "stream_feed");
+    put_text(&mut out, "id");
+    put_head(&mut out, 0, id);
+    put_text(&mut out, "body");
+    put_head(&mut out, 5, 2);
+    put_text(&mut out, "stream_id");
+    put_head(&mut out, 0, u64::from(stream_id));
+    put_text(&mut out, "data");
+    put_head(&mut out, 5, 2);
+    put_text(&mut out, "type");
+    put_text(&mut out, kind);
+    put_text(&mut out, "values");
+    put_head(&mut out, 2, raw.len() as u64);
+    out.extend_from_slice(raw);
+    out
+}
+
 /// The id and kind of an envelope of family `M`, the body checked for well-formedness
 /// only: the fast walk when the envelope is canonical, else the full decoder's reading
 /// (with its errors). For relays, which route by kind and leave bodies to receivers.
@@ -226,6 +281,25 @@ mod tests {
             stream_frame(&bytes).map(|f| f.values),
             Some(FrameValues::Byte(&[1, 2, 3]))
         );
+    }
+
+    #[test]
+    fn the_frame_encoder_writes_what_the_envelope_encoder_writes() {
+        for (id, stream_id, n) in [(0, 1, 0), (7, 300, 23), (1 << 40, 70_000, 100_000)] {
+            let floats: Vec<f32> = (0..n).map(|i| i as f32 - 0.5).collect();
+            let le: Vec<u8> = floats.iter().flat_map(|f| f.to_le_bytes()).collect();
+            assert_eq!(
+                encode_stream_frame(id, stream_id, FrameValues::Float(&le)),
+                encoded(id, stream_id, StreamData::Float(floats)),
+                "{n} floats"
+            );
+            let bytes: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            assert_eq!(
+                encode_stream_frame(id, stream_id, FrameValues::Byte(&bytes)),
+                encoded(id, stream_id, StreamData::Byte(bytes.clone())),
+                "{n} bytes"
+            );
+        }
     }
 
     #[test]
