@@ -56,3 +56,16 @@ pub async fn terminate(child: &mut Child, grace: Duration) -> Option<std::proces
     signal(child, Signal::SIGKILL);
     child.wait().await.ok()
 }
+
+/// Keeps large buffers (stream frames and structures: megabytes each, many per second) in
+/// the allocator's heap. By default glibc maps each one fresh and unmaps it when freed, so
+/// every frame pays a page fault per 4 KiB it touches.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt(3) only sets allocator parameters; it is called before any thread
+    // that allocates large buffers exists, and a failure leaves the defaults in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+    }
+}

@@ -112,6 +112,7 @@ struct BuiltinArgs {
 
 /// Runs the command line.
 pub fn main() -> ExitCode {
+    crate::sys::tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Plugin(args) => run_builtin(args),

@@ -671,6 +671,18 @@ impl Instance {
 /// asks for an acknowledgement, and the next half window waits for it.
 pub const STREAM_WINDOW: usize = 32 << 20;
 
+/// Floats viewed as their little-endian bytes (on little-endian machines), to hand a frame's
+/// values to the writer without copying them.
+#[cfg(target_endian = "little")]
+struct LeFloats(Vec<f32>);
+
+#[cfg(target_endian = "little")]
+impl AsRef<[u8]> for LeFloats {
+    fn as_ref(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.0)
+    }
+}
+
 /// Flow control of one writing stream (see [`STREAM_WINDOW`]).
 #[derive(Default)]
 struct Flow {
@@ -721,7 +733,7 @@ impl Stream {
 
     /// Sends one frame, checked for length and type first. It does not wait for the
     /// session, except to keep at most [`STREAM_WINDOW`] bytes in flight.
-    pub async fn update(&self, data: StreamData) -> Result<(), RequestError> {
+    pub async fn update(&self, mut data: StreamData) -> Result<(), RequestError> {
         self.check(&data)?;
         let size = match &data {
             StreamData::Float(v) => v.len() * 4,
@@ -731,27 +743,34 @@ impl Stream {
         let mut flow = self.flow.lock().await;
         flow.unacked += size;
         if flow.unacked < STREAM_WINDOW / 2 {
-            // The common case, encoded in one pass when it fits one message.
-            let values = match &data {
-                #[cfg(target_endian = "little")]
-                StreamData::Float(v) => {
-                    Some(wire::skim::FrameValues::Float(bytemuck::cast_slice(v)))
-                }
-                StreamData::Byte(v) => Some(wire::skim::FrameValues::Byte(v)),
-                _ => None,
-            };
+            // The common case, when it fits one message: a small head, then the values
+            // written to the pipe from where they are (no encoding pass, no copy).
             let max = self.nts.inner.info.max_message.max(4096) as usize;
-            if let Some(values) = values
-                && size + 128 <= max
-            {
-                let frame = wire::skim::encode_stream_frame(0, self.id, values);
-                return self
-                    .nts
-                    .inner
-                    .out
-                    .send(Outgoing::Frame(frame.into()))
-                    .await
-                    .map_err(|_| RequestError::Closed);
+            let parts = match data {
+                #[cfg(target_endian = "little")]
+                StreamData::Float(v) if size + 128 <= max => {
+                    let values = wire::skim::FrameValues::Float(bytemuck::cast_slice(&v));
+                    let head = wire::skim::stream_frame_head(0, self.id, values, 96);
+                    Ok((head, bytes::Bytes::from_owner(LeFloats(v))))
+                }
+                StreamData::Byte(v) if size + 128 <= max => {
+                    let values = wire::skim::FrameValues::Byte(&v);
+                    let head = wire::skim::stream_frame_head(0, self.id, values, 96);
+                    Ok((head, bytes::Bytes::from(v)))
+                }
+                other => Err(other),
+            };
+            match parts {
+                Ok((head, body)) => {
+                    return self
+                        .nts
+                        .inner
+                        .out
+                        .send(Outgoing::Parts(head.into(), body))
+                        .await
+                        .map_err(|_| RequestError::Closed);
+                }
+                Err(other) => data = other,
             }
         }
         let feed = ToSession::StreamFeed(StreamFeed {

@@ -177,6 +177,7 @@ impl Plugin {
 
     /// Runs as host or instance (see the module docs), parsing this process's arguments.
     pub fn run<P: PluginInstance>(self, factory: impl FnOnce() -> P) -> ExitCode {
+        crate::sys::tune_allocator();
         if std::env::var_os(INSTANCE_ENV).is_some() {
             return run_instance(factory);
         }

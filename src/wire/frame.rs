@@ -126,6 +126,9 @@ pub async fn write_frame<W: AsyncWrite + Unpin>(
 pub enum Outgoing {
     /// One frame's payload.
     Frame(Bytes),
+    /// One frame whose payload is these two parts, in order (a small head, and a large
+    /// body written from where it already is).
+    Parts(Bytes, Bytes),
     /// Flush everything queued before this, then signal.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -141,6 +144,17 @@ pub async fn pump<W: AsyncWrite + Unpin>(writer: W, mut rx: tokio::sync::mpsc::R
             match item {
                 Outgoing::Frame(payload) => {
                     if write_frame(&mut w, &payload).await.is_err() {
+                        return;
+                    }
+                }
+                Outgoing::Parts(head, body) => {
+                    let written = async {
+                        w.write_all(&header(head.len() + body.len())?).await?;
+                        w.write_all(&head).await?;
+                        w.write_all(&body).await?;
+                        Ok::<_, FrameError>(())
+                    };
+                    if written.await.is_err() {
                         return;
                     }
                 }

@@ -161,11 +161,28 @@ fn put_text(out: &mut Vec<u8>, t: &str) {
 /// the same bytes [`encode`](super::encode) writes, without its growing buffer (frames are
 /// megabytes).
 pub fn encode_stream_frame(id: u64, stream_id: u32, values: FrameValues<'_>) -> Vec<u8> {
+    let raw = match values {
+        FrameValues::Float(b) | FrameValues::Byte(b) => b,
+    };
+    let mut out = stream_frame_head(id, stream_id, values, raw.len() + 96);
+    out.extend_from_slice(raw);
+    out
+}
+
+/// Everything of [`encode_stream_frame`]'s output but the values themselves (which follow
+/// it), in a buffer with room for `capacity` bytes: lets a writer send the values from
+/// where they are.
+pub fn stream_frame_head(
+    id: u64,
+    stream_id: u32,
+    values: FrameValues<'_>,
+    capacity: usize,
+) -> Vec<u8> {
     let (kind, raw) = match values {
         FrameValues::Float(b) => ("float", b),
         FrameValues::Byte(b) => ("byte", b),
     };
-    let mut out = Vec::with_capacity(raw.len() + 96);
+    let mut out = Vec::with_capacity(capacity);
     put_head(&mut out, 5, 4);
     put_text(&mut out, "version");
     put_head(&mut out, 0, u64::from(PROTOCOL_VERSION));
@@ -183,7 +200,6 @@ pub fn encode_stream_frame(id: u64, stream_id: u32, values: FrameValues<'_>) -> 
     put_text(&mut out, kind);
     put_text(&mut out, "values");
     put_head(&mut out, 2, raw.len() as u64);
-    out.extend_from_slice(raw);
     out
 }
 
