@@ -57,20 +57,19 @@ impl PluginInstance for Wiggle {
             // computed once, a frame costs two multiplications per atom, not a sine.
             let (sin_i, cos_i): (Vec<f32>, Vec<f32>) =
                 (0..start.len()).map(|i| (i as f32 * 0.1).sin_cos()).unzip();
-            let frame = |dx: &dyn Fn(usize) -> f32| -> StreamData {
+            // x moves by 0.5·(s·cos_i + c·sin_i) + shift; y and z stay.
+            let frame = |s: f32, c: f32, shift: f32| -> StreamData {
                 let mut v = Vec::with_capacity(start.len() * 3);
-                for (i, p) in start.iter().enumerate() {
-                    v.extend_from_slice(&[p[0] + dx(i), p[1], p[2]]);
+                for ((p, sin), cos) in start.iter().zip(&sin_i).zip(&cos_i) {
+                    v.extend_from_slice(&[p[0] + 0.5 * (s * cos + c * sin) + shift, p[1], p[2]]);
                 }
                 StreamData::Float(v)
             };
             for f in 0..FRAMES - 1 {
                 let (s, c) = (f as f32 / FRAMES as f32 * std::f32::consts::TAU).sin_cos();
-                stream
-                    .update(frame(&|i| 0.5 * (s * cos_i[i] + c * sin_i[i])))
-                    .await?;
+                stream.update(frame(s, c, 0.0)).await?;
             }
-            stream.update_acked(frame(&|_| 1.0)).await?;
+            stream.update_acked(frame(0.0, 0.0, 1.0)).await?;
             stream.destroy().await?;
             Ok::<_, nts::instance::RequestError>(format!(
                 "streamed {FRAMES} frames to {} atoms",

@@ -613,14 +613,20 @@ impl Instance {
         self.wait_reply(id, rx, deadline).await
     }
 
+    /// A fresh request id whose reply will arrive on the receiver.
+    fn expect_reply(&self) -> (u64, oneshot::Receiver<ToPlugin>) {
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.inner.pending.lock().expect("lock").insert(id, tx);
+        (id, rx)
+    }
+
     /// Sends a request; its reply arrives on the receiver.
     async fn send_request(
         &self,
         msg: ToSession,
     ) -> Result<(u64, oneshot::Receiver<ToPlugin>), RequestError> {
-        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        self.inner.pending.lock().expect("lock").insert(id, tx);
+        let (id, rx) = self.expect_reply();
         if let Err(e) = self.send(Envelope::with_id(id, msg)).await {
             self.inner.pending.lock().expect("lock").remove(&id);
             return Err(e);
@@ -669,7 +675,7 @@ impl Instance {
 /// fire-and-forget, but a producer faster than the session would pile them up in the
 /// broker until it cut the session off as a slow consumer; so every half window one frame
 /// asks for an acknowledgement, and the next half window waits for it.
-pub const STREAM_WINDOW: usize = 32 << 20;
+pub const STREAM_WINDOW: usize = 48 << 20;
 
 /// Floats viewed as their little-endian bytes (on little-endian machines), to hand a frame's
 /// values to the writer without copying them.
@@ -733,7 +739,7 @@ impl Stream {
 
     /// Sends one frame, checked for length and type first. It does not wait for the
     /// session, except to keep at most [`STREAM_WINDOW`] bytes in flight.
-    pub async fn update(&self, mut data: StreamData) -> Result<(), RequestError> {
+    pub async fn update(&self, data: StreamData) -> Result<(), RequestError> {
         self.check(&data)?;
         let size = match &data {
             StreamData::Float(v) => v.len() * 4,
@@ -742,46 +748,10 @@ impl Stream {
         };
         let mut flow = self.flow.lock().await;
         flow.unacked += size;
-        if flow.unacked < STREAM_WINDOW / 2 {
-            // The common case, when it fits one message: a small head, then the values
-            // written to the pipe from where they are (no encoding pass, no copy).
-            let max = self.nts.inner.info.max_message.max(4096) as usize;
-            let parts = match data {
-                #[cfg(target_endian = "little")]
-                StreamData::Float(v) if size + 128 <= max => {
-                    let values = wire::skim::FrameValues::Float(bytemuck::cast_slice(&v));
-                    let head = wire::skim::stream_frame_head(0, self.id, values, 96);
-                    Ok((head, bytes::Bytes::from_owner(LeFloats(v))))
-                }
-                StreamData::Byte(v) if size + 128 <= max => {
-                    let values = wire::skim::FrameValues::Byte(&v);
-                    let head = wire::skim::stream_frame_head(0, self.id, values, 96);
-                    Ok((head, bytes::Bytes::from(v)))
-                }
-                other => Err(other),
-            };
-            match parts {
-                Ok((head, body)) => {
-                    return self
-                        .nts
-                        .inner
-                        .out
-                        .send(Outgoing::Parts(head.into(), body))
-                        .await
-                        .map_err(|_| RequestError::Closed);
-                }
-                Err(other) => data = other,
-            }
-        }
-        let feed = ToSession::StreamFeed(StreamFeed {
-            stream_id: self.id,
-            data,
-        });
-        if flow.unacked < STREAM_WINDOW / 2 {
-            return self.nts.send(Envelope::event(feed)).await;
-        }
-        // Half a window sent: wait for the previous acknowledgement, then ask for one.
-        if let Some((id, rx)) = flow.pending.take() {
+        // Every half window, one frame asks for an acknowledgement; before that, the
+        // previous one must have come back.
+        let ask = flow.unacked >= STREAM_WINDOW / 2;
+        if ask && let Some((id, rx)) = flow.pending.take() {
             match self.nts.wait_reply(id, rx, DEFAULT_REQUEST_TIMEOUT).await? {
                 ToPlugin::Done(_) => {}
                 ToPlugin::StreamInterrupt(i) => {
@@ -793,8 +763,53 @@ impl Stream {
                 other => return Err(RequestError::Unexpected(wire::Message::kind(&other))),
             }
         }
-        flow.pending = Some(self.nts.send_request(feed).await?);
-        flow.unacked = 0;
+        let (id, ack) = if ask {
+            let (id, rx) = self.nts.expect_reply();
+            (id, Some(rx))
+        } else {
+            (0, None)
+        };
+        // When it fits one message: a small head, then the values written to the pipe
+        // from where they are (no encoding pass, no copy).
+        let max = self.nts.inner.info.max_message.max(4096) as usize;
+        let parts = match data {
+            #[cfg(target_endian = "little")]
+            StreamData::Float(v) if size + 128 <= max => {
+                let values = wire::skim::FrameValues::Float(bytemuck::cast_slice(&v));
+                let head = wire::skim::stream_frame_head(id, self.id, values, 96);
+                Ok((head, bytes::Bytes::from_owner(LeFloats(v))))
+            }
+            StreamData::Byte(v) if size + 128 <= max => {
+                let values = wire::skim::FrameValues::Byte(&v);
+                let head = wire::skim::stream_frame_head(id, self.id, values, 96);
+                Ok((head, bytes::Bytes::from(v)))
+            }
+            other => Err(other),
+        };
+        let sent = match parts {
+            Ok((head, body)) => self
+                .nts
+                .inner
+                .out
+                .send(Outgoing::Parts(head.into(), body))
+                .await
+                .map_err(|_| RequestError::Closed),
+            Err(data) => {
+                let feed = ToSession::StreamFeed(StreamFeed {
+                    stream_id: self.id,
+                    data,
+                });
+                self.nts.send(Envelope::with_id(id, feed)).await
+            }
+        };
+        if let Err(e) = sent {
+            self.nts.inner.pending.lock().expect("lock").remove(&id);
+            return Err(e);
+        }
+        if let Some(rx) = ack {
+            flow.pending = Some((id, rx));
+            flow.unacked = 0;
+        }
         Ok(())
     }
 

@@ -355,6 +355,9 @@ impl Router {
     /// else the change causes (hook events, reading stream frames) to links other than
     /// the one that made it.
     async fn announce(&self, origin: Option<&Token>, changes: Changes) {
+        if changes == Changes::default() {
+            return; // most requests (and every plain stream frame) change nothing to tell
+        }
         let followups = self
             .workspace
             .lock()
