@@ -533,28 +533,7 @@ async fn stream_bench(
 
 /// One run of the `wiggle` plugin on a fresh session; frames/s applied by the session.
 async fn stream_run(session_client: &async_nats::Client, atoms: usize) -> anyhow::Result<f64> {
-    use crate::api::structure::{Atom, Chain, Complex, Molecule, Residue};
-    let residues = (0..atoms.div_ceil(10))
-        .map(|r| Residue {
-            atoms: (0..10.min(atoms - r * 10))
-                .map(|i| Atom {
-                    position: [r as f32, i as f32, 0.0],
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        })
-        .collect();
-    let complex = Complex {
-        molecules: vec![Molecule {
-            chains: vec![Chain {
-                residues,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
+    let complex = codec_complex(atoms);
     let session = Session::open(
         session_client.clone(),
         "stream",

@@ -6,17 +6,6 @@ use common::*;
 use nix::sys::signal::Signal;
 use tokio::process::Command;
 
-async fn output(cmd: &mut Command) -> std::process::Output {
-    tokio::time::timeout(WAIT, cmd.output())
-        .await
-        .expect("command finished in time")
-        .expect("ran")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[tokio::test]
 async fn session_list_prints_a_table_and_json() {
     let sys = System::start().await;

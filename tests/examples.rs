@@ -5,18 +5,6 @@
 mod common;
 
 use common::*;
-use tokio::process::Command;
-
-async fn output(cmd: &mut Command) -> std::process::Output {
-    tokio::time::timeout(WAIT, cmd.output())
-        .await
-        .expect("command finished in time")
-        .expect("ran")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 #[tokio::test]
 async fn menu_example_reacts_to_scripted_buttons_slider_text_and_dropdown() {

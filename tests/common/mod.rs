@@ -235,6 +235,19 @@ pub async fn closed(link: &mut Link) -> nts::api::link::CloseReason {
     }
 }
 
+/// Runs a command to completion (bounded wait) and returns its output.
+pub async fn output(cmd: &mut Command) -> std::process::Output {
+    tokio::time::timeout(WAIT, cmd.output())
+        .await
+        .expect("command finished in time")
+        .expect("ran")
+}
+
+/// Command output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
 /// Direct children of `pid` (from /proc).
 pub fn children_of(pid: u32) -> Vec<u32> {
     let mut out = Vec::new();
