@@ -330,8 +330,12 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         }
     };
     tokio::pin!(timer);
+    // The menus as last printed: they are printed again whenever they change, whether the
+    // plugin or an action changed them.
+    let mut shown = String::new();
     let code = loop {
-        match run_actions(&args, &link, &mut actions).await {
+        show_menus(&args, &link, &mut shown);
+        match run_actions(&args, &link, &mut actions, &mut shown).await {
             Err(code) => {
                 let _ = link.close().await;
                 break code;
@@ -346,9 +350,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             event = link.next() => match event {
                 Some(LinkEvent::Message(env)) => {
                     print_message(&args, &env);
-                    if matches!(env.msg, ToSession::MenuUpdate(_) | ToSession::ContentUpdate(_) | ToSession::NodeUpdate(_)) {
-                        print_menus(&args, &link);
-                    }
+                    show_menus(&args, &link, &mut shown);
                     if args.exit_on.as_deref() == Some(wire::Message::kind(&env.msg)) {
                         let _ = link.close().await;
                         break ExitCode::SUCCESS;
@@ -401,6 +403,7 @@ async fn run_actions(
     args: &RunArgs,
     link: &crate::session::Link,
     actions: &mut std::collections::VecDeque<(String, crate::session::ui::UiAction)>,
+    shown: &mut String,
 ) -> Result<(), ExitCode> {
     while let Some((line, action)) = actions.front() {
         match link.act(action).await {
@@ -409,9 +412,7 @@ async fn run_actions(
                     format!("acted: {line}")
                 });
                 // What the user changed shows at once (a moved slider, a chosen item).
-                if !matches!(action, crate::session::ui::UiAction::WaitFor(_)) {
-                    print_menus(args, link);
-                }
+                show_menus(args, link, shown);
                 actions.pop_front();
             }
             Err(e) if e.may_resolve_later() => return Ok(()),
@@ -424,8 +425,14 @@ async fn run_actions(
     Ok(())
 }
 
-/// Prints the plugin's menus: indented text, or one `menus` JSON line.
-fn print_menus(args: &RunArgs, link: &crate::session::Link) {
+/// Prints the plugin's menus, as indented text or one `menus` JSON line, when they differ
+/// from `shown` (what was printed last).
+fn show_menus(args: &RunArgs, link: &crate::session::Link, shown: &mut String) {
+    let now = link.render_menus();
+    if now == *shown {
+        return;
+    }
+    *shown = now;
     if args.json {
         let menus = link.menus();
         println!(
@@ -433,7 +440,7 @@ fn print_menus(args: &RunArgs, link: &crate::session::Link) {
             serde_json::json!({ "kind": "menus", "body": serde_json::to_value(&menus).unwrap_or_default() })
         );
     } else {
-        print!("{}", link.render_menus());
+        print!("{shown}");
     }
 }
 
