@@ -59,13 +59,18 @@ pub async fn terminate(child: &mut Child, grace: Duration) -> Option<std::proces
 
 /// Keeps large buffers (stream frames and structures: megabytes each, many per second) in
 /// the allocator's heap. By default glibc maps each one fresh and unmaps it when freed, so
-/// every frame pays a page fault per 4 KiB it touches.
+/// every frame pays a page fault per 4 KiB it touches. The cost: a bigger address space, so
+/// a host's fork of a new instance copies more page tables (about 1 ms on a link.open after
+/// 100k-atom structures went through). `NTS_MALLOC_DEFAULTS=1` keeps glibc's defaults.
 pub fn tune_allocator() {
+    if std::env::var_os("NTS_MALLOC_DEFAULTS").is_some() {
+        return;
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt(3) only sets allocator parameters; it is called before any thread
     // that allocates large buffers exists, and a failure leaves the defaults in place.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
     }
 }
