@@ -505,15 +505,7 @@ async fn stream_bench(
     atoms: usize,
     stop: CancellationToken,
 ) -> anyhow::Result<(f64, f64, usize)> {
-    let cfg = crate::plugins::host_config("wiggle", exe).expect("wiggle is built in");
-    let client = connect::connect(
-        profile,
-        Role::Host,
-        ConnectOptions::named(cfg.connection_name()),
-    )
-    .await?;
-    let host = Host::register(client, cfg).await?;
-    tokio::spawn(host.serve(stop));
+    serve_builtin(profile, exe, "wiggle", stop).await?;
     let frame = crate::api::stream::StreamFeed {
         stream_id: 1,
         data: crate::api::stream::StreamData::Float(vec![0.5; atoms * 3]),
@@ -531,35 +523,61 @@ async fn stream_bench(
     Ok((median(ours), median(raw), bytes.len()))
 }
 
-/// One run of the `wiggle` plugin on a fresh session; frames/s applied by the session.
-async fn stream_run(session_client: &async_nats::Client, atoms: usize) -> anyhow::Result<f64> {
-    let complex = codec_complex(atoms);
+/// Registers a host for built-in plugin `name` in this process, serving until `stop`.
+async fn serve_builtin(
+    profile: &crate::connect::Profile,
+    exe: &std::path::Path,
+    name: &str,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let cfg = crate::plugins::host_config(name, exe).expect("built in");
+    let client = connect::connect(
+        profile,
+        Role::Host,
+        ConnectOptions::named(cfg.connection_name()),
+    )
+    .await?;
+    let host = Host::register(client, cfg).await?;
+    tokio::spawn(host.serve(stop));
+    Ok(())
+}
+
+/// Opens a session holding an `atoms`-atom complex, runs `plugin` on it and returns the
+/// text of the first notification it sends (its result).
+async fn run_on_complex(
+    session_client: &async_nats::Client,
+    plugin: &str,
+    atoms: usize,
+) -> anyhow::Result<(Session, crate::session::Link, String)> {
     let session = Session::open(
         session_client.clone(),
-        "stream",
+        plugin,
         UserInfo {
             name: "bench".into(),
             ..Default::default()
         },
     )
     .await?;
-    session.add_complexes(vec![complex]).await?;
-    let mut link = session.connect("wiggle").await?;
+    session.add_complexes(vec![codec_complex(atoms)]).await?;
+    let mut link = session.connect(plugin).await?;
     link.run().await?;
     loop {
         match tokio::time::timeout(DEADLINE, link.next()).await {
             Ok(Some(LinkEvent::Message(Envelope {
                 msg: ToSession::Notification(n),
                 ..
-            }))) => {
-                if n.text.starts_with("streamed") {
-                    break;
-                }
-                bail!("the stream run failed: {}", n.text);
-            }
+            }))) => return Ok((session, link, n.text)),
             Ok(Some(LinkEvent::Message(_))) => {} // the plugin's requests, answered by the session
-            other => bail!("the stream run failed: {other:?}"),
+            other => bail!("{plugin} failed: {other:?}"),
         }
+    }
+}
+
+/// One run of the `wiggle` plugin on a fresh session; frames/s applied by the session.
+async fn stream_run(session_client: &async_nats::Client, atoms: usize) -> anyhow::Result<f64> {
+    let (session, link, text) = run_on_complex(session_client, "wiggle", atoms).await?;
+    if !text.starts_with("streamed") {
+        bail!("the stream run failed: {text}");
     }
     let stats = session.frame_stats();
     let (Some(first), Some(last)) = (stats.first, stats.last) else {
@@ -621,41 +639,12 @@ async fn workspace_bench(
     atoms: usize,
     stop: CancellationToken,
 ) -> anyhow::Result<(Duration, Duration, usize)> {
-    let cfg = crate::plugins::host_config("workspace-echo", exe).expect("built in");
-    let client = connect::connect(
-        profile,
-        Role::Host,
-        ConnectOptions::named(cfg.connection_name()),
-    )
-    .await?;
-    let host = Host::register(client, cfg).await?;
-    tokio::spawn(host.serve(stop));
-    let session = Session::open(
-        session_client.clone(),
-        "workspace",
-        UserInfo {
-            name: "bench".into(),
-            ..Default::default()
-        },
-    )
-    .await?;
-    session.add_complexes(vec![codec_complex(atoms)]).await?;
+    serve_builtin(profile, exe, "workspace-echo", stop).await?;
+    let (session, link, text) = run_on_complex(session_client, "workspace-echo", atoms).await?;
     let ws_bytes = wire::encode(&Envelope::with_id(
         1,
         ToPlugin::Workspace(session.workspace()),
     ));
-    let mut link = session.connect("workspace-echo").await?;
-    link.run().await?;
-    let text = loop {
-        match tokio::time::timeout(DEADLINE, link.next()).await {
-            Ok(Some(LinkEvent::Message(Envelope {
-                msg: ToSession::Notification(n),
-                ..
-            }))) => break n.text,
-            Ok(Some(LinkEvent::Message(_))) => {}
-            other => bail!("the workspace round trips failed: {other:?}"),
-        }
-    };
     let Some(times) = text.strip_prefix("round trips (µs): ") else {
         bail!("the workspace round trips failed: {text}");
     };

@@ -121,7 +121,7 @@ impl ToPlugin {
 
     /// Whether this kind is one only the host may send (see [`ToPlugin::HOST_ONLY`]).
     pub fn is_host_only(&self) -> bool {
-        matches!(self, ToPlugin::Start(_) | ToPlugin::Stop(_))
+        Self::HOST_ONLY.contains(&crate::wire::Message::kind(self))
     }
 }
 

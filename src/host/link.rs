@@ -388,13 +388,6 @@ async fn relay_stdout(
                 return;
             }
         };
-        // Stream frames (megabytes, many per second) are checked in place.
-        if frame.len() <= max_msg && wire::skim::stream_frame(&frame).is_some() {
-            if let Err(e) = client.publish(subjects.to_session.clone(), frame).await {
-                tracing::warn!("relaying to the session failed: {e}");
-            }
-            continue;
-        }
         // Checked as far as the kind (the session decodes the body, and answers a
         // malformed one with an error).
         match wire::skim::kind_of::<ToSession>(&frame, max_msg).map(|(_, kind)| kind) {

@@ -198,14 +198,7 @@ impl Router {
         complexes: Vec<crate::api::structure::Complex>,
     ) -> Result<Vec<crate::api::structure::Complex>, crate::api::ErrorBody> {
         let added = self.workspace.lock().expect("lock").add(complexes)?;
-        self.announce(
-            None,
-            Changes {
-                added: true,
-                ..Changes::default()
-            },
-        )
-        .await;
+        self.announce(None, Changes::added()).await;
         Ok(added)
     }
 

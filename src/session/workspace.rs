@@ -48,7 +48,7 @@ pub struct Changes {
 }
 
 impl Changes {
-    fn added() -> Self {
+    pub(crate) fn added() -> Self {
         Changes {
             added: true,
             ..Changes::default()
@@ -136,12 +136,6 @@ impl Values<'_> {
             Values::String(_) => StreamDataType::String,
         }
     }
-}
-
-/// A frame being applied.
-struct FeedRef<'a> {
-    stream_id: u32,
-    data: &'a Values<'a>,
 }
 
 fn le_f32(b: &[u8]) -> f32 {
@@ -349,8 +343,8 @@ impl SessionWorkspace {
         })
     }
 
-    /// Applies one frame. A target that moved or vanished interrupts the stream.
-    fn feed(&mut self, owner: &Token, feed: &StreamFeed) -> Result<ToPlugin, ErrorBody> {
+    /// Applies one decoded frame (see [`Self::apply_frame`]).
+    fn feed(&mut self, owner: &Token, feed: &StreamFeed) -> (Result<ToPlugin, ErrorBody>, Changes) {
         let values = match &feed.data {
             #[cfg(target_endian = "little")]
             StreamData::Float(v) => {
@@ -363,7 +357,7 @@ impl SessionWorkspace {
             StreamData::Byte(v) => Values::Byte(v),
             StreamData::String(v) => Values::String(v),
         };
-        self.feed_values(owner, feed.stream_id, values)
+        self.apply_frame(owner, feed.stream_id, values)
     }
 
     /// Applies one frame read in place (see `wire::skim`).
@@ -377,44 +371,51 @@ impl SessionWorkspace {
             FrameValues::Float(b) => Values::Float(std::borrow::Cow::Borrowed(b)),
             FrameValues::Byte(b) => Values::Byte(b),
         };
-        let reply = self.feed_values(owner, frame.stream_id, values);
+        self.apply_frame(owner, frame.stream_id, values)
+    }
+
+    /// Applies one frame, and names the complexes it moved when reading streams may care.
+    fn apply_frame(
+        &mut self,
+        owner: &Token,
+        stream_id: u32,
+        values: Values<'_>,
+    ) -> (Result<ToPlugin, ErrorBody>, Changes) {
+        let reply = self.feed_values(owner, stream_id, values);
         let mut changes = Changes::default();
         if matches!(reply, Ok(ToPlugin::Done(_))) && self.has_readers() {
-            changes.streamed = self.stream_complexes(frame.stream_id);
+            changes.streamed = self.stream_complexes(stream_id);
         }
         (reply, changes)
     }
 
+    /// Applies one frame. A target that moved or vanished interrupts the stream.
     fn feed_values(
         &mut self,
         owner: &Token,
         stream_id: u32,
         values: Values<'_>,
     ) -> Result<ToPlugin, ErrorBody> {
-        let feed = FeedRef {
-            stream_id,
-            data: &values,
-        };
         let Some(stream) = self
             .streams
-            .get(&feed.stream_id)
+            .get(&stream_id)
             .filter(|s| &s.owner == owner && s.direction == StreamDirection::Writing)
         else {
             return Ok(ToPlugin::StreamInterrupt(StreamInterrupt {
-                stream_id: feed.stream_id,
+                stream_id,
                 reason: StreamInterruptReason::StreamNotFound,
             }));
         };
         let (kind, want) = (stream.kind, stream.indices.len() * stream.kind.arity());
-        if feed.data.data_type() != kind.data_type() || feed.data.len() != want {
+        if values.data_type() != kind.data_type() || values.len() != want {
             return Err(ErrorBody::new(
                 ErrorCode::BadRequest,
                 format!(
                     "stream {} takes {want} {:?} values per frame, got {} {:?}",
-                    feed.stream_id,
+                    stream_id,
                     kind.data_type(),
-                    feed.data.len(),
-                    feed.data.data_type()
+                    values.len(),
+                    values.data_type()
                 ),
             ));
         }
@@ -422,23 +423,23 @@ impl SessionWorkspace {
         // a straight copy into the atoms.
         if stream.checked != self.generation {
             if !self.targets_hold(stream) {
-                self.streams.remove(&feed.stream_id);
+                self.streams.remove(&stream_id);
                 return Ok(ToPlugin::StreamInterrupt(StreamInterrupt {
-                    stream_id: feed.stream_id,
+                    stream_id,
                     reason: StreamInterruptReason::StreamNotFound,
                 }));
             }
             let generation = self.generation;
-            if let Some(s) = self.streams.get_mut(&feed.stream_id) {
+            if let Some(s) = self.streams.get_mut(&stream_id) {
                 s.checked = generation;
             }
         }
-        let stream = &self.streams[&feed.stream_id];
+        let stream = &self.streams[&stream_id];
         let complexes = &mut self.workspace.complexes;
         for run in &stream.runs {
             let [ci, mi, hi, ri] = run.at;
             let (k, n) = (run.first_elem, run.len);
-            if let (StreamKind::ComplexPositionRotation, Values::Float(b)) = (kind, feed.data) {
+            if let (StreamKind::ComplexPositionRotation, Values::Float(b)) = (kind, &values) {
                 let c = &mut complexes[ci];
                 let v: Vec<f32> = b[k * 28..k * 28 + 28].chunks_exact(4).map(le_f32).collect();
                 c.position = [v[0], v[1], v[2]];
@@ -447,7 +448,7 @@ impl SessionWorkspace {
             }
             let atoms = &mut complexes[ci].molecules[mi].chains[hi].residues[ri].atoms
                 [run.first_atom..run.first_atom + n];
-            match feed.data {
+            match &values {
                 Values::Float(b) if kind == StreamKind::Position => {
                     for (atom, p) in atoms
                         .iter_mut()
@@ -570,14 +571,7 @@ impl SessionWorkspace {
                 };
                 (reply, Changes { new_reader, ..none })
             }
-            ToSession::StreamFeed(feed) => {
-                let reply = self.feed(lid, feed);
-                let mut changes = none;
-                if matches!(reply, Ok(ToPlugin::Done(_))) && self.has_readers() {
-                    changes.streamed = self.stream_complexes(feed.stream_id);
-                }
-                (reply, changes)
-            }
+            ToSession::StreamFeed(feed) => self.feed(lid, feed),
             ToSession::ComplexHook(h) => (self.hook(lid, h), none),
             ToSession::StreamDestroy(r) => {
                 if self

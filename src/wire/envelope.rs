@@ -228,13 +228,6 @@ fn describe<E: fmt::Debug>(e: ciborium::de::Error<E>) -> String {
     }
 }
 
-/// Largest scratch buffer kept per thread for decoding.
-const MAX_SCRATCH: usize = 16 << 20;
-
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 /// Decodes an envelope, refusing inputs over `max` bytes before parsing.
 pub fn decode<M: Message>(bytes: &[u8], max: usize) -> Result<Envelope<M>, DecodeError> {
     if bytes.len() > max {
@@ -243,17 +236,8 @@ pub fn decode<M: Message>(bytes: &[u8], max: usize) -> Result<Envelope<M>, Decod
             max,
         });
     }
-    // A scratch buffer as large as the message lets ciborium copy a byte string in one
-    // piece instead of 4 KiB at a time into a growing vector (stream frames are MBs).
-    let raw: Raw<M> = SCRATCH
-        .with_borrow_mut(|scratch| {
-            let want = bytes.len().clamp(4096, MAX_SCRATCH);
-            if scratch.len() < want {
-                scratch.resize(want, 0);
-            }
-            ciborium::de::from_reader_with_buffer(bytes, scratch)
-        })
-        .map_err(|e| DecodeError::Malformed(describe(e)))?;
+    let raw: Raw<M> =
+        ciborium::from_reader(bytes).map_err(|e| DecodeError::Malformed(describe(e)))?;
     let id = raw.id.unwrap_or(0);
     match raw.version {
         Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
