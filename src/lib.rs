@@ -22,6 +22,7 @@ pub mod files;
 pub mod host;
 pub mod instance;
 pub mod plugins;
+pub mod runtime;
 pub mod session;
 mod sys;
 pub mod wire;

@@ -74,3 +74,99 @@ pub fn tune_allocator() {
         libc::mallopt(libc::M_TRIM_THRESHOLD, 8 << 20);
     }
 }
+
+/// Makes this process the reaper of its orphaned descendants (Linux
+/// `PR_SET_CHILD_SUBREAPER`): a grandchild whose parent exits — even one that called
+/// `setsid` — becomes our child instead of init's, so a host can still find and stop it.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
+        tracing::debug!("cannot become a child subreaper: {e}");
+    }
+}
+
+/// SIGKILLs process group `pgid`: what remains of an instance's group after the
+/// instance itself exited (children it forked without leaving the group).
+pub fn kill_group(pgid: u32) {
+    let _ = killpg(Pid::from_raw(pgid as i32), Signal::SIGKILL);
+}
+
+/// SIGKILLs every process whose environment holds `key=value` (the tag a host gives each
+/// instance, inherited by its descendants even when they leave its process group), then
+/// reaps those that are this process's children (orphans handed to us as subreaper).
+/// Returns how many were killed. Linux only; elsewhere nothing is found.
+pub async fn kill_tagged(key: &str, value: &str) -> usize {
+    let needle = format!("{key}={value}").into_bytes();
+    let me = std::process::id();
+    let found = tokio::task::spawn_blocking(move || tagged_pids(&needle, me))
+        .await
+        .unwrap_or_default();
+    for (pid, _) in &found {
+        let _ = kill(Pid::from_raw(*pid as i32), Signal::SIGKILL);
+    }
+    // Our own children (reparented orphans) would stay zombies: reap them. They die
+    // within milliseconds of SIGKILL; give up after a second (init reaps them then).
+    let mut ours: Vec<u32> = found
+        .iter()
+        .filter(|(_, ppid)| *ppid == me)
+        .map(|(p, _)| *p)
+        .collect();
+    for _ in 0..100 {
+        ours.retain(|pid| {
+            use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+            !matches!(
+                waitpid(Pid::from_raw(*pid as i32), Some(WaitPidFlag::WNOHANG)),
+                Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)) | Err(_)
+            )
+        });
+        if ours.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    found.len()
+}
+
+/// `(pid, parent pid)` of every process but `me` whose environment has the entry `needle`.
+fn tagged_pids(needle: &[u8], me: u32) -> Vec<(u32, u32)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let path = entry.path();
+        // Environments are small; a bound keeps a hostile one from costing memory.
+        let Ok(env) = read_bounded(&path.join("environ"), 1 << 20) else {
+            continue;
+        };
+        if env.split(|b| *b == 0).any(|e| e == needle) {
+            out.push((pid, parent_of(&path).unwrap_or(0)));
+        }
+    }
+    out
+}
+
+fn read_bounded(path: &std::path::Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?.take(max).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// The parent pid from `/proc/<pid>/stat` (the field after the parenthesised name).
+fn parent_of(proc_dir: &std::path::Path) -> Option<u32> {
+    let stat = read_bounded(&proc_dir.join("stat"), 4096).ok()?;
+    let stat = String::from_utf8_lossy(&stat);
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}

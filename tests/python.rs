@@ -10,22 +10,6 @@ use nts::api::control::UserInfo;
 use nts::connect::Role;
 use nts::session::Session;
 
-/// The Python with `cbor2` that `scripts/test` prepares; `None` outside it.
-fn python() -> Option<String> {
-    match std::env::var("NTS_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("NTS_PYTHON must be set under CI (scripts/test sets it)")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: NTS_PYTHON is not set; run scripts/test to install cbor2 and run this test"
-            );
-            None
-        }
-    }
-}
-
 #[tokio::test]
 async fn python_instance_speaks_the_frame_protocol() {
     let Some(py) = python() else { return };

@@ -451,6 +451,8 @@ fn to_plugin_samples() -> Vec<ToPlugin> {
         ToPlugin::Stop(StopInfo {
             reason: "host stopping".into(),
         }),
+        ToPlugin::Credit(nts::api::link::Credit { received: 0 }),
+        ToPlugin::Credit(nts::api::link::Credit { received: u64::MAX }),
         ToPlugin::Workspace(full_workspace()),
         ToPlugin::Workspace(Workspace::default()),
         ToPlugin::Complexes(ComplexList {

@@ -112,12 +112,18 @@ messages! {
         InteractionsCreated("interactions_created", Indices),
         /// Reply to `interactions_request`.
         Interactions("interactions", InteractionList),
+        /// Session → host: how many bytes of this link's `to_session` messages the session
+        /// has taken in so far. The host relays at most a window beyond it (flow control,
+        /// see `host::flow`) and consumes it: instances never see it.
+        Credit("credit", Credit),
     }
 }
 
 impl ToPlugin {
     /// Kinds only the host may send to an instance; refused from the network.
     pub const HOST_ONLY: &'static [&'static str] = &["start", "stop"];
+    /// Kinds the host consumes itself; they never reach an instance.
+    pub const FOR_HOST: &'static [&'static str] = &["credit"];
 
     /// Whether this kind is one only the host may send (see [`ToPlugin::HOST_ONLY`]).
     pub fn is_host_only(&self) -> bool {
@@ -370,6 +376,24 @@ pub struct StartInfo {
 
 fn default_max_message() -> u32 {
     1024 * 1024
+}
+
+/// Bytes a host relays on a link beyond the session's last credit (see [`Credit`]).
+pub const LINK_WINDOW: u64 = 16 << 20;
+
+/// What a message of `len` bytes counts against the window: its size plus a fixed 512
+/// per message, so a flood of tiny messages is bounded too (at most 32,768 in flight,
+/// within what a subscription buffers).
+pub fn credit_cost(len: usize) -> u64 {
+    len as u64 + 512
+}
+
+/// Flow-control credit from a session to the host of a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credit {
+    /// The [`credit_cost`] of the link's `to_session` messages received since the link
+    /// opened.
+    pub received: u64,
 }
 
 /// Why the host asks an instance to stop.

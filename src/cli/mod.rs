@@ -146,37 +146,7 @@ pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// Sets up logging to stderr (`RUST_LOG` overrides; `verbose` means debug).
-pub fn init_tracing(verbose: bool) {
-    let default = if verbose {
-        "debug,async_nats=info"
-    } else {
-        "info,async_nats=warn"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-/// Cancels `token` on SIGINT or SIGTERM.
-pub async fn cancel_on_signal(token: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::error!("cannot install signal handlers");
-        return;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
-    }
-    token.cancel();
-}
+pub use crate::runtime::{cancel_on_signal, init_tracing};
 
 /// A coordinator on `client`: state in JetStream KV with `replicas` copies (`None`: in
 /// memory only), and broker disconnect events watched when the profile has

@@ -110,7 +110,17 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            let host = match Host::register(client, config).await {
+            let data = match connect::connect(
+                &profile,
+                Role::Host,
+                ConnectOptions::named(config.data_connection_name()),
+            )
+            .await
+            {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let host = match Host::register_split(client, data, config).await {
                 Ok(h) => h,
                 Err(e) => return fail(e),
             };

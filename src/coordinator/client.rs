@@ -19,6 +19,11 @@ pub enum CtlError {
     /// No coordinator is listening.
     #[error("no coordinator is running on this broker (start `nts up` or `nts coordinator`)")]
     NoCoordinator,
+    /// The broker connection is down (the client keeps reconnecting).
+    #[error(
+        "the broker is unreachable (its connection is down and being retried); is `nts up` running?"
+    )]
+    Unreachable,
     /// The coordinator did not answer in time.
     #[error("the coordinator did not answer {kind} within {timeout:?}")]
     Timeout {
@@ -63,13 +68,19 @@ pub async fn call(
     timeout: Duration,
 ) -> Result<CtlReply, CtlError> {
     let kind = req.kind();
+    if client.connection_state() == async_nats::connection::State::Disconnected {
+        return Err(CtlError::Unreachable);
+    }
     let payload = wire::encode(&Envelope::with_id(1, req));
     let request = async_nats::Request::new()
         .payload(payload.into())
         .timeout(Some(timeout));
-    let msg = client
-        .send_request(subject::ctl(kind), request)
+    // The whole call is bounded, not only the wait for the reply: while the broker is
+    // unreachable the client's queue fills and even sending would wait forever.
+    let sent = crate::runtime::within(timeout, client.send_request(subject::ctl(kind), request));
+    let msg = sent
         .await
+        .ok_or(CtlError::Timeout { kind, timeout })?
         .map_err(|e| {
             use async_nats::RequestErrorKind as K;
             match e.kind() {

@@ -11,13 +11,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::HostConfig;
+use super::flow::{Budget, Flow, LINK_WINDOW};
 use crate::api::control::LinkOffer;
-use crate::api::link::{CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession};
+use crate::api::link::{
+    CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession, credit_cost,
+};
 use crate::api::{ErrorBody, ErrorCode};
 use crate::wire::frame::{self, FrameReader, Outgoing};
 use crate::wire::subject::{self, LinkSubjects};
@@ -27,6 +30,17 @@ use crate::wire::{self, Envelope};
 pub const MAX_CONTROL: usize = 1024 * 1024;
 /// stderr lines kept to explain a failed start.
 const STDERR_TAIL: usize = 8;
+/// Longest stderr line kept; the rest of a longer line is dropped before it is buffered.
+pub const MAX_LOG_LINE: usize = 4096;
+/// The environment variable that tags an instance and, inherited, all its descendants:
+/// how a host finds the ones that left the instance's process group.
+pub const LINK_TAG: &str = "NTS_LINK_ID";
+
+/// Rate limits for the log lines a misbehaving instance could otherwise flood.
+static RELAY_FAILED: crate::runtime::RateLimited =
+    crate::runtime::RateLimited::new(Duration::from_secs(10));
+static FLOW_WAIT: crate::runtime::RateLimited =
+    crate::runtime::RateLimited::new(Duration::from_secs(10));
 
 /// Link timings and limits.
 #[derive(Debug, Clone)]
@@ -81,6 +95,7 @@ pub async fn start(
     client: async_nats::Client,
     config: &HostConfig,
     offer: LinkOffer,
+    budget: Budget,
 ) -> Result<(LinkHandle, oneshot::Receiver<CloseReason>), ErrorBody> {
     let settings = config.link.clone();
     let subjects = subject::link(&offer.plugin_id, &offer.session_id, &offer.link_id);
@@ -92,7 +107,7 @@ pub async fn start(
     let mut cmd = Command::new(&config.command.program);
     cmd.args(&config.command.args)
         .envs(config.command.env.iter().cloned())
-        .env("NTS_LINK_ID", offer.link_id.as_str())
+        .env(LINK_TAG, offer.link_id.as_str())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -153,7 +168,8 @@ pub async fn start(
         })?;
 
     let (ready_tx, ready_rx) = oneshot::channel();
-    let (proto_tx, proto_rx) = mpsc::channel::<String>(1);
+    let (proto_tx, proto_rx) = mpsc::channel::<OutputEnd>(1);
+    let flow = Arc::new(Flow::new(LINK_WINDOW, budget));
     let stdout_task = tokio::spawn(relay_stdout(
         client.clone(),
         subjects.clone(),
@@ -161,6 +177,7 @@ pub async fn start(
         max_msg,
         ready_tx,
         proto_tx,
+        flow.clone(),
     ));
     let inbound_task = tokio::spawn(relay_inbound(
         client.clone(),
@@ -168,6 +185,7 @@ pub async fn start(
         inbound,
         stdin_tx.clone(),
         max_msg,
+        flow,
     ));
 
     let (close_tx, close_rx) = mpsc::channel::<CloseReason>(4);
@@ -180,6 +198,8 @@ pub async fn start(
         settings: settings.clone(),
         stdin_tx,
         ready: ready.clone(),
+        link_id: offer.link_id.to_string(),
+        pid,
     };
     tokio::spawn(async move {
         let reason = sup
@@ -242,6 +262,17 @@ struct Supervisor {
     settings: LinkSettings,
     stdin_tx: mpsc::Sender<Outgoing>,
     ready: Arc<std::sync::atomic::AtomicBool>,
+    link_id: String,
+    pid: Option<u32>,
+}
+
+/// Why the relay of an instance's stdout stopped.
+#[derive(Debug)]
+enum OutputEnd {
+    /// The instance closed its stdout (it may still be running).
+    Closed,
+    /// The instance broke the frame protocol.
+    Protocol(String),
 }
 
 impl Supervisor {
@@ -249,7 +280,7 @@ impl Supervisor {
         self,
         mut child: Child,
         mut close_rx: mpsc::Receiver<CloseReason>,
-        mut proto_rx: mpsc::Receiver<String>,
+        mut proto_rx: mpsc::Receiver<OutputEnd>,
         stdout_task: tokio::task::JoinHandle<()>,
         inbound_task: tokio::task::JoinHandle<()>,
     ) -> CloseReason {
@@ -264,35 +295,66 @@ impl Supervisor {
                 };
                 exit_reason(status, Some(order))
             }
-            Some(problem) = proto_rx.recv() => {
-                let status = crate::sys::terminate(&mut child, Duration::ZERO).await;
-                let mut r = exit_reason(status, None);
-                r.code = CloseCode::ProtocolError;
-                r.message = format!("the plugin instance broke the frame protocol and was stopped: {problem}");
-                r
-            }
+            Some(end) = proto_rx.recv() => match end {
+                OutputEnd::Protocol(problem) => {
+                    let status = crate::sys::terminate(&mut child, Duration::ZERO).await;
+                    let mut r = exit_reason(status, None);
+                    r.code = CloseCode::ProtocolError;
+                    r.message = format!("the plugin instance broke the frame protocol and was stopped: {problem}");
+                    r
+                }
+                OutputEnd::Closed => {
+                    // Closing stdout is how an exiting instance ends; one that keeps
+                    // running after it can never be heard again.
+                    match tokio::time::timeout(self.settings.stop_grace, child.wait()).await {
+                        Ok(status) => exit_reason(status.ok(), None),
+                        Err(_) => {
+                            let status = crate::sys::terminate(&mut child, self.settings.term_grace).await;
+                            let mut r = exit_reason(status, None);
+                            r.code = CloseCode::ProtocolError;
+                            r.message = "the plugin instance closed its output but kept running, so \
+                                         it was stopped (an instance must keep stdout open while it serves)"
+                                .into();
+                            r
+                        }
+                    }
+                }
+            },
         };
-        // The instance is gone. Deliver what it wrote before exiting, then say goodbye.
+        // The instance is gone; so must be everything it started: what is left of its
+        // process group, and descendants that left the group (found by their tag).
+        if let Some(pid) = self.pid {
+            crate::sys::kill_group(pid);
+        }
+        let strays = crate::sys::kill_tagged(LINK_TAG, &self.link_id).await;
+        if strays > 0 {
+            tracing::info!("stopped {strays} process(es) the instance left behind");
+        }
+        // Deliver what it wrote before exiting, then say goodbye.
         inbound_task.abort();
         if tokio::time::timeout(Duration::from_secs(1), stdout_task)
             .await
             .is_err()
         {
-            tracing::debug!("instance output still open after exit (a grandchild holds it)");
+            tracing::debug!("instance output still open after exit");
         }
-        if let Ok(problem) = proto_rx.try_recv() {
+        if let Ok(OutputEnd::Protocol(problem)) = proto_rx.try_recv() {
             // A malformed frame right before exiting still counts as a protocol error.
             reason.code = CloseCode::ProtocolError;
             reason.message = format!("the plugin instance broke the frame protocol: {problem}");
         }
         if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
             let closed = wire::encode(&Envelope::event(ToSession::Closed(reason.clone())));
-            if let Err(e) = self
-                .client
-                .publish(self.subjects.to_session.clone(), closed.into())
-                .await
-            {
-                tracing::warn!("telling the session the link closed failed: {e}");
+            let told = crate::runtime::within(
+                Duration::from_secs(2),
+                self.client
+                    .publish(self.subjects.to_session.clone(), closed.into()),
+            );
+            if !matches!(told.await, Some(Ok(()))) {
+                tracing::warn!(
+                    "could not tell the session the link closed (the broker is unreachable); \
+                     the coordinator will"
+                );
             }
         }
         reason
@@ -331,13 +393,15 @@ fn exit_reason(
     reason
 }
 
-/// Broker → instance: validates each envelope, refuses host-only kinds, forwards bytes.
+/// Broker → instance: validates each envelope, refuses host-only kinds, takes the
+/// session's flow-control credit, forwards the rest byte for byte.
 async fn relay_inbound(
     client: async_nats::Client,
     subjects: LinkSubjects,
     mut inbound: async_nats::Subscriber,
     stdin_tx: mpsc::Sender<Outgoing>,
     max_msg: usize,
+    flow: Arc<Flow>,
 ) {
     while let Some(msg) = inbound.next().await {
         // Checked as far as the kind; the instance's SDK decodes the body.
@@ -349,6 +413,16 @@ async fn relay_inbound(
                     format!("{kind:?} is reserved to the host"),
                 ),
             )),
+            Ok((_, kind)) if ToPlugin::FOR_HOST.contains(&kind) => {
+                match wire::decode::<ToPlugin>(&msg.payload, max_msg) {
+                    Ok(Envelope {
+                        msg: ToPlugin::Credit(c),
+                        ..
+                    }) => flow.credit(c.received),
+                    _ => tracing::debug!("ignoring a malformed credit"),
+                }
+                continue;
+            }
             Ok(_) => None,
             Err(e) => Some((e.request_id(), ErrorBody::from(&e))),
         };
@@ -361,6 +435,7 @@ async fn relay_inbound(
             Some((id, body)) => {
                 tracing::info!("refused a message for the instance: {body}");
                 let reply = wire::encode(&Envelope::with_id(id, ToSession::Error(body)));
+                flow.sent_by_host(credit_cost(reply.len()));
                 let _ = client
                     .publish(subjects.to_session.clone(), reply.into())
                     .await;
@@ -370,21 +445,27 @@ async fn relay_inbound(
 }
 
 /// Instance → broker: validates each frame; the first `ready` completes the handshake.
+/// Waits for flow-control credit before each message, so the pipe fills and the
+/// instance blocks while its session is behind.
 async fn relay_stdout(
     client: async_nats::Client,
     subjects: LinkSubjects,
     mut frames: FrameReader<tokio::process::ChildStdout>,
     max_msg: usize,
     ready_tx: oneshot::Sender<()>,
-    proto_tx: mpsc::Sender<String>,
+    end_tx: mpsc::Sender<OutputEnd>,
+    flow: Arc<Flow>,
 ) {
     let mut ready_tx = Some(ready_tx);
     loop {
         let frame = match frames.next().await {
             Ok(Some(f)) => f,
-            Ok(None) => return,
+            Ok(None) => {
+                let _ = end_tx.try_send(OutputEnd::Closed);
+                return;
+            }
             Err(e) => {
-                let _ = proto_tx.try_send(e.to_string());
+                let _ = end_tx.try_send(OutputEnd::Protocol(e.to_string()));
                 return;
             }
         };
@@ -397,24 +478,40 @@ async fn relay_stdout(
                 }
             }
             Ok("closed") => {
-                let _ =
-                    proto_tx.try_send("an instance may not send \"closed\"; exit instead".into());
+                let _ = end_tx.try_send(OutputEnd::Protocol(
+                    "an instance may not send \"closed\"; exit instead".into(),
+                ));
                 return;
             }
             Ok(_) => {
-                if let Err(e) = client.publish(subjects.to_session.clone(), frame).await {
-                    tracing::warn!("relaying to the session failed: {e}");
+                if flow.reserve(credit_cost(frame.len())).await
+                    && let Some(held) = FLOW_WAIT.due()
+                {
+                    tracing::info!(
+                        "an instance writes faster than its session reads: holding its output{}",
+                        crate::runtime::more(held)
+                    );
+                }
+                if let Err(e) = client.publish(subjects.to_session.clone(), frame).await
+                    && let Some(held) = RELAY_FAILED.due()
+                {
+                    tracing::warn!(
+                        "relaying to the session failed: {e}{}",
+                        crate::runtime::more(held)
+                    );
                 }
             }
             Err(e) => {
-                let _ = proto_tx.try_send(format!("bad frame: {e}"));
+                let _ = end_tx.try_send(OutputEnd::Protocol(format!("bad frame: {e}")));
                 return;
             }
         }
     }
 }
 
-/// Instance stderr → host log and `nts.v1.logs.<pid>.<lid>` (one UTF-8 line per message).
+/// Instance stderr → host log and `nts.v1.logs.<pid>.<lid>`: one line per message,
+/// read as bytes (any encoding; invalid UTF-8 is replaced), at most [`MAX_LOG_LINE`]
+/// bytes kept per line whatever its length.
 async fn log_stderr(
     client: async_nats::Client,
     subject: String,
@@ -422,9 +519,8 @@ async fn log_stderr(
     tail: Arc<Mutex<VecDeque<String>>>,
     span: tracing::Span,
 ) {
-    let mut lines = BufReader::new(stderr).lines();
+    let mut lines = BoundedLines::new(BufReader::new(stderr), MAX_LOG_LINE);
     while let Ok(Some(line)) = lines.next_line().await {
-        let line: String = line.chars().take(4096).collect();
         tracing::info!(parent: &span, "instance: {line}");
         {
             let mut t = tail.lock().expect("lock");
@@ -434,5 +530,84 @@ async fn log_stderr(
             t.push_back(line.clone());
         }
         let _ = client.publish(subject.clone(), line.into()).await;
+    }
+}
+
+/// Lines of a byte stream, each cut to a maximum length before it is buffered and
+/// decoded lossily; a cut line ends with "…".
+struct BoundedLines<R> {
+    inner: R,
+    max: usize,
+}
+
+impl<R: AsyncBufRead + Unpin> BoundedLines<R> {
+    fn new(inner: R, max: usize) -> Self {
+        BoundedLines { inner, max }
+    }
+
+    /// The next line without its newline; `None` at the end of the stream.
+    async fn next_line(&mut self) -> std::io::Result<Option<String>> {
+        let mut line = Vec::new();
+        let mut cut = false;
+        loop {
+            let buf = self.inner.fill_buf().await?;
+            if buf.is_empty() {
+                if line.is_empty() && !cut {
+                    return Ok(None);
+                }
+                break;
+            }
+            let (chunk, used, end) = match buf.iter().position(|b| *b == b'\n') {
+                Some(i) => (&buf[..i], i + 1, true),
+                None => (buf, buf.len(), false),
+            };
+            let room = self.max - line.len();
+            if chunk.len() > room {
+                cut = true;
+            }
+            line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            self.inner.consume(used);
+            if end {
+                break;
+            }
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        let mut text = String::from_utf8_lossy(&line).into_owned();
+        if cut {
+            text.push('…');
+        }
+        Ok(Some(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BoundedLines;
+
+    async fn lines(input: &[u8], max: usize) -> Vec<String> {
+        let mut r = BoundedLines::new(input, max);
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().await.unwrap() {
+            out.push(l);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn stderr_lines_are_bytes_bounded_and_lossy() {
+        assert_eq!(lines(b"a\nb\r\n\nlast", 10).await, ["a", "b", "", "last"]);
+        assert_eq!(
+            lines(b"\xff\xfeok\n", 10).await,
+            ["\u{fffd}\u{fffd}ok"],
+            "invalid UTF-8 is replaced, not fatal"
+        );
+        let long = [b'x'; 100_000];
+        let got = lines(&long, 16).await;
+        assert_eq!(got, [format!("{}…", "x".repeat(16))]);
+        let mut two = b"0123456789abcdef-more\nnext\n".to_vec();
+        two.extend_from_slice(b"");
+        assert_eq!(lines(&two, 16).await, ["0123456789abcdef…", "next"]);
     }
 }

@@ -4,6 +4,7 @@
 //! stdio frames. [`link`] runs one link (spawn, handshake, relay, supervision);
 //! this module does registration, heartbeats, offers, close orders and shutdown.
 
+pub mod flow;
 pub mod link;
 
 use std::collections::HashMap;
@@ -112,6 +113,12 @@ impl HostConfig {
     pub fn connection_name(&self) -> String {
         format!("{HOST_CONNECTION_PREFIX}{}", self.host_id)
     }
+
+    /// The name of this host's link-traffic connection (not a host connection name to
+    /// the coordinator: only the control connection's loss means the host is lost).
+    pub fn data_connection_name(&self) -> String {
+        format!("{}/data", self.connection_name())
+    }
 }
 
 /// Why a host stopped.
@@ -137,7 +144,12 @@ pub enum HostError {
 
 /// Shared state of a running host.
 struct Shared {
+    /// Control traffic: registration, heartbeats, offers, orders, reports.
     client: async_nats::Client,
+    /// Link traffic, on its own connection so that data cannot delay a heartbeat.
+    data: async_nats::Client,
+    /// Bytes all links may have in flight to their sessions.
+    budget: flow::Budget,
     config: HostConfig,
     host_id: Token,
     plugin_id: Mutex<Token>,
@@ -174,13 +186,29 @@ impl Host {
     }
 
     /// Registers with the coordinator; the host then serves after [`Host::serve`].
+    /// Control and link traffic share `client`; see [`Host::register_split`].
     pub async fn register(
         client: async_nats::Client,
         config: HostConfig,
     ) -> Result<Host, HostError> {
+        Self::register_split(client.clone(), client, config).await
+    }
+
+    /// Registers with control traffic on `control` (named
+    /// [`HostConfig::connection_name`]) and link traffic on `data`, so a flood of frames
+    /// cannot starve heartbeats. The process becomes its instances' subreaper, so
+    /// descendants that escape an instance's process group can still be stopped.
+    pub async fn register_split(
+        control: async_nats::Client,
+        data: async_nats::Client,
+        config: HostConfig,
+    ) -> Result<Host, HostError> {
+        crate::sys::become_subreaper();
         let host_id = config.host_id.clone();
         let shared = Arc::new(Shared {
-            client,
+            client: control,
+            data,
+            budget: flow::Budget::default(),
             config,
             host_id,
             plugin_id: Mutex::new(Token::random()),
@@ -247,7 +275,7 @@ impl Host {
             }
         }
         beat.abort();
-        let _ = offers.unsubscribe().await;
+        let _ = crate::runtime::within(Duration::from_secs(1), offers.unsubscribe()).await;
         self.shared
             .stop_all(CloseReason::new(
                 CloseCode::HostStopping,
@@ -262,7 +290,9 @@ impl Host {
         if let Err(e) = ctl::call(&s.client, dereg, Duration::from_secs(3)).await {
             tracing::warn!("deregistering failed (the lease will expire instead): {e}");
         }
-        let _ = s.client.flush().await;
+        // Bounded: on a dead broker `flush` would wait forever.
+        crate::runtime::flush_within(&s.data, Duration::from_secs(2)).await;
+        crate::runtime::flush_within(&s.client, Duration::from_secs(2)).await;
         Ok(())
     }
 }
@@ -350,7 +380,7 @@ impl Shared {
             });
         }
         let lid = offer.link_id.clone();
-        match link::start(self.client.clone(), &self.config, offer).await {
+        match link::start(self.data.clone(), &self.config, offer, self.budget.clone()).await {
             Ok((handle, ended)) => {
                 self.links.lock().expect("lock").insert(lid.clone(), handle);
                 let me = self.clone();

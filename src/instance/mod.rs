@@ -1100,7 +1100,8 @@ where
             | ToPlugin::MenuTransform(_)
             | ToPlugin::Substructures(_)
             | ToPlugin::InteractionsCreated(_)
-            | ToPlugin::Interactions(_) => {
+            | ToPlugin::Interactions(_)
+            | ToPlugin::Credit(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
                     wire::Message::kind(&msg)

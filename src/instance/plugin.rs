@@ -198,7 +198,7 @@ impl Plugin {
     }
 
     fn run_host(mut self, args: &PluginArgs) -> ExitCode {
-        crate::cli::init_tracing(args.verbose);
+        crate::runtime::init_tracing(args.verbose);
         if let Some(name) = &args.name {
             self.metadata.name = name.clone();
         }
@@ -238,7 +238,14 @@ pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), Strin
         )
         .await
         .map_err(|e| e.to_string())?;
-        let host = Host::register(client, config)
+        let data = connect::connect(
+            &profile,
+            Role::Host,
+            ConnectOptions::named(config.data_connection_name()).retry_initial(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let host = Host::register_split(client, data, config)
             .await
             .map_err(|e| e.to_string())?;
         println!(
@@ -247,7 +254,7 @@ pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), Strin
             host.host_id()
         );
         let shutdown = CancellationToken::new();
-        tokio::spawn(crate::cli::cancel_on_signal(shutdown.clone()));
+        tokio::spawn(crate::runtime::cancel_on_signal(shutdown.clone()));
         host.serve(shutdown).await.map_err(|e| e.to_string())
     })
 }

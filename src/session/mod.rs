@@ -298,7 +298,7 @@ pub struct Link {
     session_id: Token,
     token: Token,
     router: Arc<Router>,
-    rx: mpsc::Receiver<LinkEvent>,
+    rx: mpsc::Receiver<router::Delivery>,
 }
 
 impl Link {
@@ -378,7 +378,7 @@ impl Link {
 
     /// The next event; `None` after `Closed` has been returned.
     pub async fn next(&mut self) -> Option<LinkEvent> {
-        self.rx.recv().await
+        self.rx.recv().await.map(|d| d.event)
     }
 
     /// Answers an instance request with an error (for requests the session cannot serve).

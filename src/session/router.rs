@@ -20,8 +20,35 @@ use crate::wire::{self, Envelope};
 /// Messages kept for links whose `link.open` reply has not arrived yet.
 const MAX_EARLY: usize = 1024;
 
+/// An event on its way to a [`super::Link`], holding its share of the link's budget
+/// until the link takes it.
+pub(crate) struct Delivery {
+    pub(crate) event: LinkEvent,
+    _held: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Delivery {
+    fn new(event: LinkEvent) -> Self {
+        Delivery { event, _held: None }
+    }
+}
+
+/// Bytes of events a link may hold untaken before the router waits for it (counted in
+/// KiB): with flow-control credit sent only after delivery, a slow reader holds its
+/// plugin back instead of filling the session's memory.
+const LINK_HOLD_KIB: usize = (crate::api::link::LINK_WINDOW / 1024) as usize;
+/// How long the router waits for a link that holds its whole budget before delivering
+/// anyway: a reader that is itself waiting on the router (a request to the plugin) must
+/// not deadlock the session.
+const LINK_HOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+static HOLD_EXCEEDED: crate::runtime::RateLimited =
+    crate::runtime::RateLimited::new(std::time::Duration::from_secs(10));
+
 struct Slot {
-    tx: mpsc::Sender<LinkEvent>,
+    tx: mpsc::Sender<Delivery>,
+    /// KiB of delivered events the link has not taken yet may still hold.
+    hold: Arc<tokio::sync::Semaphore>,
     /// The link's `to_plugin` subject, for session-originated events.
     to_plugin: String,
     /// The plugin it connects (macros are kept per plugin).
@@ -53,6 +80,37 @@ pub(crate) struct Router {
     /// Each link's menus, kept apart from `routes` because an instance may send its menu
     /// before the session has its `link.open` reply.
     menus: Mutex<HashMap<Token, super::ui::SessionUi>>,
+}
+
+/// Links whose flow-control counters are kept before closed ones are pruned.
+const MAX_CREDITED_LINKS: usize = 256;
+
+/// Bytes of a link taken in between two credits: an eighth of the host's window, so the
+/// host rarely waits while the session keeps up.
+const CREDIT_STEP: u64 = crate::api::link::LINK_WINDOW / 8;
+
+/// Per link, the bytes received and the total last credited to its host.
+#[derive(Default)]
+struct Credits(HashMap<Token, (u64, u64)>);
+
+impl Credits {
+    /// Counts `len` bytes on `lid`; the running total when a credit is due.
+    fn received(&mut self, lid: &Token, len: u64) -> Option<u64> {
+        let (total, credited) = self.0.entry(lid.clone()).or_default();
+        *total = total.saturating_add(len);
+        (*total - *credited >= CREDIT_STEP).then(|| {
+            *credited = *total;
+            *total
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Token) -> bool) {
+        self.0.retain(|lid, _| keep(lid));
+    }
 }
 
 /// Links whose menus one session keeps at most.
@@ -104,14 +162,14 @@ impl Router {
         plugin_id: Token,
         to_plugin: String,
         files: Result<FilesView, String>,
-        tx: mpsc::Sender<LinkEvent>,
+        tx: mpsc::Sender<Delivery>,
     ) {
         let mut r = self.routes.lock().expect("lock");
         if let Some(early) = r.early.remove(&lid) {
             r.early_count -= early.len();
             let closed = early.iter().any(|e| matches!(e, LinkEvent::Closed(_)));
             for e in early {
-                let _ = tx.try_send(e);
+                let _ = tx.try_send(Delivery::new(e));
             }
             if closed {
                 r.closed.insert(lid);
@@ -122,6 +180,7 @@ impl Router {
             lid,
             Slot {
                 tx,
+                hold: Arc::new(tokio::sync::Semaphore::new(LINK_HOLD_KIB)),
                 to_plugin,
                 plugin_id,
                 files: files.map(|v| Arc::new(Mutex::new(v))),
@@ -417,12 +476,32 @@ impl Router {
         mut inbound: async_nats::Subscriber,
         mut events: async_nats::Subscriber,
     ) {
+        let mut credits = Credits::default();
         loop {
             // Biased: a link's own `closed` (from its host) is handled before the
             // coordinator's event about the same close, which the broker delivers after it.
             tokio::select! {
                 biased;
-                Some(msg) = inbound.next() => self.on_inbound(msg).await,
+                Some(msg) = inbound.next() => {
+                    let lid = subject::link_id_of(&msg.subject);
+                    let len = crate::api::link::credit_cost(msg.payload.len());
+                    let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+                    self.on_inbound(msg).await;
+                    // Credit only what was handled: a session that falls behind holds
+                    // its plugins back instead of being flooded.
+                    if let Some(lid) = lid
+                        && let Some(received) = credits.received(&lid, len)
+                    {
+                        let credit = Envelope::event(ToPlugin::Credit(crate::api::link::Credit { received }));
+                        if let Err(e) = super::publish_to_plugin(&self.client, &to, &credit).await {
+                            tracing::debug!("sending flow-control credit failed: {e}");
+                        }
+                    }
+                    if credits.len() > MAX_CREDITED_LINKS {
+                        let routes = self.routes.lock().expect("lock");
+                        credits.retain(|lid| routes.links.contains_key(lid));
+                    }
+                }
                 Some(msg) = events.next() => self.on_event(msg).await,
                 else => return,
             }
@@ -544,7 +623,7 @@ impl Router {
             ToSession::Closed(reason) => LinkEvent::Closed(reason),
             _ => LinkEvent::Message(env),
         };
-        self.deliver(lid, event).await;
+        self.deliver(lid, event, msg.payload.len()).await;
     }
 
     async fn on_event(&self, msg: async_nats::Message) {
@@ -557,7 +636,10 @@ impl Router {
         };
         match env.msg {
             Event::SessionPresenter(p) => *self.presenter.lock().expect("lock") = p.presenter,
-            Event::LinkClosed(c) => self.deliver(c.link_id, LinkEvent::Closed(c.reason)).await,
+            Event::LinkClosed(c) => {
+                self.deliver(c.link_id, LinkEvent::Closed(c.reason), 0)
+                    .await
+            }
             Event::SessionClosed(_) => {
                 let lids: Vec<Token> = self
                     .routes
@@ -572,7 +654,7 @@ impl Router {
                         crate::api::link::CloseCode::SessionClosed,
                         "the session closed",
                     );
-                    self.deliver(lid, LinkEvent::Closed(reason)).await;
+                    self.deliver(lid, LinkEvent::Closed(reason), 0).await;
                 }
             }
             _ => {}
@@ -581,7 +663,8 @@ impl Router {
 
     /// Hands an event to its link. A link's first `Closed` ends it; later ones (the
     /// host's and the coordinator's both arrive) are dropped.
-    async fn deliver(&self, lid: Token, event: LinkEvent) {
+    /// `size` bytes of the link's budget are held until the link takes the event.
+    async fn deliver(&self, lid: Token, event: LinkEvent, size: usize) {
         let closing = matches!(event, LinkEvent::Closed(_));
         let tx = {
             let mut r = self.routes.lock().expect("lock");
@@ -592,14 +675,33 @@ impl Router {
                 self.workspace.lock().expect("lock").drop_link(&lid);
                 self.menus.lock().expect("lock").remove(&lid);
                 r.closed.insert(lid.clone());
-                r.links.remove(&lid).map(|s| s.tx)
+                r.links.remove(&lid).map(|s| (s.tx, s.hold))
             } else {
-                r.links.get(&lid).map(|s| s.tx.clone())
+                r.links.get(&lid).map(|s| (s.tx.clone(), s.hold.clone()))
             }
         };
         match tx {
-            Some(tx) => {
-                let _ = tx.send(event).await;
+            Some((tx, hold)) => {
+                let kib = (size.div_ceil(1024) as u32).min(LINK_HOLD_KIB as u32);
+                let held = match crate::runtime::within(
+                    LINK_HOLD_WAIT,
+                    hold.acquire_many_owned(kib),
+                )
+                .await
+                {
+                    Some(Ok(permit)) => Some(permit),
+                    _ => {
+                        if let Some(more) = HOLD_EXCEEDED.due() {
+                            tracing::warn!(
+                                link = %lid,
+                                "a link's reader has not taken its events for {LINK_HOLD_WAIT:?}; delivering beyond its budget{}",
+                                crate::runtime::more(more)
+                            );
+                        }
+                        None
+                    }
+                };
+                let _ = tx.send(Delivery { event, _held: held }).await;
             }
             None => {
                 let mut r = self.routes.lock().expect("lock");

@@ -338,3 +338,39 @@ pub async fn room_of_two(
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
+
+/// The Python with `cbor2` that `scripts/test` prepares; `None` outside it.
+pub fn python() -> Option<String> {
+    match std::env::var("NTS_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("NTS_PYTHON must be set under CI (scripts/test sets it)")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: NTS_PYTHON is not set; run scripts/test to install cbor2 and run this test"
+            );
+            None
+        }
+    }
+}
+
+/// Peak resident memory of a process in MiB (`VmHWM`).
+pub fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb / 1024)
+        .expect("VmHWM in /proc status")
+}
+
+/// Hosts `tests/fixtures/misbehave.py MODE ARGS…` as plugin `name`; `None` without Python.
+pub async fn misbehaving(sys: &System, name: &str, mode: &[&str]) -> Option<Proc> {
+    let py = python()?;
+    let script = repo("tests/fixtures/misbehave.py");
+    let mut cmd = vec![py.as_str(), script.to_str().expect("utf-8 path")];
+    cmd.extend_from_slice(mode);
+    Some(sys.host(name, &cmd).await)
+}

@@ -1,0 +1,148 @@
+//! Process-wide plumbing every role shares: logging, signals, panics, deadlines and
+//! rate-limited log lines. Below every role; depends on nothing of theirs.
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+/// Sets up logging to stderr (`RUST_LOG` overrides; `verbose` means debug) and the
+/// panic hook ([`quiet_panics`]).
+pub fn init_tracing(verbose: bool) {
+    let default = if verbose {
+        "debug,async_nats=info"
+    } else {
+        "info,async_nats=warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    quiet_panics();
+}
+
+/// Replaces the default panic hook, which prints Rust's message and a backtrace hint on
+/// the user's screen, with one log line. Panics that code contains (a parser's, a
+/// task's) then surface only as that line plus the clear error their caller reports.
+/// `RUST_BACKTRACE=1` keeps the default hook, for debugging.
+pub fn quiet_panics() {
+    if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!("internal error{at}: {what} (this is a bug in nts; please report it)");
+    }));
+}
+
+/// Cancels `token` on the first SIGINT or SIGTERM; a second one exits at once (status
+/// 130), so a stop that hangs can always be cut short.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+    token.cancel();
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+    eprintln!("stopping at once (second signal)");
+    std::process::exit(130);
+}
+
+/// The future's output, or `None` if `limit` passes first: every await on the network
+/// goes through a deadline.
+pub async fn within<F: Future>(limit: Duration, fut: F) -> Option<F::Output> {
+    tokio::time::timeout(limit, fut).await.ok()
+}
+
+/// Flushes a connection within `limit`; `false` if the broker did not take it in time
+/// (unreachable, or a full buffer). `flush` alone waits forever on a dead broker.
+pub async fn flush_within(client: &async_nats::Client, limit: Duration) -> bool {
+    matches!(within(limit, client.flush()).await, Some(Ok(())))
+}
+
+/// A log line that is written at most once per period; the lines suppressed in between
+/// are counted and reported with the next one.
+#[derive(Debug)]
+pub struct RateLimited {
+    period: Duration,
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl RateLimited {
+    /// At most one line per `period`.
+    pub const fn new(period: Duration) -> Self {
+        RateLimited {
+            period,
+            state: Mutex::new((None, 0)),
+        }
+    }
+
+    /// `Some(suppressed)` when a line is due now (with how many were held back since the
+    /// last one), `None` when this one is to be held back.
+    pub fn due(&self) -> Option<u64> {
+        self.due_at(Instant::now())
+    }
+
+    fn due_at(&self, now: Instant) -> Option<u64> {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match s.0 {
+            Some(last) if now.duration_since(last) < self.period => {
+                s.1 += 1;
+                None
+            }
+            _ => {
+                let held = s.1;
+                *s = (Some(now), 0);
+                Some(held)
+            }
+        }
+    }
+}
+
+/// ", and N more like it" for a rate-limited line that held back `n` others.
+pub fn more(n: u64) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" ({n} more like it since the last report)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limited_lines_count_what_they_hold_back() {
+        let r = RateLimited::new(Duration::from_secs(10));
+        let t0 = Instant::now();
+        assert_eq!(r.due_at(t0), Some(0));
+        assert_eq!(r.due_at(t0 + Duration::from_secs(1)), None);
+        assert_eq!(r.due_at(t0 + Duration::from_secs(2)), None);
+        assert_eq!(r.due_at(t0 + Duration::from_secs(11)), Some(2));
+        assert_eq!(r.due_at(t0 + Duration::from_secs(12)), None);
+    }
+}
