@@ -205,6 +205,21 @@ impl ConnectOptions {
     }
 }
 
+/// Rate limits of a connection's event log lines.
+struct EventLimits {
+    slow: crate::runtime::RateLimited,
+    client: crate::runtime::RateLimited,
+}
+
+impl Default for EventLimits {
+    fn default() -> Self {
+        EventLimits {
+            slow: crate::runtime::RateLimited::new(Duration::from_secs(10)),
+            client: crate::runtime::RateLimited::new(Duration::from_secs(30)),
+        }
+    }
+}
+
 /// Connects to the broker of `profile` as `role`, over TLS verified against the profile's CA.
 pub async fn connect(
     profile: &Profile,
@@ -214,6 +229,7 @@ pub async fn connect(
     install_crypto_provider();
     let user = role.user();
     let name = opts.name.clone();
+    let limits = std::sync::Arc::new(EventLimits::default());
     let mut o = async_nats::ConnectOptions::new()
         .require_tls(true)
         .add_root_certificates(profile.ca_file.clone())
@@ -224,17 +240,26 @@ pub async fn connect(
         .connection_timeout(Duration::from_secs(5))
         .event_callback(move |event| {
             let name = name.clone();
+            let limits = limits.clone();
             async move {
                 use async_nats::Event;
+                // One line per condition and period: a dead broker or a flood must not
+                // become thousands of lines.
                 match event {
                     Event::Connected => tracing::debug!(conn = %name, "connected to the broker"),
-                    Event::Disconnected => tracing::warn!(conn = %name, "disconnected from the broker; reconnecting"),
+                    Event::Disconnected => tracing::warn!(conn = %name, "lost the broker connection; reconnecting"),
                     Event::SlowConsumer(sid) => {
-                        tracing::error!(conn = %name, sid, "slow consumer: the broker dropped messages for this subscription")
+                        if let Some(n) = limits.slow.due() {
+                            tracing::error!(conn = %name, sid, "slow consumer: the broker dropped messages for this subscription{}", crate::runtime::more(n))
+                        }
                     }
-                    Event::ServerError(e) => tracing::error!(conn = %name, "broker reported: {e}"),
-                    Event::ClientError(e) => tracing::warn!(conn = %name, "client error: {e}"),
-                    Event::LameDuckMode => tracing::warn!(conn = %name, "broker entering lame-duck mode"),
+                    Event::ServerError(e) => tracing::error!(conn = %name, "the broker reported: {e}"),
+                    Event::ClientError(e) => {
+                        if let Some(n) = limits.client.due() {
+                            tracing::warn!(conn = %name, "the broker is unreachable ({e}); still trying{}", crate::runtime::more(n))
+                        }
+                    }
+                    Event::LameDuckMode => tracing::warn!(conn = %name, "the broker is entering lame-duck mode"),
                     other => tracing::debug!(conn = %name, "connection event: {other}"),
                 }
             }

@@ -90,3 +90,47 @@ async fn a_restarted_coordinator_resumes_where_it_stopped() {
     assert_eq!(reason.code, nts::api::link::CloseCode::ClosedByPresenter);
     assert!(gone(instance).await);
 }
+
+#[tokio::test]
+async fn a_leader_paused_past_its_lease_cannot_write_again() {
+    use nts::coordinator::store::{Store, StoreErrorKind};
+    let sys = System::start().await;
+    let lease = Duration::from_millis(400);
+    // A second store on the coordinators' bucket plays the paused leader: it leads,
+    // then stops renewing (its renewals end when nobody watches its leadership).
+    let stale = Store::open(sys.client(Role::Coordinator).await, 1)
+        .await
+        .unwrap();
+    // The fixture's coordinator stops first (resigning its lease), so `stale` can lead.
+    let mut sys = sys;
+    sys.coordinator.signal(Signal::SIGTERM);
+    sys.coordinator.wait().await;
+    let leading = stale.lead("stale", lease, || {}).await.unwrap();
+    stale
+        .apply(vec![("session.probe".into(), Some(b"one".to_vec()))])
+        .await
+        .expect("the leader writes");
+    drop(leading); // paused: no more renewals
+
+    let fresh = Store::open(sys.client(Role::Coordinator).await, 1)
+        .await
+        .unwrap();
+    let _leading = tokio::time::timeout(WAIT, fresh.lead("fresh", lease, || {}))
+        .await
+        .expect("the new leader takes the expired lease")
+        .unwrap();
+
+    // The paused one wakes up and tries to write what it was doing.
+    let late = stale
+        .apply(vec![("session.probe".into(), Some(b"stale".to_vec()))])
+        .await
+        .expect_err("a stale leader's write is refused");
+    assert_eq!(late.kind(), StoreErrorKind::Fenced, "{late}");
+    fresh
+        .apply(vec![("session.probe".into(), Some(b"two".to_vec()))])
+        .await
+        .expect("the new leader writes");
+    let records = fresh.load().await.unwrap();
+    let probe = records.iter().find(|(k, _)| k == "session.probe").unwrap();
+    assert_eq!(probe.1, b"two");
+}

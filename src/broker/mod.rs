@@ -8,7 +8,7 @@ pub mod pki;
 pub mod server;
 
 pub use pki::DevPki;
-pub use server::{Broker, BrokerError, BrokerOptions, find_nats_server};
+pub use server::{Broker, BrokerError, BrokerOptions, describe_exit, find_nats_server};
 
 /// The dev broker configuration (`broker/dev.conf`), with `$NTS_*` placeholders.
 pub const DEV_CONF: &str = include_str!("../../broker/dev.conf");

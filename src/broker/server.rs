@@ -145,6 +145,9 @@ pub async fn check_version(binary: &Path) -> Result<String, BrokerError> {
 #[derive(Debug)]
 pub struct Broker {
     child: Child,
+    /// How it was started, to start it again the same way (same port, TLS, passwords and
+    /// JetStream directory) after a crash.
+    spec: Spec,
     /// Client URL (`tls://127.0.0.1:<port>`).
     pub url: String,
     /// The client port.
@@ -157,6 +160,18 @@ pub struct Broker {
     pub log: PathBuf,
     /// The server's version.
     pub version: String,
+}
+
+/// Everything needed to start the server process.
+#[derive(Debug, Clone)]
+struct Spec {
+    binary: PathBuf,
+    conf: PathBuf,
+    pki: DevPki,
+    js_dir: PathBuf,
+    credentials: Credentials,
+    log: PathBuf,
+    ready_timeout: Duration,
 }
 
 impl Broker {
@@ -185,90 +200,37 @@ impl Broker {
             opts.port.to_string()
         };
 
-        let mut cmd = Command::new(&binary);
-        cmd.arg("-c")
-            .arg(&conf)
-            .args(["-a", "127.0.0.1", "-p", &port, "--http_port", "0"])
-            .env("NTS_TLS_CERT", &pki.server_cert)
-            .env("NTS_TLS_KEY", &pki.server_key)
-            .env("NTS_TLS_CA", &pki.ca_cert)
-            .env("NTS_JS_DIR", &js_dir)
-            .env("NTS_PW_COORDINATOR", &credentials.coordinator)
-            .env("NTS_PW_HOST", &credentials.host)
-            .env("NTS_PW_SESSION", &credentials.session)
-            .env("NTS_PW_SYS", &credentials.sys)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        crate::sys::isolate_child(&mut cmd);
-        let mut child = cmd
-            .spawn()
-            .map_err(io(format!("starting {}", binary.display())))?;
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let mut lines = BufReader::new(stderr).lines();
-        let mut logfile = tokio::fs::File::create(&log)
-            .await
-            .map_err(io(format!("creating {}", log.display())))?;
-
-        let start_err = |reason: String| BrokerError::Start {
-            reason,
-            log: log.clone(),
+        // A fresh log per start of the system; restarts after a crash append to it.
+        std::fs::File::create(&log).map_err(io(format!("creating {}", log.display())))?;
+        let spec = Spec {
+            binary,
+            conf,
+            pki,
+            js_dir,
+            credentials,
+            log,
+            ready_timeout: opts.ready_timeout,
         };
-        let mut bound_port = None;
-        let wait = async {
-            loop {
-                match lines.next_line().await {
-                    Ok(Some(line)) => {
-                        let _ = logfile.write_all(format!("{line}\n").as_bytes()).await;
-                        if let Some(rest) =
-                            line.split("Listening for client connections on ").nth(1)
-                        {
-                            bound_port = rest
-                                .trim()
-                                .rsplit(':')
-                                .next()
-                                .and_then(|p| p.parse::<u16>().ok());
-                        }
-                        if line.contains("Server is ready") {
-                            return Ok(());
-                        }
-                        if line.contains("[FTL]") || line.contains("[ERR]") {
-                            return Err(line);
-                        }
-                    }
-                    Ok(None) => return Err("the server exited".to_string()),
-                    Err(e) => return Err(format!("reading its output failed: {e}")),
-                }
-            }
-        };
-        match tokio::time::timeout(opts.ready_timeout, wait).await {
-            Ok(Ok(())) => {}
-            Ok(Err(reason)) => return Err(start_err(reason)),
-            Err(_) => {
-                return Err(start_err(format!(
-                    "not ready after {:?}",
-                    opts.ready_timeout
-                )));
-            }
-        }
-        let port = bound_port.ok_or_else(|| start_err("no client port in its output".into()))?;
-
-        // Keep draining the server's output into its log so the pipe never fills.
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = logfile.write_all(format!("{line}\n").as_bytes()).await;
-            }
-        });
+        let (child, port) = spawn(&spec, &port).await?;
         Ok(Broker {
             child,
             url: format!("tls://127.0.0.1:{port}"),
             port,
-            pki,
-            credentials,
-            log,
+            pki: spec.pki.clone(),
+            credentials: spec.credentials.clone(),
+            log: spec.log.clone(),
             version,
+            spec,
         })
+    }
+
+    /// Starts the server again after it exited, on the same port with the same TLS files,
+    /// passwords and JetStream directory: clients reconnect and the coordinator's state
+    /// is still there.
+    pub async fn restart(&mut self) -> Result<(), BrokerError> {
+        let (child, _) = spawn(&self.spec, &self.port.to_string()).await?;
+        self.child = child;
+        Ok(())
     }
 
     /// The server's process id.
@@ -299,5 +261,117 @@ impl Broker {
     /// Waits for the server to exit on its own; returns its status.
     pub async fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
         self.child.wait().await
+    }
+}
+
+/// Starts `nats-server` as `spec` says on `port` (`-1`: a free one) and waits until it
+/// reports ready; returns it with the port it listens on.
+async fn spawn(spec: &Spec, port: &str) -> Result<(Child, u16), BrokerError> {
+    let Spec {
+        binary,
+        conf,
+        pki,
+        js_dir,
+        credentials,
+        log,
+        ready_timeout,
+    } = spec;
+    let mut cmd = Command::new(binary);
+    cmd.arg("-c")
+        .arg(conf)
+        .args(["-a", "127.0.0.1", "-p", port, "--http_port", "0"])
+        .env("NTS_TLS_CERT", &pki.server_cert)
+        .env("NTS_TLS_KEY", &pki.server_key)
+        .env("NTS_TLS_CA", &pki.ca_cert)
+        .env("NTS_JS_DIR", js_dir)
+        .env("NTS_PW_COORDINATOR", &credentials.coordinator)
+        .env("NTS_PW_HOST", &credentials.host)
+        .env("NTS_PW_SESSION", &credentials.session)
+        .env("NTS_PW_SYS", &credentials.sys)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    crate::sys::isolate_child(&mut cmd);
+    let mut child = cmd
+        .spawn()
+        .map_err(io(format!("starting {}", binary.display())))?;
+    let stderr = child.stderr.take().ok_or_else(|| BrokerError::Start {
+        reason: "its output could not be read".into(),
+        log: log.clone(),
+    })?;
+    let mut lines = BufReader::new(stderr).lines();
+    let mut logfile = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .await
+        .map_err(io(format!("opening {}", log.display())))?;
+
+    let start_err = |reason: String| BrokerError::Start {
+        reason,
+        log: log.clone(),
+    };
+    let mut bound_port = None;
+    let wait = async {
+        loop {
+            match lines.next_line().await {
+                Ok(Some(line)) => {
+                    let _ = logfile.write_all(format!("{line}\n").as_bytes()).await;
+                    if let Some(rest) = line.split("Listening for client connections on ").nth(1) {
+                        bound_port = rest
+                            .trim()
+                            .rsplit(':')
+                            .next()
+                            .and_then(|p| p.parse::<u16>().ok());
+                    }
+                    if line.contains("Server is ready") {
+                        return Ok(());
+                    }
+                    if line.contains("[FTL]") || line.contains("[ERR]") {
+                        return Err(line);
+                    }
+                }
+                Ok(None) => return Err("the server exited".to_string()),
+                Err(e) => return Err(format!("reading its output failed: {e}")),
+            }
+        }
+    };
+    match tokio::time::timeout(*ready_timeout, wait).await {
+        Ok(Ok(())) => {}
+        Ok(Err(reason)) => return Err(start_err(reason)),
+        Err(_) => {
+            return Err(start_err(format!(
+                "not ready after {} s",
+                ready_timeout.as_secs()
+            )));
+        }
+    }
+    let port = bound_port.ok_or_else(|| start_err("no client port in its output".into()))?;
+
+    // Keep draining the server's output into its log so the pipe never fills.
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = logfile.write_all(format!("{line}\n").as_bytes()).await;
+        }
+    });
+    Ok((child, port))
+}
+
+/// An exit status in words: "exit code 1", "killed by signal 9 (SIGKILL)".
+pub fn describe_exit(status: &std::io::Result<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Err(e) => format!("its status is unknown: {e}"),
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => format!("exit code {c}"),
+            (None, Some(sig)) => {
+                let name = nix::sys::signal::Signal::try_from(sig)
+                    .map(|s| format!(" ({})", s.as_str()))
+                    .unwrap_or_default();
+                format!("killed by signal {sig}{name}")
+            }
+            (None, None) => "an unknown status".into(),
+        },
     }
 }

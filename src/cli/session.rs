@@ -11,6 +11,7 @@ use super::{cancel_on_signal, fail, load_profile};
 use crate::api::control::UserInfo;
 use crate::api::link::{CloseCode, ToSession};
 use crate::connect::{self, ConnectOptions, Role};
+use crate::runtime::within;
 use crate::session::{self, LinkEvent, Session};
 use crate::wire;
 
@@ -259,7 +260,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     };
     if let Some(dir) = &args.files {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            let _ = session.leave().await;
+            let _ = within(CLEANUP, session.leave()).await;
             return fail(format!(
                 "creating the files directory {}: {e}",
                 dir.display()
@@ -271,7 +272,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         let complex = match crate::files::load(path) {
             Ok(c) => c,
             Err(e) => {
-                let _ = session.leave().await;
+                let _ = within(CLEANUP, session.leave()).await;
                 return fail(format!("loading a structure failed: {e}"));
             }
         };
@@ -290,7 +291,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
                 },
             ),
             Err(e) => {
-                let _ = session.leave().await;
+                let _ = within(CLEANUP, session.leave()).await;
                 return fail(format!("loading {} failed: {e}", path.display()));
             }
         }
@@ -298,7 +299,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     let mut link = match session.connect(&args.plugin).await {
         Ok(l) => l,
         Err(e) => {
-            let _ = session.leave().await;
+            let _ = within(CLEANUP, session.leave()).await;
             return fail(format!(
                 "connecting to plugin {:?} failed: {e}",
                 args.plugin
@@ -330,6 +331,10 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         }
     };
     tokio::pin!(timer);
+    // The broker's reachability, checked every second: a session whose broker is gone
+    // says so, and gives up after a while instead of waiting for ever.
+    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+    let mut unreachable_since: Option<tokio::time::Instant> = None;
     // The menus as last printed: they are printed again whenever they change, whether the
     // plugin or an action changed them.
     let mut shown = String::new();
@@ -337,11 +342,11 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         show_menus(&args, &link, &mut shown);
         match run_actions(&args, &link, &mut actions, &mut shown).await {
             Err(code) => {
-                let _ = link.close().await;
+                let _ = within(CLEANUP, link.close()).await;
                 break code;
             }
             Ok(()) if end_after_actions && actions.is_empty() => {
-                let _ = link.close().await;
+                let _ = within(CLEANUP, link.close()).await;
                 break ExitCode::SUCCESS;
             }
             Ok(()) => {}
@@ -352,7 +357,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
                     print_message(&args, &env);
                     show_menus(&args, &link, &mut shown);
                     if args.exit_on.as_deref() == Some(wire::Message::kind(&env.msg)) {
-                        let _ = link.close().await;
+                        let _ = within(CLEANUP, link.close()).await;
                         break ExitCode::SUCCESS;
                     }
                 }
@@ -365,7 +370,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
                 None => break fail("the session's connection ended unexpectedly"),
             },
             _ = &mut timer => {
-                let _ = link.close().await;
+                let _ = within(CLEANUP, link.close()).await;
                 if let Some((line, _)) = actions.front() {
                     eprintln!("error: --act {line:?} was still waiting for its target when --for elapsed");
                     break ExitCode::from(4);
@@ -374,8 +379,29 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
                 break ExitCode::SUCCESS;
             }
             _ = stop.cancelled() => {
-                let _ = link.close().await;
+                let _ = within(CLEANUP, link.close()).await;
                 break ExitCode::from(130);
+            }
+            _ = watchdog.tick() => {
+                let down = client.connection_state() == async_nats::connection::State::Disconnected;
+                match (down, unreachable_since) {
+                    (true, None) => {
+                        eprintln!("warning: the broker at {} is unreachable; retrying (Ctrl-C to stop)", profile_url(&args));
+                        unreachable_since = Some(tokio::time::Instant::now());
+                    }
+                    (true, Some(t)) if t.elapsed() >= GIVE_UP => {
+                        break fail(format!(
+                            "the broker at {} has been unreachable for {} s; giving up (is `nts up` running?)",
+                            profile_url(&args),
+                            GIVE_UP.as_secs()
+                        ));
+                    }
+                    (false, Some(_)) => {
+                        eprintln!("the broker is reachable again");
+                        unreachable_since = None;
+                    }
+                    _ => {}
+                }
             }
         }
     };
@@ -389,13 +415,25 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             )),
         };
         if let Err(e) = saved {
-            let _ = session.leave().await;
+            let _ = within(CLEANUP, session.leave()).await;
             return fail(e);
         }
     }
-    let _ = session.leave().await;
-    let _ = client.flush().await;
+    let _ = within(CLEANUP, session.leave()).await;
+    crate::runtime::flush_within(&client, CLEANUP).await;
     code
+}
+
+/// Longest a step of leaving may take (the broker may be gone).
+const CLEANUP: Duration = Duration::from_secs(3);
+/// How long a run waits for an unreachable broker before it gives up.
+const GIVE_UP: Duration = Duration::from_secs(30);
+
+/// The broker URL of the run's profile, for messages.
+fn profile_url(args: &RunArgs) -> String {
+    load_profile(args.profile.clone())
+        .map(|p| p.url)
+        .unwrap_or_else(|_| "(unknown)".into())
 }
 
 /// Does the actions whose targets are shown, in order; stops at the first that must wait.

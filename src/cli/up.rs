@@ -37,6 +37,12 @@ pub struct UpArgs {
     verbose: bool,
 }
 
+/// Broker crashes tolerated within [`RESTART_WINDOW`] before `nts up` gives up.
+const MAX_RESTARTS: usize = 5;
+const RESTART_WINDOW: Duration = Duration::from_secs(60);
+/// Longest wait for each role to stop.
+const STOP_STEP: Duration = Duration::from_secs(10);
+
 pub(super) async fn run(args: UpArgs) -> ExitCode {
     init_tracing(args.verbose);
     let state_dir = args
@@ -143,25 +149,71 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
         "nts is up. In another terminal: `nts session list`, `nts session run hello`. Ctrl-C stops everything."
     );
 
-    let broker_died = tokio::select! {
-        _ = shutdown.cancelled() => None,
-        status = broker.wait() => Some(status),
-    };
-    if let Some(status) = &broker_died {
+    // The broker is supervised: a crash restarts it on the same port with the same
+    // TLS, passwords and JetStream directory, so clients reconnect and the coordinator's
+    // state (plugins, sessions, links) is still there. A broker that keeps crashing
+    // stops the system with the reason.
+    let mut restarts: Vec<std::time::Instant> = Vec::new();
+    let broker_failed = loop {
+        let status = tokio::select! {
+            _ = shutdown.cancelled() => break None,
+            status = broker.wait() => status,
+        };
+        let how = crate::broker::describe_exit(&status);
+        let now = std::time::Instant::now();
+        restarts.retain(|t| now.duration_since(*t) < RESTART_WINDOW);
+        if restarts.len() >= MAX_RESTARTS {
+            break Some(format!(
+                "nats-server exited ({how}) for the {}th time within {} s; stopping. Its log: {}",
+                MAX_RESTARTS + 1,
+                RESTART_WINDOW.as_secs(),
+                broker.log.display()
+            ));
+        }
+        restarts.push(now);
         tracing::error!(
-            "nats-server exited unexpectedly ({status:?}); stopping (its log: {})",
+            "nats-server exited unexpectedly ({how}); restarting it (its log: {})",
             broker.log.display()
         );
+        let restarted = tokio::select! {
+            _ = shutdown.cancelled() => break None,
+            r = broker.restart() => r,
+        };
+        match restarted {
+            Ok(()) => tracing::info!("nats-server restarted on {}", profile.url),
+            Err(e) => {
+                break Some(format!(
+                    "nats-server exited ({how}) and could not be restarted: {e}"
+                ));
+            }
+        }
+    };
+    if let Some(why) = &broker_failed {
+        tracing::error!("{why}");
     }
     eprintln!("stopping: plugins, coordinator, broker");
+    // Each step is bounded: with the broker gone, nothing may wait on it for ever.
     hosts_stop.cancel();
     for t in host_tasks {
-        let _ = t.await;
+        if crate::runtime::within(STOP_STEP, t).await.is_none() {
+            tracing::warn!(
+                "a plugin host did not stop within {} s; going on",
+                STOP_STEP.as_secs()
+            );
+        }
     }
     coordinator_stop.cancel();
-    let _ = coord_task.await;
+    if crate::runtime::within(STOP_STEP, coord_task)
+        .await
+        .is_none()
+    {
+        tracing::warn!(
+            "the coordinator did not stop within {} s; going on",
+            STOP_STEP.as_secs()
+        );
+    }
     broker.stop(Duration::from_secs(5)).await;
-    if broker_died.is_some() {
+    if broker_failed.is_some() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -297,7 +297,7 @@ impl Coordinator {
         if let Some(w) = watcher {
             w.abort();
         }
-        let _ = service.stop().await;
+        let _ = crate::runtime::within(Duration::from_secs(2), service.stop()).await;
         if let Some((store, _)) = &self.store {
             // Let a standby take over now rather than when the lease runs out.
             store.resign(self.id.as_str()).await;

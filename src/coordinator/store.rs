@@ -5,13 +5,19 @@
 //! holds a lease `{id, until_ms}` renewed by the active coordinator; a standby takes it over
 //! with compare-and-set once it runs out, loads the records and starts serving. No session,
 //! presenter or link is lost when the active coordinator dies.
+//!
+//! **Fencing.** Every write of the leader — records and lease renewals alike — expects
+//! the bucket's stream to end at the leader's own previous write
+//! (`Nats-Expected-Last-Sequence`). A standby that takes the lease over writes in between,
+//! so a leader that was paused past its lease cannot write even once more: its next write
+//! is refused, and it steps down.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Mutex, mpsc, oneshot, watch};
 
 use super::state::Change;
 
@@ -22,23 +28,65 @@ const LEADER: &str = "leader";
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
-#[error("coordinator store: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The bucket could not be reached or used.
+    #[error("coordinator store: {0}")]
+    Unavailable(String),
+    /// Another coordinator wrote since this one's last write: it holds the lease now.
+    #[error("coordinator store: another coordinator took over the leader lease")]
+    Fenced,
+}
+
+/// What kind of store failure, for callers that match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// Transient or configuration: retry or fix the broker.
+    Unavailable,
+    /// Leadership is lost: step down.
+    Fenced,
+}
+
+impl StoreError {
+    /// The kind of failure.
+    pub fn kind(&self) -> StoreErrorKind {
+        match self {
+            StoreError::Unavailable(_) => StoreErrorKind::Unavailable,
+            StoreError::Fenced => StoreErrorKind::Fenced,
+        }
+    }
+}
 
 fn err(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError(format!("{what}: {e}"))
+    StoreError::Unavailable(format!("{what}: {e}"))
 }
 
 /// The coordinator's KV bucket.
 #[derive(Clone)]
 pub struct Store {
     kv: kv::Store,
+    js: jetstream::Context,
+    /// Stream sequence of this coordinator's last write while it leads (the fence);
+    /// held across each write, so writes are serialised.
+    fence: std::sync::Arc<Mutex<Option<u64>>>,
+    /// Turns `false` when a write was fenced off or a renewal refused.
+    leading: std::sync::Arc<watch::Sender<bool>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Lease {
     id: String,
     until_ms: u64,
+}
+
+/// How long one store operation may take before it counts as failed.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn lease_value(id: &str, lease: Duration) -> Vec<u8> {
+    serde_json::to_vec(&Lease {
+        id: id.into(),
+        until_ms: now_ms() + lease.as_millis() as u64,
+    })
+    .unwrap_or_default()
 }
 
 fn now_ms() -> u64 {
@@ -67,7 +115,54 @@ impl Store {
                 .await
                 .map_err(|e| err("creating the KV bucket (is JetStream enabled?)", e))?,
         };
-        Ok(Store { kv })
+        Ok(Store {
+            kv,
+            js,
+            fence: Default::default(),
+            leading: std::sync::Arc::new(watch::channel(false).0),
+        })
+    }
+
+    /// Writes `value` under `key` (`None`: deletes it) only if nobody wrote since this
+    /// coordinator's last write.
+    async fn fenced_write(&self, key: &str, value: Option<Vec<u8>>) -> Result<(), StoreError> {
+        use async_nats::jetstream::context::PublishErrorKind;
+        let mut fence = self.fence.lock().await;
+        let Some(last) = *fence else {
+            return Err(StoreError::Fenced);
+        };
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            async_nats::header::NATS_EXPECTED_LAST_SEQUENCE,
+            last.to_string().as_str(),
+        );
+        if value.is_none() {
+            headers.insert("KV-Operation", "DEL");
+        }
+        let subject = format!("$KV.{BUCKET}.{key}");
+        let payload = value.unwrap_or_default().into();
+        let ack = async {
+            self.js
+                .publish_with_headers(subject, headers, payload)
+                .await?
+                .await
+        };
+        match crate::runtime::within(WRITE_TIMEOUT, ack).await {
+            Some(Ok(ack)) => {
+                *fence = Some(ack.sequence);
+                Ok(())
+            }
+            Some(Err(e)) if e.kind() == PublishErrorKind::WrongLastSequence => {
+                *fence = None;
+                self.leading.send_replace(false);
+                Err(StoreError::Fenced)
+            }
+            Some(Err(e)) => Err(err("writing a record", e)),
+            None => Err(err(
+                "writing a record",
+                format!("no answer within {WRITE_TIMEOUT:?}"),
+            )),
+        }
     }
 
     /// Every stored record (the leader lease excluded).
@@ -91,21 +186,21 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes and deletes records, in order.
+    /// Writes and deletes records, in order, fenced. A transient failure (the broker
+    /// restarting) is retried for a few seconds.
     pub async fn apply(&self, changes: Vec<Change>) -> Result<(), StoreError> {
         for (key, value) in changes {
-            match value {
-                Some(v) => self
-                    .kv
-                    .put(&key, v.into())
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| err("writing a record", e))?,
-                None => self
-                    .kv
-                    .delete(&key)
-                    .await
-                    .map_err(|e| err("deleting a record", e))?,
+            let mut tries = 0;
+            loop {
+                match self.fenced_write(&key, value.clone()).await {
+                    Ok(()) => break,
+                    Err(StoreError::Fenced) => return Err(StoreError::Fenced),
+                    Err(e) if tries >= 20 => return Err(e),
+                    Err(_) => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                }
             }
         }
         Ok(())
@@ -117,8 +212,14 @@ impl Store {
         let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<Change>, oneshot::Sender<()>)>();
         tokio::spawn(async move {
             while let Some((changes, done)) = rx.recv().await {
-                if let Err(e) = self.apply(changes).await {
-                    tracing::error!("{e}; a coordinator taking over would miss this change");
+                match self.apply(changes).await {
+                    Ok(()) => {}
+                    Err(StoreError::Fenced) => {
+                        tracing::warn!("a write was refused: another coordinator leads now")
+                    }
+                    Err(e) => {
+                        tracing::error!("{e}; a coordinator taking over would miss this change")
+                    }
                 }
                 let _ = done.send(());
             }
@@ -127,7 +228,10 @@ impl Store {
     }
 
     /// Waits until this coordinator holds the leader lease, then keeps renewing it. The
-    /// returned receiver turns `false` if the lease is lost (another coordinator took it).
+    /// returned receiver turns `false` if the lease is lost (another coordinator took it,
+    /// or a write was fenced off). A renewal that fails because the broker is unreachable
+    /// is retried: it loses nothing, since any other coordinator's takeover would fence
+    /// the next write.
     /// `on_standby` runs once if another coordinator holds the lease.
     pub async fn lead(
         &self,
@@ -137,92 +241,97 @@ impl Store {
     ) -> Result<watch::Receiver<bool>, StoreError> {
         let mut on_standby = Some(on_standby);
         loop {
-            if self.try_lead(id, lease).await? {
-                break;
-            }
-            if let Some(f) = on_standby.take() {
-                tracing::info!(
-                    "standby: another coordinator is active; waiting for its lease to run out"
-                );
-                f();
+            match self.try_take(id, lease).await {
+                Ok(true) => break,
+                Ok(false) => {
+                    if let Some(f) = on_standby.take() {
+                        tracing::info!(
+                            "standby: another coordinator is active; waiting for its lease to run out"
+                        );
+                        f();
+                    }
+                }
+                Err(e) => tracing::warn!("taking the leader lease failed: {e}; retrying"),
             }
             tokio::time::sleep(lease / 4).await;
         }
-        let (tx, rx) = watch::channel(true);
+        self.leading.send_replace(true);
+        let rx = self.leading.subscribe();
         let me = self.clone();
         let id = id.to_string();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(lease / 3);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let warn = crate::runtime::RateLimited::new(Duration::from_secs(10));
             loop {
                 tick.tick().await;
-                match me.try_lead(&id, lease).await {
-                    Ok(true) => {}
-                    Ok(false) => {
+                if !*me.leading.borrow() || me.leading.receiver_count() == 0 {
+                    return;
+                }
+                match me.fenced_write(LEADER, Some(lease_value(&id, lease))).await {
+                    Ok(()) => {}
+                    Err(StoreError::Fenced) => {
                         tracing::error!("lost the leader lease to another coordinator");
-                        let _ = tx.send(false);
                         return;
                     }
-                    Err(e) => tracing::warn!("renewing the leader lease failed: {e}"),
-                }
-                if tx.is_closed() {
-                    return;
+                    Err(e) => {
+                        if let Some(n) = warn.due() {
+                            tracing::warn!(
+                                "renewing the leader lease failed: {e}{}",
+                                crate::runtime::more(n)
+                            );
+                        }
+                    }
                 }
             }
         });
         Ok(rx)
     }
 
-    /// Takes or renews the lease if it is free, expired or already ours.
-    async fn try_lead(&self, id: &str, lease: Duration) -> Result<bool, StoreError> {
-        let mine = serde_json::to_vec(&Lease {
-            id: id.into(),
-            until_ms: now_ms() + lease.as_millis() as u64,
-        })
-        .expect("a lease serializes");
-        let entry = self
-            .kv
-            .entry(LEADER)
+    /// Takes the lease with compare-and-set if it is free, expired or already ours;
+    /// `Ok(false)` if another coordinator holds it or moved first. On success this
+    /// write's sequence becomes the fence.
+    async fn try_take(&self, id: &str, lease: Duration) -> Result<bool, StoreError> {
+        let mut fence = self.fence.lock().await;
+        let mine = lease_value(id, lease);
+        let entry = crate::runtime::within(WRITE_TIMEOUT, self.kv.entry(LEADER))
             .await
+            .ok_or_else(|| err("reading the leader lease", "no answer"))?
             .map_err(|e| err("reading the leader lease", e))?;
-        let result = match entry {
-            Some(e) if e.operation == kv::Operation::Put => {
-                let current: Option<Lease> = serde_json::from_slice(&e.value).ok();
-                let free = current.is_none_or(|l| l.id == id || l.until_ms < now_ms());
-                if !free {
-                    return Ok(false);
+        let written = match entry {
+            Some(e) => {
+                if e.operation == kv::Operation::Put {
+                    let current: Option<Lease> = serde_json::from_slice(&e.value).ok();
+                    let free = current.is_none_or(|l| l.id == id || l.until_ms < now_ms());
+                    if !free {
+                        return Ok(false);
+                    }
                 }
-                self.kv
-                    .update(LEADER, mine.into(), e.revision)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+                match self.kv.update(LEADER, mine.into(), e.revision).await {
+                    Ok(rev) => rev,
+                    Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => {
+                        return Ok(false);
+                    }
+                    Err(e) => return Err(err("taking the leader lease", e)),
+                }
             }
-            Some(e) => self
-                .kv
-                .update(LEADER, mine.into(), e.revision)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            None => self
-                .kv
-                .create(LEADER, mine.into())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            None => match self.kv.create(LEADER, mine.into()).await {
+                Ok(rev) => rev,
+                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => return Ok(false),
+                Err(e) => return Err(err("taking the leader lease", e)),
+            },
         };
-        // A failed compare-and-set means someone else moved first.
-        Ok(result.is_ok())
+        *fence = Some(written);
+        Ok(true)
     }
 
-    /// Gives the lease up (graceful stop), so a standby takes over at once.
-    pub async fn resign(&self, id: &str) {
-        if let Ok(Some(e)) = self.kv.entry(LEADER).await
-            && serde_json::from_slice::<Lease>(&e.value).is_ok_and(|l| l.id == id)
-        {
-            let _ = self
-                .kv
-                .delete_expect_revision(LEADER, Some(e.revision))
-                .await;
+    /// Gives the lease up (graceful stop), so a standby takes over at once. Stops the
+    /// renewals first, so a graceful stop is not mistaken for a lost lease.
+    pub async fn resign(&self, _id: &str) {
+        self.leading.send_replace(false);
+        if let Err(e) = self.fenced_write(LEADER, None).await {
+            tracing::debug!("giving up the leader lease: {e}");
         }
+        *self.fence.lock().await = None;
     }
 }
