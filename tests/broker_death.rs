@@ -181,3 +181,27 @@ async fn ctrl_c_stops_a_session_whose_broker_is_gone() {
     );
     assert_eq!(status.code(), Some(130));
 }
+
+#[tokio::test]
+async fn a_restarted_system_lists_no_hosts_of_the_previous_run() {
+    let home = tempfile::tempdir().unwrap();
+    let first = up(home.path()).await;
+    first.signal(Signal::SIGKILL);
+    let mut first = first;
+    first.wait().await;
+    // Started again on the same state: the stored hosts of the first run are dead.
+    let mut second = up(home.path()).await;
+    let list = output(
+        Command::new(NTS)
+            .args(["session", "list", "--json"])
+            .env("NTS_HOME", home.path())
+            .env_remove("NTS_PROFILE"),
+    )
+    .await;
+    let doc: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    for p in doc["plugins"].as_array().unwrap() {
+        assert_eq!(p["hosts"], 1, "only this run's host is listed: {p}");
+    }
+    second.signal(Signal::SIGINT);
+    assert!(second.wait().await.success());
+}

@@ -134,3 +134,51 @@ async fn a_leader_paused_past_its_lease_cannot_write_again() {
     let probe = records.iter().find(|(k, _)| k == "session.probe").unwrap();
     assert_eq!(probe.1, b"two");
 }
+
+#[tokio::test]
+async fn a_panic_inside_an_operation_is_contained_and_the_coordinator_keeps_serving() {
+    let mut sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let (alice, _bob) = room_of_two(&sys, "alice", "bob").await;
+    sys.coordinator.signal(Signal::SIGTERM);
+    sys.coordinator.wait().await;
+    let _faulty = spawn_ready(
+        sys.nts()
+            .args(["coordinator", "--inject-panic", "session.open"]),
+    )
+    .await;
+    let client = sys.client(Role::Session).await;
+    let started = Instant::now();
+    let failed = Session::open(client.clone(), "room", user("carol"))
+        .await
+        .err()
+        .expect("the failed operation is answered with an error");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered, not timed out"
+    );
+    let body = failed.to_string();
+    assert!(body.contains("internal error"), "{body}");
+    // The same request works now, and the state from before the failure is intact.
+    let back = Instant::now();
+    let carol = loop {
+        match Session::open(client.clone(), "room", user("carol")).await {
+            Ok(s) => break s,
+            Err(e) => {
+                assert!(
+                    back.elapsed() < WAIT,
+                    "the coordinator did not recover: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    carol
+        .connect("hello")
+        .await
+        .expect("a new session connects");
+    alice
+        .connect("hello")
+        .await
+        .expect("an old session connects");
+}

@@ -71,6 +71,10 @@ struct CoordinatorArgs {
     /// Verbose logging.
     #[arg(short, long)]
     verbose: bool,
+    /// Testing only: panic inside the first request of this kind (e.g. `session.open`),
+    /// to check that a failed operation is contained.
+    #[arg(long, hide = true, value_name = "KIND")]
+    inject_panic: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -217,6 +221,7 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
         plugin_key: args
             .plugin_key
             .unwrap_or_else(|| profile.plugin_key.clone()),
+        inject_panic: args.inject_panic,
         ..Default::default()
     };
     let replicas = (!args.no_store).then_some(args.replicas);

@@ -52,6 +52,10 @@ pub struct CoordinatorConfig {
     pub plugin_key: String,
     /// How long a host may take to start an instance and complete its handshake.
     pub offer_timeout: Duration,
+    /// Testing only: panic inside the registry operation of the first request of this
+    /// kind (`nts coordinator --inject-panic KIND`), to prove a failed operation is
+    /// contained.
+    pub inject_panic: Option<String>,
 }
 
 impl Default for CoordinatorConfig {
@@ -60,6 +64,7 @@ impl Default for CoordinatorConfig {
             lease: Duration::from_secs(6),
             plugin_key: String::new(),
             offer_timeout: Duration::from_secs(15),
+            inject_panic: None,
         }
     }
 }
@@ -89,6 +94,9 @@ type Writer = tokio::sync::mpsc::UnboundedSender<(
     tokio::sync::oneshot::Sender<()>,
 )>;
 
+/// Whether the injected fault (`CoordinatorConfig::inject_panic`) already fired.
+static INJECTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The running coordinator's handle: cheap to clone.
 #[derive(Clone)]
 pub struct Coordinator {
@@ -102,6 +110,8 @@ pub struct Coordinator {
     /// This coordinator's id (in the leader lease).
     id: Token,
     status: Arc<tokio::sync::watch::Sender<Status>>,
+    /// Set while the registry is rebuilt after a failed operation.
+    reloading: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Coordinator {
@@ -119,6 +129,7 @@ impl Coordinator {
             store: None,
             id: Token::random(),
             status: Arc::new(tokio::sync::watch::channel(Status::Starting).0),
+            reloading: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -235,7 +246,7 @@ impl Coordinator {
                 tokio::select! {
                     _ = sweep_token.cancelled() => break,
                     _ = tick.tick() => {
-                        let effects = sweeper.state.lock().expect("state lock").expire(Instant::now());
+                        let effects = sweeper.with("lease sweep", |s| s.expire(Instant::now())).unwrap_or_default();
                         sweeper.apply(effects).await;
                     }
                 }
@@ -258,6 +269,12 @@ impl Coordinator {
                             "the broker's system account did not answer: {e}"
                         ))
                     })?;
+                // Hosts restored from the store whose connections are gone (the whole
+                // system restarted, or they died while no coordinator watched) are
+                // dropped now, not when their restarted leases run out.
+                if leadership.is_some() {
+                    self.drop_disconnected_hosts(&sys).await;
+                }
                 Some(tokio::spawn(self.clone().watch_disconnects(subscription)))
             }
             None => None,
@@ -305,6 +322,31 @@ impl Coordinator {
         result
     }
 
+    /// Asks every broker server for its host connections; removes the registered hosts
+    /// that none of them has. Best effort: on no answer, the leases decide.
+    async fn drop_disconnected_hosts(&self, sys: &async_nats::Client) {
+        let known = self.with("restore", |s| s.host_ids()).unwrap_or_default();
+        if known.is_empty() {
+            return;
+        }
+        let Some(live) = live_host_connections(sys).await else {
+            tracing::debug!("the broker did not list its connections; host leases will decide");
+            return;
+        };
+        for host in known.into_iter().filter(|h| !live.contains(h)) {
+            let effects = self
+                .with("restore", |s| {
+                    s.host_lost(
+                        &host,
+                        "the plugin's host is not connected to the broker any more",
+                    )
+                })
+                .unwrap_or_default();
+            tracing::info!(host = %host, "dropped a stored host that is not connected");
+            self.apply(effects).await;
+        }
+    }
+
     /// Turns each host disconnect advisory into `host_lost`.
     async fn watch_disconnects(self, mut advisories: async_nats::Subscriber) {
         while let Some(msg) = advisories.next().await {
@@ -312,7 +354,9 @@ impl Coordinator {
                 continue;
             };
             let why = format!("the plugin's host lost its broker connection ({reason})");
-            let effects = self.lock().host_lost(&host_id, &why);
+            let effects = self
+                .with("host disconnect", |s| s.host_lost(&host_id, &why))
+                .unwrap_or_default();
             // A host that deregistered first is already gone: nothing to say.
             if !effects.is_empty() {
                 tracing::warn!(host = %host_id, "host disconnected from the broker ({reason})");
@@ -351,55 +395,60 @@ impl Coordinator {
 
     async fn dispatch(&self, req: CtlRequest) -> Result<CtlReply, ErrorBody> {
         let now = Instant::now();
+        let kind = wire::Message::kind(&req);
         let ok = CtlReply::Ok(Empty {});
         let (reply, effects) = match req {
             CtlRequest::PluginRegister(r) => {
-                let (reg, fx) = self.lock().register(r, now)?;
+                let (reg, fx) = self.with(kind, |s| s.register(r, now))??;
                 (CtlReply::PluginRegistered(reg), fx)
             }
             CtlRequest::PluginHeartbeat(hb) => {
-                self.lock().heartbeat(hb, now)?;
+                self.with(kind, |s| s.heartbeat(hb, now))??;
                 (ok, vec![])
             }
             CtlRequest::PluginDeregister(r) => {
-                let fx = self.lock().deregister(r);
+                let fx = self.with(kind, |s| s.deregister(r))?;
                 (ok, fx)
             }
-            CtlRequest::PluginList(_) => (CtlReply::PluginList(self.lock().list()), vec![]),
+            CtlRequest::PluginList(_) => {
+                (CtlReply::PluginList(self.with(kind, |s| s.list())?), vec![])
+            }
             CtlRequest::SessionOpen(r) => {
-                let (opened, fx) = self.lock().open_session(r)?;
+                let (opened, fx) = self.with(kind, |s| s.open_session(r))??;
                 (CtlReply::SessionOpened(opened), fx)
             }
             CtlRequest::SessionJoin(r) => {
-                let (opened, fx) = self.lock().join_session(r)?;
+                let (opened, fx) = self.with(kind, |s| s.join_session(r))??;
                 (CtlReply::SessionOpened(opened), fx)
             }
             CtlRequest::SessionLeave(r) => {
-                let fx = self.lock().leave_session(r)?;
+                let fx = self.with(kind, |s| s.leave_session(r))??;
                 (ok, fx)
             }
             CtlRequest::SessionPresenter(r) => {
-                let fx = self.lock().change_presenter(r)?;
+                let fx = self.with(kind, |s| s.change_presenter(r))??;
                 (ok, fx)
             }
             CtlRequest::LinkOpen(r) => return self.open_link(r).await,
             CtlRequest::LinkClose(r) => {
-                let (link, order) = self.lock().begin_close(&r)?;
+                let (link, order) = self.with(kind, |s| s.begin_close(&r))??;
                 // A host that confirms reports `link.closed` itself, with the exit status;
                 // for one that does not answer, the coordinator closes the link on its own.
                 let fx = if self.order_close(&link.host_id, order.clone()).await {
                     vec![]
                 } else {
-                    self.lock().link_closed(LinkClosedReport {
-                        link_id: order.link_id,
-                        host_id: link.host_id,
-                        reason: order.reason,
-                    })
+                    self.with(kind, |s| {
+                        s.link_closed(LinkClosedReport {
+                            link_id: order.link_id,
+                            host_id: link.host_id,
+                            reason: order.reason,
+                        })
+                    })?
                 };
                 (ok, fx)
             }
             CtlRequest::LinkClosed(r) => {
-                let fx = self.lock().link_closed(r);
+                let fx = self.with(kind, |s| s.link_closed(r))?;
                 (ok, fx)
             }
         };
@@ -408,14 +457,90 @@ impl Coordinator {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
-        self.state.lock().expect("coordinator state lock poisoned")
+        // Operations run inside `with`, which contains their panics: the lock is never
+        // poisoned by one, and would not stop service if it were.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs one registry operation. A panic inside it is contained: the caller gets an
+    /// `internal` error, the rest of the coordinator keeps serving, and the registry is
+    /// rebuilt from the store (the state before the failed operation), since the panic
+    /// may have left it half-changed.
+    fn with<T>(&self, op: &str, f: impl FnOnce(&mut Registry) -> T) -> Result<T, ErrorBody> {
+        use std::sync::atomic::Ordering;
+        if self.reloading.load(Ordering::SeqCst) {
+            return Err(ErrorBody::new(
+                ErrorCode::Unavailable,
+                "the coordinator is rebuilding its state after an internal error; try again in a moment",
+            ));
+        }
+        let inject = self.config.inject_panic.as_deref() == Some(op)
+            && !INJECTED.swap(true, Ordering::SeqCst);
+        let mut state = self.lock();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if inject {
+                panic!("injected fault in {op}");
+            }
+            f(&mut state)
+        }));
+        if result.is_err() {
+            // What the failed operation changed must not reach the store.
+            let _ = state.take_changes();
+            if self.store.is_some() {
+                self.reloading.store(true, Ordering::SeqCst);
+            }
+        }
+        drop(state);
+        result.map_err(|_| {
+            tracing::error!("an internal error in {op} was contained; rebuilding the registry");
+            self.reload();
+            ErrorBody::new(
+                ErrorCode::Internal,
+                format!("the coordinator failed handling {op} (an internal error, logged); nothing was changed, try again"),
+            )
+        })
+    }
+
+    /// Rebuilds the registry from the store after a contained panic; without a store
+    /// the in-memory state is kept as it is.
+    fn reload(&self) {
+        use std::sync::atomic::Ordering;
+        let Some((store, _)) = self.store.clone() else {
+            return;
+        };
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match store.load().await {
+                    Ok(records) => {
+                        let (registry, bad) = Registry::restore(
+                            me.config.lease,
+                            me.config.plugin_key.clone(),
+                            records,
+                            Instant::now(),
+                        );
+                        for key in bad {
+                            tracing::error!(key, "skipping an unreadable stored record");
+                        }
+                        *me.lock() = registry;
+                        me.reloading.store(false, Ordering::SeqCst);
+                        tracing::info!("registry rebuilt from the store; serving again");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!("rebuilding the registry failed: {e}; retrying");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        });
     }
 
     /// Offers the link to the plugin's hosts until one accepts: first to the queue group
     /// (the broker picks a host), then, after a decline, directly to the hosts that still
     /// have spare capacity, most spare first.
     async fn open_link(&self, req: crate::api::control::LinkOpen) -> Result<CtlReply, ErrorBody> {
-        let offer = self.lock().begin_link(req)?;
+        let offer = self.with("link.open", |s| s.begin_link(req))??;
         let mut tried: Vec<Token> = Vec::new();
         let mut subject = subject::plugin_link(&offer.plugin_id);
         let mut last = ErrorBody::new(
@@ -436,8 +561,7 @@ impl Coordinator {
                 Offer::Unreachable(_, reason) | Offer::Failed(reason) => return Err(reason),
             }
             let next = self
-                .lock()
-                .candidates(&offer.plugin_id, &tried)
+                .with("link.open", |s| s.candidates(&offer.plugin_id, &tried))?
                 .into_iter()
                 .next();
             match next {
@@ -450,7 +574,9 @@ impl Coordinator {
 
     /// Records an accepted link; if the session went away meanwhile, stops the instance.
     async fn finish_link(&self, offer: &LinkOffer, host_id: Token) -> Result<CtlReply, ErrorBody> {
-        let completed = self.lock().complete_link(offer, host_id.clone());
+        let completed = self
+            .with("link.open", |s| s.complete_link(offer, host_id.clone()))
+            .and_then(|r| r);
         match completed {
             Ok((opened, fx)) => {
                 self.apply(fx).await;
@@ -612,6 +738,56 @@ async fn respond(req: &async_nats::service::Request, id: u64, result: Result<Ctl
     }
 }
 
+/// The ids of hosts connected to any server of the broker (from each server's `CONNZ`
+/// for the `host` user), or `None` if no server answered within a second.
+async fn live_host_connections(
+    sys: &async_nats::Client,
+) -> Option<std::collections::HashSet<Token>> {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        data: Connz,
+    }
+    #[derive(serde::Deserialize)]
+    struct Connz {
+        #[serde(default)]
+        connections: Vec<Conn>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Conn {
+        #[serde(default)]
+        name: String,
+    }
+    let inbox = sys.new_inbox();
+    let mut replies = sys.subscribe(inbox.clone()).await.ok()?;
+    let filter = br#"{"user":"host","limit":100000}"#;
+    sys.publish_with_reply(
+        "$SYS.REQ.SERVER.PING.CONNZ",
+        inbox,
+        filter.as_slice().into(),
+    )
+    .await
+    .ok()?;
+    let mut live = std::collections::HashSet::new();
+    let mut answered = false;
+    // Every server answers; collect until they fall silent.
+    let mut window = Duration::from_secs(1);
+    while let Ok(Some(msg)) = tokio::time::timeout(window, replies.next()).await {
+        window = Duration::from_millis(200);
+        if msg.payload.len() > 64 << 20 {
+            continue;
+        }
+        let Ok(reply) = serde_json::from_slice::<Reply>(&msg.payload) else {
+            continue;
+        };
+        answered = true;
+        live.extend(reply.data.connections.into_iter().filter_map(|c| {
+            let id = c.name.strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
+            Token::new(id).ok()
+        }));
+    }
+    answered.then_some(live)
+}
+
 /// The host id and reason in a `$SYS…DISCONNECT` advisory, if it is about a host.
 fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
     #[derive(serde::Deserialize)]
@@ -632,7 +808,7 @@ fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
     let id = advisory
         .client
         .name
-        .strip_prefix(crate::host::HOST_CONNECTION_PREFIX)?;
+        .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
     Some((Token::new(id).ok()?, advisory.reason))
 }
 

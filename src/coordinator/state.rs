@@ -358,6 +358,14 @@ impl Registry {
         effects
     }
 
+    /// Every registered host's id.
+    pub fn host_ids(&self) -> Vec<Token> {
+        self.plugins
+            .values()
+            .flat_map(|p| p.hosts.keys().cloned())
+            .collect()
+    }
+
     /// Removes a host at once (e.g. the broker reported its connection gone).
     pub fn host_lost(&mut self, host_id: &Token, why: &str) -> Vec<Effect> {
         let pids: Vec<Token> = self

@@ -29,8 +29,7 @@ use crate::wire::{self, Envelope};
 
 pub use link::{LinkHandle, LinkSettings};
 
-/// Connection names of hosts start with this, followed by the host id.
-pub const HOST_CONNECTION_PREFIX: &str = "host/";
+pub use crate::wire::subject::HOST_CONNECTION_PREFIX;
 
 /// How to start an instance process.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,6 +17,10 @@
 //! A session may then be limited to `nts.v1.link.*.<sid>.*.to_plugin` (publish) and
 //! `…to_session` (subscribe); a host of plugin `pid` to `nts.v1.link.<pid>.>`.
 
+/// Broker connection names of hosts start with this, followed by the host id (so the
+/// coordinator recognises a host's disconnect).
+pub const HOST_CONNECTION_PREFIX: &str = "host/";
+
 use std::fmt;
 
 /// Common prefix of every nts subject.
