@@ -33,6 +33,7 @@ pub fn quiet_panics() {
         return;
     }
     std::panic::set_hook(Box::new(|info| {
+        let contained = CONTAINING.with(|c| c.get());
         let what = info
             .payload()
             .downcast_ref::<&str>()
@@ -43,8 +44,33 @@ pub fn quiet_panics() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        tracing::error!("internal error{at}: {what} (this is a bug in nts; please report it)");
+        if contained {
+            // The caller reports a clear error of its own; keep the detail in the log.
+            tracing::debug!("contained panic{at}: {what}");
+        } else {
+            tracing::error!("internal error{at}: {what} (this is a bug in nts; please report it)");
+        }
     }));
+}
+
+thread_local! {
+    /// Set while [`contain`] runs a closure on this thread.
+    static CONTAINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`; a panic inside it becomes `Err(its message)` instead of unwinding, and the
+/// panic hook logs it at debug level only (the caller turns it into a clear error).
+pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let was = CONTAINING.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINING.with(|c| c.set(was));
+    result.map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into())
+    })
 }
 
 /// Cancels `token` on the first SIGINT or SIGTERM; a second one exits at once (status

@@ -108,6 +108,53 @@ async fn session_run_failures_are_clear() {
     let out = output(sys.nts().args(["session", "run", "hello", "--for=0"])).await;
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--for"), "{}", text(&out.stderr));
+
+    // Refused before the run starts (a plugin that never exits would make them wait).
+    for (flags, says) in [
+        (&["--save", "out.xyz"][..], ".pdb or .sdf"),
+        (&["--exit-on", ""][..], "not a message kind"),
+        (&["--exit-on", "notifcation"][..], "not a message kind"),
+    ] {
+        let out = output(sys.nts().args(["session", "run", "hello"]).args(flags)).await;
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{flags:?}");
+        assert!(err.contains(says), "{flags:?}: {err}");
+        assert!(
+            !text(&out.stdout).contains("connected"),
+            "{flags:?} ran first"
+        );
+    }
+
+    // Special files and broken structures: one clear line, no panic text, no abort.
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("zero.pdb");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let nan = dir.path().join("nan.pdb");
+    std::fs::write(
+        &nan,
+        "ATOM      1  N   ALA A   1         nan     nan     nan  1.00  0.00           N\n",
+    )
+    .unwrap();
+    for file in [&zero, &nan] {
+        let out = output(
+            sys.nts()
+                .args(["session", "run", "hello", "--load"])
+                .arg(file),
+        )
+        .await;
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("error: loading a structure failed"), "{err}");
+        for bad in [
+            "panicked",
+            "RUST_BACKTRACE",
+            "memory allocation",
+            "Error {",
+            "Custom(",
+        ] {
+            assert!(!err.contains(bad), "{bad:?} reached the user: {err}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -211,3 +211,47 @@ fn bad_files_are_clear_errors() {
         .to_string();
     assert!(!e.is_empty());
 }
+
+#[test]
+fn special_files_are_refused_before_they_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("zero.pdb");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let random = dir.path().join("random.pdb");
+    std::os::unix::fs::symlink("/dev/urandom", &random).unwrap();
+    let fifo = dir.path().join("fifo.pdb");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let folder = dir.path().join("folder.pdb");
+    std::fs::create_dir(&folder).unwrap();
+    for path in [&zero, &random, &fifo, &folder] {
+        // Without the check: /dev/zero aborts on a 4 GiB allocation, /dev/urandom reads
+        // 2 GB, a FIFO waits for a writer for ever.
+        let started = std::time::Instant::now();
+        match files::load(path) {
+            Err(FileError::Parse { message, .. }) => {
+                assert!(message.contains("not a regular file"), "{message}")
+            }
+            other => panic!("{}: {other:?}", path.display()),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+}
+
+#[test]
+fn a_gzip_bomb_is_cut_at_the_limit() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.pdb.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..3 {
+        gz.write_all(&block).unwrap();
+    }
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    match files::load_limited(&path, 2 << 20) {
+        Err(FileError::Parse { message, .. }) => {
+            assert!(message.contains("decompresses to more than"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

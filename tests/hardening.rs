@@ -201,3 +201,22 @@ async fn a_flood_of_small_messages_loses_nothing_not_even_the_last() {
     link.run().await.unwrap();
     drain_flood(&mut link, 200_000).await;
 }
+
+#[tokio::test]
+async fn a_body_before_its_kind_is_not_buffered_as_a_tree() {
+    let sys = System::start().await;
+    let Some(host) = misbehaving(&sys, "reordered", &["reordered", "1"]).await else {
+        return;
+    };
+    let s = open(&sys).await;
+    let mut link = s.connect("reordered").await.unwrap();
+    link.run().await.unwrap();
+    let first = next_notification(&mut link).await;
+    assert_eq!(first.len(), 1 << 20, "the reordered message arrives whole");
+    assert_eq!(next_notification(&mut link).await, "done");
+    let peak = peak_rss_mib(host.pid);
+    assert!(
+        peak < 80,
+        "the host peaked at {peak} MiB relaying one 6 MB message"
+    );
+}

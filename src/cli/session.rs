@@ -232,6 +232,26 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     {
         return fail("--for takes a number of seconds between 0 and 604800");
     }
+    // Flags that can be wrong are checked before anything runs, not after the run.
+    if let Some(path) = &args.save
+        && !matches!(
+            crate::files::Format::of(path),
+            Some(crate::files::Format::Pdb | crate::files::Format::Sdf)
+        )
+    {
+        return fail(format!(
+            "--save {}: the file name must end in .pdb or .sdf (the formats nts writes)",
+            path.display()
+        ));
+    }
+    if let Some(kind) = &args.exit_on
+        && !<ToSession as wire::Message>::KINDS.contains(&kind.as_str())
+    {
+        return fail(format!(
+            "--exit-on {kind:?} is not a message kind a plugin sends; use one of: {}",
+            <ToSession as wire::Message>::KINDS.join(", ")
+        ));
+    }
     let mut actions = std::collections::VecDeque::new();
     for a in &args.actions {
         match crate::session::ui::UiAction::parse(a) {

@@ -477,12 +477,12 @@ impl Coordinator {
         let inject = self.config.inject_panic.as_deref() == Some(op)
             && !INJECTED.swap(true, Ordering::SeqCst);
         let mut state = self.lock();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let result = crate::runtime::contain(|| {
             if inject {
                 panic!("injected fault in {op}");
             }
             f(&mut state)
-        }));
+        });
         if result.is_err() {
             // What the failed operation changed must not reach the store.
             let _ = state.take_changes();
@@ -491,8 +491,10 @@ impl Coordinator {
             }
         }
         drop(state);
-        result.map_err(|_| {
-            tracing::error!("an internal error in {op} was contained; rebuilding the registry");
+        result.map_err(|what| {
+            tracing::error!(
+                "an internal error in {op} was contained ({what}); rebuilding the registry"
+            );
             self.reload();
             ErrorBody::new(
                 ErrorCode::Internal,

@@ -69,40 +69,43 @@ impl Format {
 
 /// Reads a structure file into a complex named after the file.
 pub fn load(path: &Path) -> Result<Complex, FileError> {
+    load_limited(path, MAX_FILE)
+}
+
+/// [`load`] with a size limit of `max` bytes, before and after decompression.
+pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
     let shown = path.display().to_string();
     let format = Format::of(path).ok_or_else(|| FileError::UnknownFormat {
         path: shown.clone(),
     })?;
-    let meta = std::fs::metadata(path).map_err(|source| FileError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    if meta.len() > MAX_FILE {
-        return Err(FileError::Parse {
-            path: shown,
-            message: format!("{} bytes is over the {MAX_FILE}-byte limit", meta.len()),
-        });
-    }
+    let bytes = read_bounded(path, max)?;
+    let gzipped = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
+    let bytes = if gzipped {
+        gunzip_bounded(&bytes, max).map_err(|message| FileError::Parse {
+            path: shown.clone(),
+            message,
+        })?
+    } else {
+        bytes
+    };
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("complex")
         .trim_end_matches(".pdb")
         .to_string();
+    let parse_error = |message| FileError::Parse {
+        path: shown.clone(),
+        message,
+    };
     let mut complex = match format {
-        Format::Pdb | Format::Mmcif => pdb::read(path).map_err(|message| FileError::Parse {
-            path: shown.clone(),
-            message,
-        })?,
+        Format::Pdb | Format::Mmcif => pdb::parse(&bytes, format).map_err(parse_error)?,
         Format::Sdf => {
-            let text = std::fs::read_to_string(path).map_err(|source| FileError::Io {
-                path: shown.clone(),
-                source,
-            })?;
-            sdf::parse(&text).map_err(|message| FileError::Parse {
-                path: shown.clone(),
-                message,
-            })?
+            let text = String::from_utf8_lossy(&bytes);
+            sdf::parse(&text).map_err(parse_error)?
         }
     };
     complex.name = name;
@@ -111,6 +114,60 @@ pub fn load(path: &Path) -> Result<Complex, FileError> {
         message,
     })?;
     Ok(complex)
+}
+
+/// Reads a whole regular file of at most `max` bytes. Devices, FIFOs, sockets and
+/// directories are refused before anything is read (a FIFO is opened without waiting
+/// for a writer), and the read stops at the limit whatever the file's metadata claims.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let shown = path.display().to_string();
+    let io = |source| FileError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(FileError::Parse {
+            path: shown,
+            message:
+                "not a regular file (a device, FIFO, socket or directory); give a structure file"
+                    .into(),
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
+    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(FileError::Parse {
+            path: shown,
+            message: format!("the file is larger than the limit of {} MiB", max >> 20),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Decompresses gzip data, refusing output over `max` bytes (a small file may inflate
+/// to gigabytes).
+fn gunzip_bounded(bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(max + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("not valid gzip data: {e}"))?;
+    if out.len() as u64 > max {
+        return Err(format!(
+            "it decompresses to more than the limit of {} MiB",
+            max >> 20
+        ));
+    }
+    Ok(out)
 }
 
 /// Writes a complex as PDB or SDF (by extension).

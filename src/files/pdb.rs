@@ -2,32 +2,24 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
 
 use crate::api::structure::{Atom, Bond, BondKind, Chain, Complex, Molecule, Residue};
 
-/// Reads a PDB or mmCIF file (format from the extension, `.gz` allowed).
-pub fn read(path: &Path) -> Result<Complex, String> {
-    let p = path.to_str().ok_or("the path is not UTF-8")?;
+/// Parses a PDB or mmCIF file's bytes (already decompressed).
+pub fn parse(bytes: &[u8], format: super::Format) -> Result<Complex, String> {
+    let format = match format {
+        super::Format::Mmcif => pdbtbx::Format::Mmcif,
+        _ => pdbtbx::Format::Pdb,
+    };
     // pdbtbx 0.12 panics on some malformed input (e.g. control characters in a record);
     // contain that and report it as a parse error.
-    let read = std::panic::catch_unwind(|| {
+    let read = crate::runtime::contain(|| {
         pdbtbx::ReadOptions::default()
             .set_level(pdbtbx::StrictnessLevel::Loose)
-            .set_decompress(p.ends_with(".gz"))
-            .guess_format(p)
-            .read(p)
+            .set_format(format)
+            .read_raw(std::io::BufReader::new(bytes))
     })
-    .map_err(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned());
-        format!(
-            "malformed file ({})",
-            what.unwrap_or_else(|| "the parser gave up".into())
-        )
-    })?;
+    .map_err(|what| format!("malformed file (the parser gave up: {what})"))?;
     let (pdb, _warnings) = read.map_err(|errors| {
         errors
             .iter()

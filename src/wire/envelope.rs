@@ -33,8 +33,6 @@ pub trait Message: Sized {
         kind: &str,
         map: &mut A,
     ) -> Result<Option<Self>, A::Error>;
-    /// Decodes a buffered body for `kind`; `Ok(None)` if the kind is unknown.
-    fn from_value(kind: &str, value: ciborium::Value) -> Result<Option<Self>, String>;
 }
 
 /// Declares a message enum: each variant has a kind string and a body type.
@@ -84,13 +82,6 @@ macro_rules! messages {
             ) -> Result<Option<Self>, A::Error> {
                 match kind {
                     $($kind => Ok(Some(Self::$variant(map.next_value::<$body>()?))),)*
-                    _ => Ok(None),
-                }
-            }
-
-            fn from_value(kind: &str, value: ::ciborium::Value) -> Result<Option<Self>, String> {
-                match kind {
-                    $($kind => value.deserialized::<$body>().map(|b| Some(Self::$variant(b))).map_err(|e| e.to_string()),)*
                     _ => Ok(None),
                 }
             }
@@ -212,10 +203,6 @@ impl<M: Message> Message for KindOnly<M> {
         map.next_value::<IgnoredAny>()?;
         Ok(Some(found))
     }
-
-    fn from_value(kind: &str, _value: ciborium::Value) -> Result<Option<Self>, String> {
-        Ok(Self::of(kind))
-    }
 }
 
 /// A CBOR decoding error in words (ciborium's own `Display` is its `Debug`).
@@ -224,7 +211,7 @@ fn describe<E: fmt::Debug>(e: ciborium::de::Error<E>) -> String {
         ciborium::de::Error::Semantic(_, msg) => msg,
         ciborium::de::Error::Syntax(at) => format!("invalid CBOR at byte {at}"),
         ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".into(),
-        ciborium::de::Error::Io(e) => format!("truncated or unreadable: {e:?}"),
+        ciborium::de::Error::Io(_) => "the message ends too early (truncated CBOR)".into(),
     }
 }
 
@@ -236,8 +223,14 @@ pub fn decode<M: Message>(bytes: &[u8], max: usize) -> Result<Envelope<M>, Decod
             max,
         });
     }
-    let raw: Raw<M> =
-        ciborium::from_reader(bytes).map_err(|e| DecodeError::Malformed(describe(e)))?;
+    let mut raw = read_raw::<M>(bytes, None)?;
+    // A body before its kind was skipped (buffering it as a value tree would cost many
+    // times its size); with the kind now known, a second pass decodes it in place.
+    if matches!(raw.body, Body::Deferred)
+        && let Some(kind) = raw.kind.clone()
+    {
+        raw = read_raw::<M>(bytes, Some(kind))?;
+    }
     let id = raw.id.unwrap_or(0);
     match raw.version {
         Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
@@ -249,13 +242,24 @@ pub fn decode<M: Message>(bytes: &[u8], max: usize) -> Result<Envelope<M>, Decod
         .ok_or_else(|| DecodeError::Malformed("missing key \"kind\"".into()))?;
     let msg = match raw.body {
         Body::Decoded(m) => m,
-        Body::Buffered(value) => M::from_value(&kind, value)
-            .map_err(|e| DecodeError::Malformed(format!("body of {kind:?}: {e}")))?
-            .ok_or_else(|| unknown::<M>(kind.clone(), id))?,
-        Body::Unknown => return Err(unknown::<M>(kind, id)),
+        Body::Unknown | Body::Deferred => return Err(unknown::<M>(kind, id)),
         Body::Missing => return Err(DecodeError::Malformed("missing key \"body\"".into())),
     };
     Ok(Envelope { id, msg })
+}
+
+/// One pass over an envelope; `preset` is its kind when a first pass found it after the body.
+fn read_raw<M: Message>(bytes: &[u8], preset: Option<String>) -> Result<Raw<M>, DecodeError> {
+    // ciborium takes no seed, so the preset kind reaches `Raw::deserialize` this way; it
+    // is taken at the start, so envelopes nested in a body never see it.
+    PRESET_KIND.with(|p| *p.borrow_mut() = preset);
+    let raw = ciborium::from_reader::<Raw<M>, _>(bytes);
+    PRESET_KIND.with(|p| p.borrow_mut().take());
+    raw.map_err(|e| DecodeError::Malformed(describe(e)))
+}
+
+thread_local! {
+    static PRESET_KIND: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The envelope as JSON `{version, kind, id, body}` (byte strings become arrays), for
@@ -289,8 +293,8 @@ impl<M: Message> Serialize for Envelope<M> {
 enum Body<M> {
     Missing,
     Decoded(M),
-    /// Body seen before `kind`: kept as a value tree and decoded at the end.
-    Buffered(ciborium::Value),
+    /// Body seen before `kind`: skipped, decoded by a second pass.
+    Deferred,
     /// Kind unknown or version unsupported: body skipped.
     Unknown,
 }
@@ -305,11 +309,19 @@ struct Raw<M> {
 
 impl<'de, M: Message> Deserialize<'de> for Raw<M> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(RawVisitor(PhantomData))
+        let preset = PRESET_KIND.with(|p| p.borrow_mut().take());
+        d.deserialize_map(RawVisitor::<M> {
+            preset,
+            family: PhantomData,
+        })
     }
 }
 
-struct RawVisitor<M>(PhantomData<M>);
+/// With `preset`, a body found before the kind is decoded as that kind.
+struct RawVisitor<M> {
+    preset: Option<String>,
+    family: PhantomData<M>,
+}
 
 impl<'de, M: Message> Visitor<'de> for RawVisitor<M> {
     type Value = Raw<M>;
@@ -335,7 +347,7 @@ impl<'de, M: Message> Visitor<'de> for RawVisitor<M> {
                         return Err(de::Error::duplicate_field("body"));
                     }
                     let version_ok = raw.version.is_none_or(|v| v == u64::from(PROTOCOL_VERSION));
-                    raw.body = match (&raw.kind, version_ok) {
+                    raw.body = match (raw.kind.as_ref().or(self.preset.as_ref()), version_ok) {
                         (_, false) => {
                             map.next_value::<IgnoredAny>()?;
                             Body::Unknown
@@ -347,7 +359,10 @@ impl<'de, M: Message> Visitor<'de> for RawVisitor<M> {
                                 Body::Unknown
                             }
                         },
-                        (None, true) => Body::Buffered(map.next_value()?),
+                        (None, true) => {
+                            map.next_value::<IgnoredAny>()?;
+                            Body::Deferred
+                        }
                     };
                 }
                 Key::Other => {
