@@ -168,7 +168,7 @@ impl Profile {
     /// Writes the profile (mode 0600: it holds passwords).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(self).expect("a profile always serializes");
-        crate::broker::pki::write_private(path, &text)
+        crate::sys::write_private(path, &text)
     }
 }
 
@@ -244,7 +244,11 @@ pub async fn connect(
             async move {
                 use async_nats::Event;
                 // One line per condition and period: a dead broker or a flood must not
-                // become thousands of lines.
+                // become thousands of lines. A process that stops its own broker says nothing.
+                if crate::runtime::stopping() {
+                    tracing::debug!(conn = %name, "connection event while stopping: {event}");
+                    return;
+                }
                 match event {
                     Event::Connected => tracing::debug!(conn = %name, "connected to the broker"),
                     Event::Disconnected => tracing::warn!(conn = %name, "lost the broker connection; reconnecting"),

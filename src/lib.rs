@@ -13,7 +13,6 @@
 extern crate self as nts;
 
 pub mod api;
-pub mod bench;
 pub mod broker;
 pub mod cli;
 pub mod connect;

@@ -27,12 +27,14 @@ pub fn init_tracing(verbose: bool) {
 /// Replaces the default panic hook, which prints Rust's message and a backtrace hint on
 /// the user's screen, with one log line. Panics that code contains (a parser's, a
 /// task's) then surface only as that line plus the clear error their caller reports.
-/// `RUST_BACKTRACE=1` keeps the default hook, for debugging.
+/// With `RUST_BACKTRACE=1` the log line carries the backtrace.
 pub fn quiet_panics() {
-    if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
-        return;
-    }
     std::panic::set_hook(Box::new(|info| {
+        let trace = std::backtrace::Backtrace::capture();
+        let trace = match trace.status() {
+            std::backtrace::BacktraceStatus::Captured => format!("\n{trace}"),
+            _ => String::new(),
+        };
         let contained = CONTAINING.with(|c| c.get());
         let what = info
             .payload()
@@ -46,9 +48,11 @@ pub fn quiet_panics() {
             .unwrap_or_default();
         if contained {
             // The caller reports a clear error of its own; keep the detail in the log.
-            tracing::debug!("contained panic{at}: {what}");
+            tracing::debug!("contained panic{at}: {what}{trace}");
         } else {
-            tracing::error!("internal error{at}: {what} (this is a bug in nts; please report it)");
+            tracing::error!(
+                "internal error{at}: {what} (this is a bug in nts; please report it){trace}"
+            );
         }
     }));
 }
@@ -95,6 +99,19 @@ pub async fn cancel_on_signal(token: CancellationToken) {
     }
     eprintln!("stopping at once (second signal)");
     std::process::exit(130);
+}
+
+static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks the process as stopping on purpose: connections that lose the broker from now
+/// on (it is being stopped too) are not reported as problems.
+pub fn set_stopping() {
+    STOPPING.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether [`set_stopping`] was called.
+pub fn stopping() -> bool {
+    STOPPING.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// The future's output, or `None` if `limit` passes first: every await on the network

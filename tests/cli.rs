@@ -263,3 +263,59 @@ async fn nts_logs_follows_instance_stderr() {
     let line = logs.wait_line("hello/").await;
     assert!(line.contains("hello: run pressed in session"), "{line}");
 }
+
+#[tokio::test]
+async fn a_normal_stop_of_nts_up_logs_no_error() {
+    use tokio::io::AsyncReadExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(NTS)
+        .args(["up"])
+        .env("NTS_HOME", home.path())
+        .env_remove("NTS_PROFILE")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(
+        WAIT,
+        tokio::io::AsyncBufReadExt::read_line(&mut out, &mut line),
+    )
+    .await
+    .expect("ready in time")
+    .unwrap();
+    assert!(line.starts_with("ready"), "{line}");
+    // One session run, so links open and close, then Ctrl-C.
+    let run = output(
+        Command::new(NTS)
+            .args(["session", "run", "hello", "--for", "0.5"])
+            .env("NTS_HOME", home.path())
+            .env_remove("NTS_PROFILE"),
+    )
+    .await;
+    assert!(run.status.success());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id().unwrap() as i32),
+        Signal::SIGINT,
+    )
+    .unwrap();
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .await
+        .unwrap();
+    assert!(status.success(), "{err}");
+    for bad in ["ERROR", "lost the leader lease", "unreachable"] {
+        assert!(!err.contains(bad), "a normal stop logged {bad:?}: {err}");
+    }
+}

@@ -1932,7 +1932,7 @@ fn check_family<M: Message + Clone + PartialEq + std::fmt::Debug>(
     let mut covered = BTreeSet::new();
     let mut failures = Vec::new();
     for msg in samples {
-        covered.insert(msg.kind());
+        covered.insert(nts::wire::Kind::as_str(msg.kind()));
         for id in [0, 1, u64::MAX] {
             let env = Envelope::with_id(id, msg.clone());
             let bytes = encode(&env);

@@ -14,7 +14,7 @@ use crate::wire::subject::Token;
 
 messages! {
     /// Requests to the coordinator.
-    pub enum CtlRequest {
+    pub enum CtlRequest: CtlRequestKind {
         /// Host: register (or re-register) a plugin served by this host.
         PluginRegister("plugin.register", Register),
         /// Host: renew this host's lease on a plugin.
@@ -42,7 +42,7 @@ messages! {
 
 messages! {
     /// Coordinator replies.
-    pub enum CtlReply {
+    pub enum CtlReply: CtlReplyKind {
         /// Registration accepted.
         PluginRegistered("plugin.registered", Registered),
         /// The plugin list.
@@ -61,7 +61,7 @@ messages! {
 messages! {
     /// Coordinator → host requests: offers on `nts.v1.plugin.<pid>.link` (queue group) or
     /// `nts.v1.host.<hid>.ctl` (one host), close orders on the latter.
-    pub enum HostRequest {
+    pub enum HostRequest: HostRequestKind {
         /// Start an instance for this link, if there is capacity.
         LinkOffer("link.offer", LinkOffer),
         /// Stop the instance of this link.
@@ -71,7 +71,7 @@ messages! {
 
 messages! {
     /// Host → coordinator replies.
-    pub enum HostReply {
+    pub enum HostReply: HostReplyKind {
         /// The instance is running and completed its handshake.
         LinkAccepted("link.accepted", HostRef),
         /// This host cannot take the link (e.g. at capacity); try another.
@@ -85,7 +85,7 @@ messages! {
 
 messages! {
     /// Events published by the coordinator on `nts.v1.evt.…`.
-    pub enum Event {
+    pub enum Event: EventKind {
         /// A plugin appeared or gained a host (`evt.plugin.<pid>.registered`).
         PluginRegistered("plugin.registered", PluginInfo),
         /// A plugin lost its last host (`evt.plugin.<pid>.removed`).

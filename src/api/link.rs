@@ -27,7 +27,7 @@ use crate::wire::subject::Token;
 
 messages! {
     /// Messages delivered to a plugin instance.
-    pub enum ToPlugin {
+    pub enum ToPlugin: ToPluginKind {
         /// Host → instance, first frame: who the instance serves. Host only.
         Start("start", StartInfo),
         /// The presenter pressed "Run" (`on_run`).
@@ -119,21 +119,29 @@ messages! {
     }
 }
 
-impl ToPlugin {
+impl ToPluginKind {
     /// Kinds only the host may send to an instance; refused from the network.
-    pub const HOST_ONLY: &'static [&'static str] = &["start", "stop"];
-    /// Kinds the host consumes itself; they never reach an instance.
-    pub const FOR_HOST: &'static [&'static str] = &["credit"];
+    pub fn is_host_only(self) -> bool {
+        matches!(self, Self::Start | Self::Stop)
+    }
 
-    /// Whether this kind is one only the host may send (see [`ToPlugin::HOST_ONLY`]).
+    /// Kinds the host consumes itself; they never reach an instance.
+    pub fn is_for_host(self) -> bool {
+        matches!(self, Self::Credit)
+    }
+}
+
+impl ToPlugin {
+    /// Whether this message is one only the host may send (see
+    /// [`ToPluginKind::is_host_only`]).
     pub fn is_host_only(&self) -> bool {
-        Self::HOST_ONLY.contains(&crate::wire::Message::kind(self))
+        crate::wire::Message::kind(self).is_host_only()
     }
 }
 
 messages! {
     /// Messages a plugin instance (or its host) sends to the session.
-    pub enum ToSession {
+    pub enum ToSession: ToSessionKind {
         /// Instance → host: handshake done, the instance is serving. Consumed by the host.
         Ready("ready", Empty),
         /// A notification for the session's users.

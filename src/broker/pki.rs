@@ -124,15 +124,4 @@ impl DevPki {
     }
 }
 
-/// Writes a file readable only by its owner.
-pub fn write_private(path: &Path, data: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(data.as_bytes())
-}
+pub use crate::sys::write_private;

@@ -1,5 +1,6 @@
 //! The `nts` command line: a thin layer that parses flags and calls the roles.
 
+mod bench;
 mod init;
 mod session;
 mod up;
@@ -48,7 +49,7 @@ enum Command {
     /// Write the TLS files, passwords and profiles of a multi-node deployment.
     Init(init::InitArgs),
     /// Measure round trips, throughput and connect latency against their baselines.
-    Bench(crate::bench::BenchArgs),
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,7 +133,7 @@ pub fn main() -> ExitCode {
                     Command::Up(a) => up::run(a).await,
                     Command::Coordinator(a) => run_coordinator(a).await,
                     Command::Session(c) => session::run(c).await,
-                    Command::Bench(a) => crate::bench::run(a).await,
+                    Command::Bench(a) => bench::run(a).await,
                     Command::Health(a) => health(a).await,
                     Command::Logs(a) => session::logs(a).await,
                     Command::Plugin(_) | Command::Host(_) | Command::Init(_) => {
@@ -244,7 +245,7 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
     });
     match coordinator.run(shutdown).await {
         Ok(()) => {
-            let _ = client.flush().await;
+            crate::runtime::flush_within(&client, Duration::from_secs(2)).await;
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),

@@ -376,7 +376,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
                 Some(LinkEvent::Message(env)) => {
                     print_message(&args, &env);
                     show_menus(&args, &link, &mut shown);
-                    if args.exit_on.as_deref() == Some(wire::Message::kind(&env.msg)) {
+                    if args.exit_on.as_deref() == Some(wire::Message::kind(&env.msg).as_str()) {
                         let _ = within(CLEANUP, link.close()).await;
                         break ExitCode::SUCCESS;
                     }
@@ -464,7 +464,12 @@ async fn run_actions(
     shown: &mut String,
 ) -> Result<(), ExitCode> {
     while let Some((line, action)) = actions.front() {
-        match link.act(action).await {
+        let acted = within(CLEANUP, link.act(action)).await.unwrap_or_else(|| {
+            Err(crate::session::ui::ActionError::Invalid(
+                "the broker did not take the action within 3 s (is it reachable?)".into(),
+            ))
+        });
+        match acted {
             Ok(()) => {
                 emit(args, "acted", serde_json::json!({ "action": line }), || {
                     format!("acted: {line}")

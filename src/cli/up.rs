@@ -91,7 +91,11 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
     };
     let mut status = coordinator.status();
     let coord_task = tokio::spawn(coordinator.run(coordinator_stop.clone()));
-    if !super::until_active(&mut status).await {
+    let active = tokio::select! {
+        _ = shutdown.cancelled() => false,
+        a = crate::runtime::within(Duration::from_secs(30), super::until_active(&mut status)) => a == Some(true),
+    };
+    if !active {
         return fail("the coordinator failed to start (see the log above)");
     }
 
@@ -192,6 +196,7 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
         tracing::error!("{why}");
     }
     eprintln!("stopping: plugins, coordinator, broker");
+    crate::runtime::set_stopping();
     // Each step is bounded: with the broker gone, nothing may wait on it for ever.
     hosts_stop.cancel();
     for t in host_tasks {

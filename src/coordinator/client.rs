@@ -67,7 +67,7 @@ pub async fn call(
     req: CtlRequest,
     timeout: Duration,
 ) -> Result<CtlReply, CtlError> {
-    let kind = req.kind();
+    let kind = req.kind().as_str();
     if client.connection_state() == async_nats::connection::State::Disconnected {
         return Err(CtlError::Unreachable);
     }

@@ -374,13 +374,13 @@ impl Coordinator {
             .unwrap_or_default()
             .to_string();
         let (id, result) = match wire::decode::<CtlRequest>(&req.message.payload, MAX_CTL_REQUEST) {
-            Ok(env) if wire::Message::kind(&env.msg) != endpoint => (
+            Ok(env) if wire::Message::kind(&env.msg).as_str() != endpoint => (
                 env.id,
                 Err(ErrorBody::new(
                     ErrorCode::BadRequest,
                     format!(
                         "kind {:?} sent to endpoint {endpoint:?}: send each request to nts.v1.ctl.<kind>",
-                        wire::Message::kind(&env.msg)
+                        wire::Message::kind(&env.msg).as_str()
                     ),
                 )),
             ),
@@ -395,7 +395,7 @@ impl Coordinator {
 
     async fn dispatch(&self, req: CtlRequest) -> Result<CtlReply, ErrorBody> {
         let now = Instant::now();
-        let kind = wire::Message::kind(&req);
+        let kind = wire::Message::kind(&req).as_str();
         let ok = CtlReply::Ok(Empty {});
         let (reply, effects) = match req {
             CtlRequest::PluginRegister(r) => {
@@ -513,7 +513,13 @@ impl Coordinator {
         let me = self.clone();
         tokio::spawn(async move {
             loop {
-                match store.load().await {
+                match crate::runtime::within(Duration::from_secs(10), store.load())
+                    .await
+                    .unwrap_or_else(|| {
+                        Err(super::store::StoreError::Unavailable(
+                            "loading the records took over 10 s".into(),
+                        ))
+                    }) {
                     Ok(records) => {
                         let (registry, bad) = Registry::restore(
                             me.config.lease,
@@ -650,7 +656,7 @@ impl Coordinator {
                 ErrorCode::Internal,
                 format!(
                     "host answered the offer with {:?}",
-                    wire::Message::kind(&other.msg)
+                    wire::Message::kind(&other.msg).as_str()
                 ),
             )),
             Err(e) => Offer::Failed(ErrorBody::new(

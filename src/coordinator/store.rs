@@ -70,6 +70,8 @@ pub struct Store {
     fence: std::sync::Arc<Mutex<Option<u64>>>,
     /// Turns `false` when a write was fenced off or a renewal refused.
     leading: std::sync::Arc<watch::Sender<bool>>,
+    /// Set by a graceful stop, so its end of the renewals is not reported as a loss.
+    resigned: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -120,6 +122,7 @@ impl Store {
             js,
             fence: Default::default(),
             leading: std::sync::Arc::new(watch::channel(false).0),
+            resigned: Default::default(),
         })
     }
 
@@ -271,7 +274,9 @@ impl Store {
                 match me.fenced_write(LEADER, Some(lease_value(&id, lease))).await {
                     Ok(()) => {}
                     Err(StoreError::Fenced) => {
-                        tracing::error!("lost the leader lease to another coordinator");
+                        if !me.resigned.load(std::sync::atomic::Ordering::SeqCst) {
+                            tracing::error!("lost the leader lease to another coordinator");
+                        }
                         return;
                     }
                     Err(e) => {
@@ -328,6 +333,8 @@ impl Store {
     /// Gives the lease up (graceful stop), so a standby takes over at once. Stops the
     /// renewals first, so a graceful stop is not mistaken for a lost lease.
     pub async fn resign(&self, _id: &str) {
+        self.resigned
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.leading.send_replace(false);
         if let Err(e) = self.fenced_write(LEADER, None).await {
             tracing::debug!("giving up the leader lease: {e}");

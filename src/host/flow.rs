@@ -67,14 +67,23 @@ impl Window {
     }
 }
 
-/// The host-wide budget shared by all links.
+/// The host-wide budget shared by all links; also counts the bytes relayed, so the host
+/// knows when a burst went through.
 #[derive(Debug, Clone)]
-pub struct Budget(Arc<Semaphore>);
+pub struct Budget(Arc<Semaphore>, Arc<std::sync::atomic::AtomicU64>);
 
 impl Budget {
     /// A budget of `bytes`.
     pub fn new(bytes: u64) -> Self {
-        Budget(Arc::new(Semaphore::new((bytes / UNIT).max(1) as usize)))
+        Budget(
+            Arc::new(Semaphore::new((bytes / UNIT).max(1) as usize)),
+            Default::default(),
+        )
+    }
+
+    /// Bytes relayed through this budget so far.
+    pub fn relayed(&self) -> u64 {
+        self.1.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn units(len: u64, cap: usize) -> u32 {
@@ -137,6 +146,9 @@ impl Flow {
             }
         }
         *self.held.lock().expect("flow lock") += units as u64;
+        self.budget
+            .1
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed);
         self.window.lock().expect("flow lock").sent(len);
         waited
     }

@@ -19,7 +19,7 @@ use super::HostConfig;
 use super::flow::{Budget, Flow, LINK_WINDOW};
 use crate::api::control::LinkOffer;
 use crate::api::link::{
-    CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession, credit_cost,
+    CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession, ToSessionKind, credit_cost,
 };
 use crate::api::{ErrorBody, ErrorCode};
 use crate::wire::frame::{self, FrameReader, Outgoing};
@@ -157,15 +157,19 @@ pub async fn start(
         .await;
 
     // Subscribe before accepting, so the session's first message finds us.
-    let inbound = client
-        .subscribe(subjects.to_plugin.clone())
-        .await
-        .map_err(|e| {
-            fail(
-                ErrorCode::Unavailable,
-                format!("subscribing to the link failed: {e}"),
-            )
-        })?;
+    let inbound = crate::runtime::within(
+        Duration::from_secs(5),
+        client.subscribe(subjects.to_plugin.clone()),
+    )
+    .await
+    .ok_or_else(|| "no answer within 5 s (is the broker reachable?)".to_string())
+    .and_then(|r| r.map_err(|e| e.to_string()))
+    .map_err(|e| {
+        fail(
+            ErrorCode::Unavailable,
+            format!("subscribing to the link failed: {e}"),
+        )
+    })?;
 
     let (ready_tx, ready_rx) = oneshot::channel();
     let (proto_tx, proto_rx) = mpsc::channel::<OutputEnd>(1);
@@ -288,7 +292,9 @@ impl Supervisor {
             status = child.wait() => exit_reason(status.ok(), None),
             Some(order) = close_rx.recv() => {
                 let stop = ToPlugin::Stop(StopInfo { reason: order.message.clone() });
-                let _ = self.stdin_tx.send(Outgoing::Frame(wire::encode(&Envelope::event(stop)).into())).await;
+                // Bounded: an instance that stops reading its stdin must not hang its stop.
+                let frame = Outgoing::Frame(wire::encode(&Envelope::event(stop)).into());
+                let _ = crate::runtime::within(self.settings.stop_grace, self.stdin_tx.send(frame)).await;
                 let status = match tokio::time::timeout(self.settings.stop_grace, child.wait()).await {
                     Ok(s) => s.ok(),
                     Err(_) => crate::sys::terminate(&mut child, self.settings.term_grace).await,
@@ -332,11 +338,16 @@ impl Supervisor {
         }
         // Deliver what it wrote before exiting, then say goodbye.
         inbound_task.abort();
+        // The relay may be waiting for credit that can no longer come (the inbound relay
+        // is gone) or for a dead broker: give it a second, then stop it, which also gives
+        // the link's share of the host budget back.
+        let abort = stdout_task.abort_handle();
         if tokio::time::timeout(Duration::from_secs(1), stdout_task)
             .await
             .is_err()
         {
-            tracing::debug!("instance output still open after exit");
+            abort.abort();
+            tracing::debug!("instance output still open after exit; relay stopped");
         }
         if let Ok(OutputEnd::Protocol(problem)) = proto_rx.try_recv() {
             // A malformed frame right before exiting still counts as a protocol error.
@@ -406,14 +417,14 @@ async fn relay_inbound(
     while let Some(msg) = inbound.next().await {
         // Checked as far as the kind; the instance's SDK decodes the body.
         let refusal = match wire::skim::kind_of::<ToPlugin>(&msg.payload, max_msg) {
-            Ok((id, kind)) if ToPlugin::HOST_ONLY.contains(&kind) => Some((
+            Ok((id, kind)) if kind.is_host_only() => Some((
                 id,
                 ErrorBody::new(
                     ErrorCode::BadRequest,
-                    format!("{kind:?} is reserved to the host"),
+                    format!("\"{kind}\" is reserved to the host"),
                 ),
             )),
-            Ok((_, kind)) if ToPlugin::FOR_HOST.contains(&kind) => {
+            Ok((_, kind)) if kind.is_for_host() => {
                 match wire::decode::<ToPlugin>(&msg.payload, max_msg) {
                     Ok(Envelope {
                         msg: ToPlugin::Credit(c),
@@ -472,12 +483,12 @@ async fn relay_stdout(
         // Checked as far as the kind (the session decodes the body, and answers a
         // malformed one with an error).
         match wire::skim::kind_of::<ToSession>(&frame, max_msg).map(|(_, kind)| kind) {
-            Ok("ready") => {
+            Ok(ToSessionKind::Ready) => {
                 if let Some(tx) = ready_tx.take() {
                     let _ = tx.send(());
                 }
             }
-            Ok("closed") => {
+            Ok(ToSessionKind::Closed) => {
                 let _ = end_tx.try_send(OutputEnd::Protocol(
                     "an instance may not send \"closed\"; exit instead".into(),
                 ));

@@ -72,7 +72,7 @@ impl InstanceCommand {
     ) -> Self {
         let mut cmd = InstanceCommand::new(program, args);
         cmd.env
-            .push((crate::instance::INSTANCE_ENV.into(), "1".into()));
+            .push((crate::wire::frame::INSTANCE_ENV.into(), "1".into()));
         cmd
     }
 }
@@ -251,6 +251,7 @@ impl Host {
         let mut pid = self.plugin_id();
         let (repid_tx, mut repid_rx) = tokio::sync::mpsc::channel::<Token>(4);
         let beat = tokio::spawn(heartbeats(self.shared.clone(), repid_tx, shutdown.clone()));
+        let trim = tokio::spawn(release_after_bursts(self.shared.budget.clone()));
         tracing::info!(plugin = %s.config.metadata.name, plugin_id = %pid, host_id = %s.host_id, "host serving");
 
         loop {
@@ -260,7 +261,11 @@ impl Host {
                     if new_pid != pid {
                         tracing::warn!(old = %pid, new = %new_pid, "plugin id changed after re-registering");
                         pid = new_pid;
-                        offers = s.subscribe_offers(&pid).await?;
+                        match crate::runtime::within(Duration::from_secs(5), s.subscribe_offers(&pid)).await {
+                            Some(Ok(sub)) => offers = sub,
+                            Some(Err(e)) => return Err(e),
+                            None => tracing::warn!("subscribing to offers for the new plugin id timed out; retrying at the next re-registration"),
+                        }
                     }
                 }
                 Some(msg) = offers.next() => {
@@ -274,6 +279,7 @@ impl Host {
             }
         }
         beat.abort();
+        trim.abort();
         let _ = crate::runtime::within(Duration::from_secs(1), offers.unsubscribe()).await;
         self.shared
             .stop_all(CloseReason::new(
@@ -448,6 +454,23 @@ impl Shared {
         // Each link's end task reaps, tells the session and reports to the coordinator.
         self.endings.close();
         self.endings.wait().await;
+    }
+}
+
+/// Returns the memory of a burst to the system once the host's links have gone quiet
+/// (at least [`BURST`] relayed, then a second without traffic).
+async fn release_after_bursts(budget: flow::Budget) {
+    const BURST: u64 = 64 << 20;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let (mut trimmed_at, mut last) = (0u64, 0u64);
+    loop {
+        tick.tick().await;
+        let now = budget.relayed();
+        if now == last && now - trimmed_at >= BURST {
+            crate::sys::release_memory();
+            trimmed_at = now;
+        }
+        last = now;
     }
 }
 

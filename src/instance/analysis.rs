@@ -24,7 +24,9 @@ impl Instance {
         let req = ToSession::SubstructureRequest(SubstructureRequest { molecule, kind });
         match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
             ToPlugin::Substructures(s) => Ok(s.substructures),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -79,7 +81,9 @@ impl Instance {
         }));
         match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
             ToPlugin::Complexes(mut c) if c.complexes.len() == 1 => Ok(c.complexes.remove(0)),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -92,7 +96,9 @@ impl Instance {
         let req = ToSession::InteractionsCreate(InteractionList { interactions });
         match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
             ToPlugin::InteractionsCreated(i) => Ok(i.indices),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -118,7 +124,9 @@ impl Instance {
             .await?
         {
             ToPlugin::Interactions(l) => Ok(l.interactions),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 

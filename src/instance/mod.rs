@@ -58,8 +58,7 @@ use crate::wire::{self, Envelope};
 pub use plugin::{Plugin, PluginArgs};
 pub use ui::UiEvent;
 
-/// Environment variable that puts a plugin executable in instance mode.
-pub const INSTANCE_ENV: &str = "NTS_INSTANCE";
+pub use crate::wire::frame::INSTANCE_ENV;
 /// Default deadline of an instance's request to its session.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -312,7 +311,9 @@ impl Instance {
             .await?
         {
             ToPlugin::PresenterInfo(info) => Ok(info),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -326,7 +327,9 @@ impl Instance {
             .await?
         {
             ToPlugin::Workspace(w) => Ok(w),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -340,7 +343,9 @@ impl Instance {
             .await?
         {
             ToPlugin::Complexes(c) => Ok(c.complexes),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -354,7 +359,9 @@ impl Instance {
         });
         match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
             ToPlugin::ComplexesDeep(c) => Ok(c.complexes),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -377,7 +384,9 @@ impl Instance {
             .await?
         {
             ToPlugin::Complexes(c) => Ok(c.complexes),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -472,7 +481,9 @@ impl Instance {
                 elements,
                 flow: Arc::new(tokio::sync::Mutex::new(Flow::default())),
             }),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -489,7 +500,9 @@ impl Instance {
             .await?
         {
             ToPlugin::ShapesUploaded(r) => Ok(r.results),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -505,7 +518,9 @@ impl Instance {
             .await?
         {
             ToPlugin::ShapesDestroyed(r) => Ok(r.destroyed),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -557,7 +572,9 @@ impl Instance {
             .await?
         {
             ToPlugin::ControllerTransforms(t) => Ok(t),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -591,7 +608,9 @@ impl Instance {
             .await?
         {
             ToPlugin::Macros(m) => Ok(m.macros),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -603,7 +622,9 @@ impl Instance {
     async fn request_done(&self, msg: ToSession) -> Result<(), RequestError> {
         match self.request(msg, DEFAULT_REQUEST_TIMEOUT).await? {
             ToPlugin::Done(_) => Ok(()),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -760,7 +781,11 @@ impl Stream {
                         format!("stream {} was interrupted ({:?})", self.id, i.reason),
                     )));
                 }
-                other => return Err(RequestError::Unexpected(wire::Message::kind(&other))),
+                other => {
+                    return Err(RequestError::Unexpected(
+                        wire::Message::kind(&other).as_str(),
+                    ));
+                }
             }
         }
         let (id, ack) = if ask {
@@ -845,7 +870,9 @@ impl Files<'_> {
             .await?
         {
             ToPlugin::FileReply(r) => Ok(r),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 
@@ -970,7 +997,7 @@ where
         Some(Ok(other)) => {
             return Err(InstanceError::Protocol(format!(
                 "expected \"start\" first, got {:?}",
-                wire::Message::kind(&other.msg)
+                wire::Message::kind(&other.msg).as_str()
             )));
         }
         Some(Err(e)) => return Err(InstanceError::Protocol(format!("bad start frame: {e}"))),
@@ -1104,7 +1131,7 @@ where
             | ToPlugin::Credit(_) => {
                 eprintln!(
                     "nts instance: ignoring an unexpected {:?}",
-                    wire::Message::kind(&msg)
+                    wire::Message::kind(&msg).as_str()
                 );
             }
         }

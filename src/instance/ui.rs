@@ -272,7 +272,9 @@ impl Instance {
             .await?
         {
             ToPlugin::MenuTransform(t) => Ok(t),
-            other => Err(RequestError::Unexpected(wire::Message::kind(&other))),
+            other => Err(RequestError::Unexpected(
+                wire::Message::kind(&other).as_str(),
+            )),
         }
     }
 }

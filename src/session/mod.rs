@@ -356,7 +356,7 @@ impl Link {
             ToSession::IntegrationResult(r) => Ok(r),
             other => Err(SessionError::Broker(format!(
                 "unexpected answer {:?}",
-                wire::Message::kind(&other)
+                wire::Message::kind(&other).as_str()
             ))),
         }
     }
@@ -364,11 +364,18 @@ impl Link {
     /// Sends a request and waits for the instance's reply with the same id.
     async fn request(&self, msg: ToPlugin, timeout: Duration) -> Result<ToSession, SessionError> {
         let (id, rx) = self.router.expect_reply(&self.id);
-        self.send(Envelope::with_id(id, msg)).await?;
-        match tokio::time::timeout(timeout, rx).await {
+        // One deadline over sending and waiting: sending blocks too while the broker is away.
+        let asked = async {
+            self.send(Envelope::with_id(id, msg)).await?;
+            rx.await.map_err(|_| SessionError::Closed)
+        };
+        match tokio::time::timeout(timeout, asked).await {
             Ok(Ok(ToSession::Error(e))) => Err(SessionError::Refused(e)),
             Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(_)) => Err(SessionError::Closed),
+            Ok(Err(e)) => {
+                self.router.forget_reply(&self.id, id);
+                Err(e)
+            }
             Err(_) => {
                 self.router.forget_reply(&self.id, id);
                 Err(SessionError::Timeout(timeout))

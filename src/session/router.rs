@@ -82,6 +82,77 @@ pub(crate) struct Router {
     menus: Mutex<HashMap<Token, super::ui::SessionUi>>,
 }
 
+/// Which part of the session answers a kind of message from a plugin. One exhaustive
+/// match: a kind added to [`ToSession`] does not compile until it is given a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// A reply to the session's own request, for its waiter.
+    Reply,
+    /// Presenter, controller and macro requests (`room_request`).
+    Room,
+    /// Menus (`session::ui`).
+    Ui,
+    /// The files API (`session::files`).
+    File,
+    /// Structures, streams, shapes, interactions, volumes (`session::workspace`).
+    Workspace,
+    /// Nothing to answer: the message is only shown to the link's reader.
+    Show,
+}
+
+impl Route {
+    fn of(kind: crate::api::link::ToSessionKind) -> Route {
+        use crate::api::link::ToSessionKind as K;
+        match kind {
+            K::Pong | K::IntegrationResult | K::Error => Route::Reply,
+            K::PresenterInfoRequest
+            | K::ControllerTransformsRequest
+            | K::MacroSave
+            | K::MacroRun
+            | K::MacroStop
+            | K::MacroDelete
+            | K::MacroList => Route::Room,
+            K::MenuUpdate
+            | K::ContentUpdate
+            | K::NodeUpdate
+            | K::MenuTransformSet
+            | K::MenuTransformRequest => Route::Ui,
+            K::File => Route::File,
+            K::WorkspaceRequest
+            | K::ComplexListRequest
+            | K::ComplexesRequest
+            | K::WorkspaceUpdate
+            | K::AddToWorkspace
+            | K::RemoveFromWorkspace
+            | K::StructuresUpdate
+            | K::ZoomOn
+            | K::CenterOn
+            | K::StreamCreate
+            | K::StreamFeed
+            | K::StreamDestroy
+            | K::ShapesUpload
+            | K::ShapesDestroy
+            | K::SubstructureRequest
+            | K::ApplyColorScheme
+            | K::ComplexHook
+            | K::AddVolume
+            | K::InteractionsCreate
+            | K::InteractionsDestroy
+            | K::InteractionsRequest
+            | K::InteractionsCalcDone => Route::Workspace,
+            // `ready` is the host's and `chunk` is reassembled before routing; the rest
+            // are one-way messages for the user.
+            K::Ready
+            | K::Chunk
+            | K::Closed
+            | K::Notification
+            | K::OpenUrl
+            | K::SetSkybox
+            | K::SetPluginListButton => Route::Show,
+        }
+    }
+}
+
 /// Links whose flow-control counters are kept before closed ones are pruned.
 const MAX_CREDITED_LINKS: usize = 256;
 
@@ -539,7 +610,7 @@ impl Router {
                     0 => match wire::skim::kind_of::<ToSession>(&msg.payload, MAX_INBOUND) {
                         Ok((id, kind)) => {
                             error.message = format!(
-                                "the body of {kind:?} does not match its schema: {e} (see docs/PROTOCOL.md)"
+                                "the body of \"{kind}\" does not match its schema: {e} (see docs/PROTOCOL.md)"
                             );
                             id
                         }
@@ -564,60 +635,69 @@ impl Router {
                 }
             };
         }
-        // Replies to this session's own requests (ping, integration) go to their waiter.
-        if env.id != 0
-            && matches!(
-                env.msg,
-                ToSession::Pong(_) | ToSession::IntegrationResult(_) | ToSession::Error(_)
-            )
-        {
-            let waiter = self
-                .routes
-                .lock()
-                .expect("lock")
-                .links
-                .get_mut(&lid)
-                .and_then(|s| s.replies.remove(&env.id));
-            if let Some(w) = waiter {
-                let _ = w.send(env.msg);
-                return;
-            }
-        }
         // Built only when something is answered: most messages are not requests.
         let to = || msg.subject.as_str().replace(".to_session", ".to_plugin");
-        if let Some(reply) = self.room_request(&lid, &env.msg) {
-            self.reply(&to(), env.id, reply).await;
-        }
-        if let Some(reply) = self.handle_ui(&lid, &env.msg) {
-            // Menu changes answer only when asked (id) or when refused.
-            if env.id != 0 || reply.is_err() {
-                self.reply(&to(), env.id, reply).await;
+        match Route::of(wire::Message::kind(&env.msg)) {
+            // Replies to this session's own requests (ping, integration) go to their
+            // waiter; without one (no id, or given up) they are shown.
+            Route::Reply => {
+                let waiter = (env.id != 0)
+                    .then(|| {
+                        let mut routes = self.routes.lock().expect("lock");
+                        let slot = routes.links.get_mut(&lid)?;
+                        slot.replies.remove(&env.id)
+                    })
+                    .flatten();
+                if let Some(w) = waiter {
+                    let _ = w.send(env.msg);
+                    return;
+                }
             }
-        }
-        if let ToSession::File(op) = &env.msg {
-            let reply = self
-                .file_op(&lid, op.clone())
-                .await
-                .map(ToPlugin::FileReply);
-            self.reply(&to(), env.id, reply).await;
-        }
-        let answer = self
-            .workspace
-            .lock()
-            .expect("lock")
-            .handle_for(&lid, &env.msg);
-        if let Some((reply, changes)) = answer {
-            // Envelopes with id 0 are not requests: they get only errors and interrupts back.
-            let wanted = env.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_)));
-            if wanted {
-                self.reply(&to(), env.id, reply).await;
+            Route::Room => {
+                if let Some(reply) = self.room_request(&lid, &env.msg) {
+                    self.reply(&to(), env.id, reply).await;
+                }
             }
-            self.announce(Some(&lid), changes).await;
-            // Stream frames are applied, not shown: they would flood the link's events.
-            if matches!(env.msg, ToSession::StreamFeed(_)) {
-                self.frames.lock().expect("lock").record();
-                return;
+            Route::Ui => {
+                if let Some(reply) = self.handle_ui(&lid, &env.msg) {
+                    // Menu changes answer only when asked (id) or when refused.
+                    if env.id != 0 || reply.is_err() {
+                        self.reply(&to(), env.id, reply).await;
+                    }
+                }
             }
+            Route::File => {
+                if let ToSession::File(op) = &env.msg {
+                    let reply = self
+                        .file_op(&lid, op.clone())
+                        .await
+                        .map(ToPlugin::FileReply);
+                    self.reply(&to(), env.id, reply).await;
+                }
+            }
+            Route::Workspace => {
+                let answer = self
+                    .workspace
+                    .lock()
+                    .expect("lock")
+                    .handle_for(&lid, &env.msg);
+                if let Some((reply, changes)) = answer {
+                    // Envelopes with id 0 are not requests: they get only errors and
+                    // interrupts back.
+                    let wanted =
+                        env.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_)));
+                    if wanted {
+                        self.reply(&to(), env.id, reply).await;
+                    }
+                    self.announce(Some(&lid), changes).await;
+                    // Stream frames are applied, not shown: they would flood the link's events.
+                    if matches!(env.msg, ToSession::StreamFeed(_)) {
+                        self.frames.lock().expect("lock").record();
+                        return;
+                    }
+                }
+            }
+            Route::Show => {}
         }
         let event = match env.msg {
             ToSession::Closed(reason) => LinkEvent::Closed(reason),

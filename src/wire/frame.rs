@@ -11,6 +11,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 /// Default maximum frame payload: 16 MiB (larger data is chunked above this layer).
 pub const MAX_FRAME_DEFAULT: usize = 16 * 1024 * 1024;
 
+/// Environment variable a host sets to put a plugin executable in instance mode (speaking
+/// frames on stdin/stdout).
+pub const INSTANCE_ENV: &str = "NTS_INSTANCE";
+
 /// Length of the frame header.
 pub const HEADER_LEN: usize = 4;
 

@@ -11,5 +11,7 @@ pub mod frame;
 pub mod skim;
 pub mod subject;
 
-pub use envelope::{DecodeError, Envelope, KindOnly, Message, PROTOCOL_VERSION, decode, encode};
+pub use envelope::{
+    DecodeError, Envelope, Kind, KindOnly, Message, PROTOCOL_VERSION, decode, encode,
+};
 pub use frame::{FrameDecoder, FrameError, MAX_FRAME_DEFAULT};

@@ -209,10 +209,10 @@ pub fn stream_frame_head(
 pub fn kind_of<M: super::Message>(
     bytes: &[u8],
     max: usize,
-) -> Result<(u64, &'static str), super::DecodeError> {
+) -> Result<(u64, M::Kind), super::DecodeError> {
     if bytes.len() <= max
         && let Some((id, kind)) = envelope_head(bytes)
-        && let Some(k) = M::KINDS.iter().find(|k| **k == kind)
+        && let Some(k) = <M::Kind as super::Kind>::parse(kind)
     {
         return Ok((id, k));
     }
@@ -325,7 +325,7 @@ mod tests {
         assert_eq!(envelope_head(&bytes), Some((5, "workspace_update")));
         assert_eq!(
             kind_of::<ToSession>(&bytes, 1 << 20).ok(),
-            Some((5, "workspace_update"))
+            Some((5, crate::api::link::ToSessionKind::WorkspaceUpdate))
         );
         assert!(kind_of::<ToSession>(&[0xff, 0, 1], 1 << 20).is_err());
         for cut in 0..bytes.len() {

@@ -73,7 +73,7 @@ pub(crate) async fn run(args: BenchArgs) -> ExitCode {
     }
     match bench(args).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => crate::cli::fail(format!("{e:#}")),
+        Err(e) => super::fail(format!("{e:#}")),
     }
 }
 
@@ -127,12 +127,12 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     )
     .await?;
     let coordinator =
-        crate::cli::coordinator_for(&profile, coord, CoordinatorConfig::default(), Some(1))
+        super::coordinator_for(&profile, coord, CoordinatorConfig::default(), Some(1))
             .await
             .map_err(anyhow::Error::msg)?;
     let mut status = coordinator.status();
     tokio::spawn(coordinator.run(stop.clone()));
-    if !crate::cli::until_active(&mut status).await {
+    if !super::until_active(&mut status).await {
         bail!("the coordinator did not start");
     }
 
