@@ -73,13 +73,7 @@ async fn nts_up_restarts_a_killed_broker_and_sessions_survive() {
     })
     .await;
     again.run().await.unwrap();
-    let list = output(
-        Command::new(NTS)
-            .args(["session", "list", "--json"])
-            .env("NTS_HOME", home.path())
-            .env_remove("NTS_PROFILE"),
-    )
-    .await;
+    let list = output(&mut nts_at(home.path(), &["session", "list", "--json"])).await;
     assert!(list.status.success(), "{}", text(&list.stderr));
 
     up.signal(Signal::SIGTERM);
@@ -191,13 +185,7 @@ async fn a_restarted_system_lists_no_hosts_of_the_previous_run() {
     first.wait().await;
     // Started again on the same state: the stored hosts of the first run are dead.
     let mut second = up(home.path()).await;
-    let list = output(
-        Command::new(NTS)
-            .args(["session", "list", "--json"])
-            .env("NTS_HOME", home.path())
-            .env_remove("NTS_PROFILE"),
-    )
-    .await;
+    let list = output(&mut nts_at(home.path(), &["session", "list", "--json"])).await;
     let doc: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
     for p in doc["plugins"].as_array().unwrap() {
         assert_eq!(p["hosts"], 1, "only this run's host is listed: {p}");

@@ -213,13 +213,7 @@ async fn nts_up_runs_everything_and_stops_cleanly() {
     assert!(!children.is_empty(), "nats-server runs as a child");
 
     // Another terminal: no flags, the profile is found through NTS_HOME.
-    let list = output(
-        Command::new(NTS)
-            .args(["session", "list", "--json"])
-            .env("NTS_HOME", home.path())
-            .env_remove("NTS_PROFILE"),
-    )
-    .await;
+    let list = output(&mut nts_at(home.path(), &["session", "list", "--json"])).await;
     let doc: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
     let names: Vec<&str> = doc["plugins"]
         .as_array()

@@ -9,6 +9,7 @@ pub mod control;
 pub mod integration;
 pub mod interaction;
 pub mod link;
+pub mod request;
 pub mod room;
 pub mod shape;
 pub mod stream;

@@ -110,27 +110,7 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
         for name in crate::plugins::BUILTIN {
             let mut config = crate::plugins::host_config(name, &exe).expect("listed plugins exist");
             config.plugin_key = profile.plugin_key.clone();
-            let client = match connect::connect(
-                &profile,
-                Role::Host,
-                ConnectOptions::named(config.connection_name()),
-            )
-            .await
-            {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            let data = match connect::connect(
-                &profile,
-                Role::Host,
-                ConnectOptions::named(config.data_connection_name()),
-            )
-            .await
-            {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            let host = match Host::register_split(client, data, config).await {
+            let host = match Host::connect(&profile, config, false).await {
                 Ok(h) => h,
                 Err(e) => return fail(e),
             };

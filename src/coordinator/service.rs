@@ -193,17 +193,8 @@ impl Coordinator {
                     .await
                     .map_err(|e| CoordinatorError::Service(e.to_string()))?;
                 let count = records.len();
-                let (registry, bad) = Registry::restore(
-                    self.config.lease,
-                    self.config.plugin_key.clone(),
-                    records,
-                    Instant::now(),
-                );
-                for key in bad {
-                    tracing::error!(key, "skipping an unreadable stored record");
-                }
+                self.state = Arc::new(Mutex::new(self.restore(records)));
                 tracing::info!(records = count, "leader lease taken; state loaded");
-                self.state = Arc::new(Mutex::new(registry));
                 Some(lost)
             }
             None => None,
@@ -503,6 +494,20 @@ impl Coordinator {
         })
     }
 
+    /// A registry rebuilt from stored records (unreadable ones are logged and skipped).
+    fn restore(&self, records: Vec<(String, Vec<u8>)>) -> Registry {
+        let (registry, bad) = Registry::restore(
+            self.config.lease,
+            self.config.plugin_key.clone(),
+            records,
+            Instant::now(),
+        );
+        for key in bad {
+            tracing::error!(key, "skipping an unreadable stored record");
+        }
+        registry
+    }
+
     /// Rebuilds the registry from the store after a contained panic; without a store
     /// the in-memory state is kept as it is.
     fn reload(&self) {
@@ -521,16 +526,7 @@ impl Coordinator {
                         ))
                     }) {
                     Ok(records) => {
-                        let (registry, bad) = Registry::restore(
-                            me.config.lease,
-                            me.config.plugin_key.clone(),
-                            records,
-                            Instant::now(),
-                        );
-                        for key in bad {
-                            tracing::error!(key, "skipping an unreadable stored record");
-                        }
-                        *me.lock() = registry;
+                        *me.lock() = me.restore(records);
                         me.reloading.store(false, Ordering::SeqCst);
                         tracing::info!("registry rebuilt from the store; serving again");
                         return;

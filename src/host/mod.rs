@@ -123,6 +123,9 @@ impl HostConfig {
 /// Why a host stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
+    /// The broker could not be reached.
+    #[error(transparent)]
+    Connect(#[from] crate::connect::ConnectError),
     /// Registration was refused or failed.
     #[error("registering plugin {name:?} failed: {source}")]
     Register {
@@ -182,6 +185,25 @@ impl Host {
     /// Links open now.
     pub fn link_count(&self) -> usize {
         self.shared.links.lock().expect("lock").len()
+    }
+
+    /// Connects to `profile`'s broker as a host — control and link traffic each on its
+    /// own connection — and registers (see [`Host::register_split`]). `retry` keeps
+    /// trying the first connection (long-running hosts started before their broker).
+    pub async fn connect(
+        profile: &crate::connect::Profile,
+        config: HostConfig,
+        retry: bool,
+    ) -> Result<Host, HostError> {
+        use crate::connect::{ConnectOptions, Role};
+        let open = |name: String| {
+            let opts = ConnectOptions::named(name);
+            let opts = if retry { opts.retry_initial() } else { opts };
+            crate::connect::connect(profile, Role::Host, opts)
+        };
+        let control = open(config.connection_name()).await?;
+        let data = open(config.data_connection_name()).await?;
+        Self::register_split(control, data, config).await
     }
 
     /// Registers with the coordinator; the host then serves after [`Host::serve`].

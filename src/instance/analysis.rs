@@ -8,10 +8,10 @@ use crate::api::analysis::{
     SubstructureRequest, SubstructureType,
 };
 use crate::api::interaction::{Interaction, InteractionList, InteractionQuery};
-use crate::api::link::{Indices, ToPlugin, ToSession};
+use crate::api::link::Indices;
+use crate::api::request as req;
 use crate::api::structure::Complex;
 use crate::api::volume::{AddVolume, VolumeData, VolumeProperties};
-use crate::wire;
 
 impl Instance {
     /// A molecule's substructures, all or of one type (nanome-lib's `get_substructures`,
@@ -21,13 +21,10 @@ impl Instance {
         molecule: i64,
         kind: Option<SubstructureType>,
     ) -> Result<Vec<Substructure>, RequestError> {
-        let req = ToSession::SubstructureRequest(SubstructureRequest { molecule, kind });
-        match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
-            ToPlugin::Substructures(s) => Ok(s.substructures),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        let asked = SubstructureRequest { molecule, kind };
+        self.call::<req::SubstructureRequest>(asked, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|s| s.substructures)
     }
 
     /// Colours the selected atoms (nanome-lib's `apply_color_scheme`); waits until applied.
@@ -37,11 +34,11 @@ impl Instance {
         target: ColorSchemeTarget,
         only_carbons: bool,
     ) -> Result<(), RequestError> {
-        self.request_done(ToSession::ApplyColorScheme(ApplyColorScheme {
+        self.done::<req::ApplyColorScheme>(ApplyColorScheme {
             scheme,
             target,
             only_carbons,
-        }))
+        })
         .await
     }
 
@@ -56,11 +53,11 @@ impl Instance {
         updated: bool,
         selection: bool,
     ) -> Result<(), RequestError> {
-        self.request_done(ToSession::ComplexHook(ComplexHook {
+        self.done::<req::ComplexHook>(ComplexHook {
             index,
             updated,
             selection,
-        }))
+        })
         .await
     }
 
@@ -73,17 +70,18 @@ impl Instance {
         properties: VolumeProperties,
         align_to: i64,
     ) -> Result<Complex, RequestError> {
-        let req = ToSession::AddVolume(Box::new(AddVolume {
+        let added = Box::new(AddVolume {
             complex,
             align_to,
             volume,
             properties,
-        }));
-        match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
-            ToPlugin::Complexes(mut c) if c.complexes.len() == 1 => Ok(c.complexes.remove(0)),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
+        });
+        let mut c = self
+            .call::<req::AddVolume>(added, DEFAULT_REQUEST_TIMEOUT)
+            .await?;
+        match c.complexes.len() {
+            1 => Ok(c.complexes.remove(0)),
+            _ => Err(RequestError::Unexpected("complexes")),
         }
     }
 
@@ -93,20 +91,17 @@ impl Instance {
         &self,
         interactions: Vec<Interaction>,
     ) -> Result<Vec<i64>, RequestError> {
-        let req = ToSession::InteractionsCreate(InteractionList { interactions });
-        match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
-            ToPlugin::InteractionsCreated(i) => Ok(i.indices),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        let list = InteractionList { interactions };
+        self.call::<req::InteractionsCreate>(list, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|i| i.indices)
     }
 
     /// Destroys interactions by index.
     pub async fn destroy_interactions(&self, indices: &[i64]) -> Result<(), RequestError> {
-        self.request_done(ToSession::InteractionsDestroy(Indices {
+        self.done::<req::InteractionsDestroy>(Indices {
             indices: indices.to_vec(),
-        }))
+        })
         .await
     }
 
@@ -116,24 +111,14 @@ impl Instance {
         &self,
         query: InteractionQuery,
     ) -> Result<Vec<Interaction>, RequestError> {
-        match self
-            .request(
-                ToSession::InteractionsRequest(query),
-                DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::Interactions(l) => Ok(l.interactions),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::InteractionsRequest>(query, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|l| l.interactions)
     }
 
     /// Tells the session an interactions calculation finished (nanome-lib's
     /// `Interaction.signal_calculation_done`).
     pub async fn signal_interactions_done(&self) -> Result<(), RequestError> {
-        self.request_done(ToSession::InteractionsCalcDone(Empty {}))
-            .await
+        self.done::<req::InteractionsCalcDone>(Empty {}).await
     }
 }

@@ -41,6 +41,7 @@ use crate::api::link::{
     ComplexList, FileEntry, FileOp, FileReply, Indices, Notification, NotificationType, StartInfo,
     StructuresUpdate, ToPlugin, ToSession,
 };
+use crate::api::request::{self as req, Request};
 use crate::api::room::{
     ControllerTransforms, Macro, MacroRef, OpenUrl, PluginListButton, SetPluginListButton,
     SetSkybox, Skybox,
@@ -306,47 +307,21 @@ impl Instance {
         &self,
         deadline: Duration,
     ) -> Result<PresenterInfo, RequestError> {
-        match self
-            .request(ToSession::PresenterInfoRequest(Empty {}), deadline)
-            .await?
-        {
-            ToPlugin::PresenterInfo(info) => Ok(info),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::PresenterInfoRequest>(Empty {}, deadline)
+            .await
     }
 
     /// The session's whole workspace, deep.
     pub async fn request_workspace(&self) -> Result<Workspace, RequestError> {
-        match self
-            .request(
-                ToSession::WorkspaceRequest(Empty {}),
-                DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::Workspace(w) => Ok(w),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::WorkspaceRequest>(Empty {}, DEFAULT_REQUEST_TIMEOUT)
+            .await
     }
 
     /// The complexes in the workspace, shallow (no molecules).
     pub async fn request_complex_list(&self) -> Result<Vec<Complex>, RequestError> {
-        match self
-            .request(
-                ToSession::ComplexListRequest(Empty {}),
-                DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::Complexes(c) => Ok(c.complexes),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::ComplexListRequest>(Empty {}, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|c| c.complexes)
     }
 
     /// Complexes by index, deep; `None` for an index the session does not have.
@@ -354,21 +329,17 @@ impl Instance {
         &self,
         indices: &[i64],
     ) -> Result<Vec<Option<Complex>>, RequestError> {
-        let req = ToSession::ComplexesRequest(Indices {
+        let indices = Indices {
             indices: indices.to_vec(),
-        });
-        match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
-            ToPlugin::ComplexesDeep(c) => Ok(c.complexes),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        };
+        self.call::<req::ComplexesRequest>(indices, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|c| c.complexes)
     }
 
     /// Replaces the session's workspace.
     pub async fn update_workspace(&self, workspace: Workspace) -> Result<(), RequestError> {
-        self.request_done(ToSession::WorkspaceUpdate(workspace))
-            .await
+        self.done::<req::WorkspaceUpdate>(workspace).await
     }
 
     /// Adds complexes; returns them with the indices the session assigned.
@@ -376,25 +347,16 @@ impl Instance {
         &self,
         complexes: Vec<Complex>,
     ) -> Result<Vec<Complex>, RequestError> {
-        match self
-            .request(
-                ToSession::AddToWorkspace(ComplexList { complexes }),
-                DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::Complexes(c) => Ok(c.complexes),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::AddToWorkspace>(ComplexList { complexes }, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|c| c.complexes)
     }
 
     /// Removes complexes by index.
     pub async fn remove_from_workspace(&self, indices: &[i64]) -> Result<(), RequestError> {
-        self.request_done(ToSession::RemoveFromWorkspace(Indices {
+        self.done::<req::RemoveFromWorkspace>(Indices {
             indices: indices.to_vec(),
-        }))
+        })
         .await
     }
 
@@ -403,10 +365,10 @@ impl Instance {
         &self,
         complexes: Vec<Complex>,
     ) -> Result<(), RequestError> {
-        self.request_done(ToSession::StructuresUpdate(StructuresUpdate {
+        self.done::<req::StructuresUpdate>(StructuresUpdate {
             deep: true,
             complexes,
-        }))
+        })
         .await
     }
 
@@ -415,26 +377,26 @@ impl Instance {
         &self,
         complexes: Vec<Complex>,
     ) -> Result<(), RequestError> {
-        self.request_done(ToSession::StructuresUpdate(StructuresUpdate {
+        self.done::<req::StructuresUpdate>(StructuresUpdate {
             deep: false,
             complexes,
-        }))
+        })
         .await
     }
 
     /// Zooms the session's view on atoms by index.
     pub async fn zoom_on_structures(&self, atom_indices: &[i64]) -> Result<(), RequestError> {
-        self.request_done(ToSession::ZoomOn(Indices {
+        self.done::<req::ZoomOn>(Indices {
             indices: atom_indices.to_vec(),
-        }))
+        })
         .await
     }
 
     /// Centres the session's view on atoms by index.
     pub async fn center_on_structures(&self, atom_indices: &[i64]) -> Result<(), RequestError> {
-        self.request_done(ToSession::CenterOn(Indices {
+        self.done::<req::CenterOn>(Indices {
             indices: atom_indices.to_vec(),
-        }))
+        })
         .await
     }
 
@@ -467,24 +429,22 @@ impl Instance {
         direction: StreamDirection,
     ) -> Result<Stream, RequestError> {
         let elements = indices.len();
-        let req = ToSession::StreamCreate(StreamCreate {
+        let create = StreamCreate {
             kind,
             direction,
             indices,
-        });
-        match self.request(req, DEFAULT_REQUEST_TIMEOUT).await? {
-            ToPlugin::StreamCreated(c) => Ok(Stream {
-                nts: self.clone(),
-                id: c.stream_id,
-                kind,
-                data_type: c.data_type,
-                elements,
-                flow: Arc::new(tokio::sync::Mutex::new(Flow::default())),
-            }),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        };
+        let c = self
+            .call::<req::StreamCreate>(create, DEFAULT_REQUEST_TIMEOUT)
+            .await?;
+        Ok(Stream {
+            nts: self.clone(),
+            id: c.stream_id,
+            kind,
+            data_type: c.data_type,
+            elements,
+            flow: Arc::new(tokio::sync::Mutex::new(Flow::default())),
+        })
     }
 
     /// Creates shapes (or replaces those whose index is set); one result per shape.
@@ -492,36 +452,19 @@ impl Instance {
         &self,
         shapes: Vec<Shape>,
     ) -> Result<Vec<ShapeResult>, RequestError> {
-        match self
-            .request(
-                ToSession::ShapesUpload(ShapeList { shapes }),
-                DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::ShapesUploaded(r) => Ok(r.results),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::ShapesUpload>(ShapeList { shapes }, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|r| r.results)
     }
 
     /// Destroys shapes; one flag per index, false if it did not exist.
     pub async fn destroy_shapes(&self, indices: &[i32]) -> Result<Vec<bool>, RequestError> {
-        match self
-            .request(
-                ToSession::ShapesDestroy(ShapeIndices {
-                    indices: indices.to_vec(),
-                }),
-                DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::ShapesDestroyed(r) => Ok(r.destroyed),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        let indices = ShapeIndices {
+            indices: indices.to_vec(),
+        };
+        self.call::<req::ShapesDestroy>(indices, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|r| r.destroyed)
     }
 
     /// Opens a web page for the session's users.
@@ -564,54 +507,38 @@ impl Instance {
     pub async fn request_controller_transforms(
         &self,
     ) -> Result<ControllerTransforms, RequestError> {
-        match self
-            .request(
-                ToSession::ControllerTransformsRequest(Empty {}),
-                DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::ControllerTransforms(t) => Ok(t),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::ControllerTransformsRequest>(Empty {}, DEFAULT_REQUEST_TIMEOUT)
+            .await
     }
 
     /// Saves a Lua macro for this plugin.
     pub async fn save_macro(&self, m: Macro) -> Result<(), RequestError> {
-        self.request_done(ToSession::MacroSave(m)).await
+        self.done::<req::MacroSave>(m).await
     }
 
     /// Runs a Lua macro.
     pub async fn run_macro(&self, m: Macro) -> Result<(), RequestError> {
-        self.request_done(ToSession::MacroRun(m)).await
+        self.done::<req::MacroRun>(m).await
     }
 
     /// Stops the running macro.
     pub async fn stop_macro(&self) -> Result<(), RequestError> {
-        self.request_done(ToSession::MacroStop(Empty {})).await
+        self.done::<req::MacroStop>(Empty {}).await
     }
 
     /// Deletes a saved macro.
     pub async fn delete_macro(&self, title: &str) -> Result<(), RequestError> {
-        self.request_done(ToSession::MacroDelete(MacroRef {
+        self.done::<req::MacroDelete>(MacroRef {
             title: title.into(),
-        }))
+        })
         .await
     }
 
     /// This plugin's saved macros.
     pub async fn list_macros(&self) -> Result<Vec<Macro>, RequestError> {
-        match self
-            .request(ToSession::MacroList(Empty {}), DEFAULT_REQUEST_TIMEOUT)
-            .await?
-        {
-            ToPlugin::Macros(m) => Ok(m.macros),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::MacroList>(Empty {}, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|m| m.macros)
     }
 
     /// The session's files directory (the plugin must declare `local_files_access`).
@@ -619,13 +546,24 @@ impl Instance {
         Files { nts: self }
     }
 
-    async fn request_done(&self, msg: ToSession) -> Result<(), RequestError> {
-        match self.request(msg, DEFAULT_REQUEST_TIMEOUT).await? {
-            ToPlugin::Done(_) => Ok(()),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+    /// Sends request `R` and waits up to `deadline` for its reply, typed by the request
+    /// table (`api::request`): the one call every request method of the SDK goes through.
+    /// An `error` reply is [`RequestError::Refused`]; a reply of another kind is
+    /// [`RequestError::Unexpected`].
+    pub async fn call<R: Request>(
+        &self,
+        body: R::Body,
+        deadline: Duration,
+    ) -> Result<R::Reply, RequestError> {
+        let reply = self.request(R::message(body), deadline).await?;
+        R::reply(reply).map_err(|kind| RequestError::Unexpected(kind.as_str()))
+    }
+
+    /// [`Instance::call`] with the default deadline, for requests answered by `done`.
+    async fn done<R: Request<Reply = Empty>>(&self, body: R::Body) -> Result<(), RequestError> {
+        self.call::<R>(body, DEFAULT_REQUEST_TIMEOUT)
+            .await
+            .map(|_| ())
     }
 
     /// Sends a request and waits for the reply with the same id.
@@ -842,17 +780,17 @@ impl Stream {
     pub async fn update_acked(&self, data: StreamData) -> Result<(), RequestError> {
         self.check(&data)?;
         self.nts
-            .request_done(ToSession::StreamFeed(StreamFeed {
+            .done::<req::StreamFeed>(StreamFeed {
                 stream_id: self.id,
                 data,
-            }))
+            })
             .await
     }
 
     /// Ends the stream.
     pub async fn destroy(self) -> Result<(), RequestError> {
         self.nts
-            .request_done(ToSession::StreamDestroy(StreamRef { stream_id: self.id }))
+            .done::<req::StreamDestroy>(StreamRef { stream_id: self.id })
             .await
     }
 }
@@ -864,16 +802,9 @@ pub struct Files<'a> {
 
 impl Files<'_> {
     async fn op(&self, op: FileOp) -> Result<FileReply, RequestError> {
-        match self
-            .nts
-            .request(ToSession::File(op), DEFAULT_REQUEST_TIMEOUT)
-            .await?
-        {
-            ToPlugin::FileReply(r) => Ok(r),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.nts
+            .call::<req::File>(op, DEFAULT_REQUEST_TIMEOUT)
+            .await
     }
 
     /// The working directory (from the root, `/`).

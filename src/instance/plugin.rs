@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{INSTANCE_ENV, PluginInstance};
 use crate::api::PluginMetadata;
-use crate::connect::{self, ConnectOptions, Profile, Role};
+use crate::connect::{self, Profile};
 use crate::host::{Host, HostConfig, InstanceCommand};
 
 /// Connection flags every plugin executable accepts.
@@ -230,22 +230,7 @@ pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), Strin
     let rt = tokio::runtime::Runtime::new().map_err(|e| format!("starting the runtime: {e}"))?;
     rt.block_on(async move {
         let plugin_name = config.metadata.name.clone();
-        let name = config.connection_name();
-        let client = connect::connect(
-            &profile,
-            Role::Host,
-            ConnectOptions::named(name).retry_initial(),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let data = connect::connect(
-            &profile,
-            Role::Host,
-            ConnectOptions::named(config.data_connection_name()).retry_initial(),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let host = Host::register_split(client, data, config)
+        let host = Host::connect(&profile, config, true)
             .await
             .map_err(|e| e.to_string())?;
         println!(

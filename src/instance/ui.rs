@@ -11,13 +11,13 @@
 use std::collections::BTreeMap;
 
 use super::{Instance, RequestError};
-use crate::api::link::{ToPlugin, ToSession};
+use crate::api::link::ToPlugin;
+use crate::api::request as req;
 use crate::api::structure::{Quat, Vec3};
 use crate::api::ui::{
     Button, Content, ContentUpdate, Dropdown, Image, LayoutNode, Menu, MenuRef, MenuTransform,
     MenuUpdate, NodeUpdate, Slider, TextInput,
 };
-use crate::wire;
 
 /// What a user did to one of the plugin's menus, with the content as it is now.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,10 +172,10 @@ impl Instance {
     }
 
     async fn send_menu(&self, menu: &Menu, shallow: bool) -> Result<(), RequestError> {
-        self.request_done(ToSession::MenuUpdate(MenuUpdate {
+        self.done::<req::MenuUpdate>(MenuUpdate {
             menu: Box::new(menu.clone()),
             shallow,
-        }))
+        })
         .await?;
         let mut menus = self.inner.menus.lock().expect("lock");
         match (shallow, menus.menus.get_mut(&menu.index)) {
@@ -196,9 +196,9 @@ impl Instance {
     /// Replaces pieces of content already in a shown menu, by id (nanome-lib's
     /// `update_content`).
     pub async fn update_content(&self, content: &[Content]) -> Result<(), RequestError> {
-        self.request_done(ToSession::ContentUpdate(ContentUpdate {
+        self.done::<req::ContentUpdate>(ContentUpdate {
             content: content.to_vec(),
-        }))
+        })
         .await?;
         let mut menus = self.inner.menus.lock().expect("lock");
         for c in content {
@@ -212,9 +212,9 @@ impl Instance {
     /// Replaces nodes already in a shown menu, subtrees and all, by id (nanome-lib's
     /// `update_node`).
     pub async fn update_node(&self, nodes: &[LayoutNode]) -> Result<(), RequestError> {
-        self.request_done(ToSession::NodeUpdate(NodeUpdate {
+        self.done::<req::NodeUpdate>(NodeUpdate {
             nodes: nodes.to_vec(),
-        }))
+        })
         .await?;
         let mut menus = self.inner.menus.lock().expect("lock");
         for n in nodes {
@@ -253,29 +253,19 @@ impl Instance {
         rotation: Quat,
         scale: Vec3,
     ) -> Result<(), RequestError> {
-        self.request_done(ToSession::MenuTransformSet(MenuTransform {
+        self.done::<req::MenuTransformSet>(MenuTransform {
             index,
             position,
             rotation,
             scale,
-        }))
+        })
         .await
     }
 
     /// Where a menu is in the room.
     pub async fn request_menu_transform(&self, index: u8) -> Result<MenuTransform, RequestError> {
-        match self
-            .request(
-                ToSession::MenuTransformRequest(MenuRef { index }),
-                super::DEFAULT_REQUEST_TIMEOUT,
-            )
-            .await?
-        {
-            ToPlugin::MenuTransform(t) => Ok(t),
-            other => Err(RequestError::Unexpected(
-                wire::Message::kind(&other).as_str(),
-            )),
-        }
+        self.call::<req::MenuTransformRequest>(MenuRef { index }, super::DEFAULT_REQUEST_TIMEOUT)
+            .await
     }
 }
 

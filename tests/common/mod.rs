@@ -374,3 +374,10 @@ pub async fn misbehaving(sys: &System, name: &str, mode: &[&str]) -> Option<Proc
     cmd.extend_from_slice(mode);
     Some(sys.host(name, &cmd).await)
 }
+
+/// A `Command` for the nts CLI run as a user of `nts up` in `home` (no profile flags).
+pub fn nts_at(home: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(NTS);
+    c.args(args).env("NTS_HOME", home).env_remove("NTS_PROFILE");
+    c
+}
