@@ -480,15 +480,18 @@ impl Shared {
 }
 
 /// Returns the memory of a burst to the system once the host's links have gone quiet
-/// (at least [`BURST`] relayed, then a second without traffic).
+/// (at least `BURST` relayed, then `QUIET` seconds without traffic: a pause between
+/// bursts of a stream must not make the next one fault its buffers in again).
 async fn release_after_bursts(budget: flow::Budget) {
     const BURST: u64 = 64 << 20;
+    const QUIET: u32 = 5;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let (mut trimmed_at, mut last) = (0u64, 0u64);
+    let (mut trimmed_at, mut last, mut quiet) = (0u64, 0u64, 0u32);
     loop {
         tick.tick().await;
         let now = budget.relayed();
-        if now == last && now - trimmed_at >= BURST {
+        quiet = if now == last { quiet + 1 } else { 0 };
+        if quiet >= QUIET && now - trimmed_at >= BURST {
             crate::sys::release_memory();
             trimmed_at = now;
         }
