@@ -110,6 +110,18 @@ pub struct Registry {
     links: HashMap<Token, LinkRec>,
     /// Keys of records changed since the last [`Registry::take_changes`].
     changed: BTreeSet<String>,
+    /// Where public ids (plugins, sessions, members, links) come from.
+    ids: Ids,
+}
+
+/// A source of public ids: random in service, deterministic in tests. Member tokens
+/// (secrets) are always random.
+struct Ids(Box<dyn FnMut() -> Token + Send>);
+
+impl std::fmt::Debug for Ids {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ids")
+    }
 }
 
 /// A record to write to (`Some`) or delete from (`None`) the coordinator's store.
@@ -150,7 +162,18 @@ impl Registry {
             sessions: HashMap::new(),
             links: HashMap::new(),
             changed: BTreeSet::new(),
+            ids: Ids(Box::new(Token::random)),
         }
+    }
+
+    /// Takes public ids from `ids` instead of at random (for deterministic tests).
+    pub fn with_ids(mut self, ids: impl FnMut() -> Token + Send + 'static) -> Self {
+        self.ids = Ids(Box::new(ids));
+        self
+    }
+
+    fn next_id(&mut self) -> Token {
+        (self.ids.0)()
     }
 
     /// The records changed since the last call, in their current state, for the store.
@@ -260,7 +283,7 @@ impl Registry {
                 if self.plugins.len() >= MAX_ENTRIES {
                     return Err(err(ErrorCode::Unavailable, "plugin registry is full"));
                 }
-                let id = Token::random();
+                let id = self.next_id();
                 self.names.insert(name.clone(), id.clone());
                 self.plugins.insert(
                     id.clone(),
@@ -419,7 +442,7 @@ impl Registry {
         PluginList { plugins }
     }
 
-    fn new_member(user: UserInfo) -> Result<MemberRec, ErrorBody> {
+    fn new_member(&mut self, user: UserInfo) -> Result<MemberRec, ErrorBody> {
         let name = user.name.trim();
         if name.is_empty() || name.len() > crate::api::MAX_NAME_LEN {
             return Err(err(
@@ -427,7 +450,7 @@ impl Registry {
                 "user name must be 1-128 characters",
             ));
         }
-        let user_id = Token::random();
+        let user_id = self.next_id();
         let info = PresenterInfo {
             account_id: user.account_id.unwrap_or_else(|| user_id.to_string()),
             account_name: name.to_string(),
@@ -455,8 +478,8 @@ impl Registry {
         if self.sessions.len() >= MAX_ENTRIES {
             return Err(err(ErrorCode::Unavailable, "too many open sessions"));
         }
-        let member = Self::new_member(req.user)?;
-        let sid = Token::random();
+        let member = self.new_member(req.user)?;
+        let sid = self.next_id();
         let reply = SessionOpened {
             session_id: sid.clone(),
             user_id: member.user_id.clone(),
@@ -480,7 +503,7 @@ impl Registry {
         &mut self,
         req: SessionJoin,
     ) -> Result<(SessionOpened, Vec<Effect>), ErrorBody> {
-        let member = Self::new_member(req.user)?;
+        let member = self.new_member(req.user)?;
         let session = self.session_mut(&req.session_id)?;
         if session.members.len() >= MAX_MEMBERS {
             return Err(err(
@@ -573,14 +596,14 @@ impl Registry {
             .ok_or_else(|| no_session(&req.session_id))?;
         Self::require_presenter(session, &req.token)?;
         let presenter = Self::presenter_info(session);
-        let plugin = self.find_plugin(&req.plugin)?;
+        let plugin_id = self.find_plugin(&req.plugin)?.id.clone();
         if self.links.len() >= MAX_ENTRIES {
             return Err(err(ErrorCode::Unavailable, "too many open links"));
         }
         Ok(LinkOffer {
-            link_id: Token::random(),
+            link_id: self.next_id(),
             session_id: req.session_id,
-            plugin_id: plugin.id.clone(),
+            plugin_id,
             presenter,
         })
     }
@@ -854,6 +877,35 @@ mod tests {
     use crate::api::PluginMetadata;
 
     const LEASE: Duration = Duration::from_secs(5);
+
+    /// Ids `id1`, `id2`, … in the order the registry asks for them.
+    fn counting() -> impl FnMut() -> Token + Send + 'static {
+        let mut n = 0;
+        move || {
+            n += 1;
+            Token::new(format!("id{n}")).expect("a valid token")
+        }
+    }
+
+    #[test]
+    fn ids_come_from_the_registry_s_source() {
+        let now = Instant::now();
+        let mut r = Registry::new(LEASE, "").with_ids(counting());
+        let pid = reg(&mut r, "hello", &Token::new("host").unwrap(), now);
+        assert_eq!(pid.as_str(), "id1");
+        let (opened, _) = r
+            .open_session(SessionOpen {
+                room: "room".into(),
+                user: UserInfo {
+                    name: "alice".into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        assert_eq!(opened.user_id.as_str(), "id2", "the member first");
+        assert_eq!(opened.session_id.as_str(), "id3");
+        assert_ne!(opened.token.as_str(), "id4", "secret tokens stay random");
+    }
 
     fn reg(r: &mut Registry, name: &str, host: &Token, now: Instant) -> Token {
         let req = Register {

@@ -471,7 +471,7 @@ impl SessionUi {
             UiAction::Press(t) => {
                 let (m, id) = self.resolve(t, "button", |c| matches!(c, Content::Button(_)))?;
                 let Some(Content::Button(b)) = self.content_mut(m, id) else {
-                    unreachable!("resolved")
+                    return invalid("the target changed while acting; try again".into());
                 };
                 if b.unusable {
                     return invalid(format!("button {t:?} is unusable"));
@@ -490,7 +490,7 @@ impl SessionUi {
             UiAction::Hover(t, on) => {
                 let (m, id) = self.resolve(t, "button", |c| matches!(c, Content::Button(_)))?;
                 let Some(Content::Button(b)) = self.content_mut(m, id) else {
-                    unreachable!("resolved")
+                    return invalid("the target changed while acting; try again".into());
                 };
                 if !b.hover_events {
                     return Ok(Vec::new());
@@ -504,7 +504,7 @@ impl SessionUi {
                 let (m, id) =
                     self.resolve(t, "text field", |c| matches!(c, Content::TextInput(_)))?;
                 let Some(Content::TextInput(input)) = self.content_mut(m, id) else {
-                    unreachable!("resolved")
+                    return invalid("the target changed while acting; try again".into());
                 };
                 let chars = text.chars().count();
                 if chars > input.max_length as usize {
@@ -530,7 +530,7 @@ impl SessionUi {
             UiAction::Slide(t, value) => {
                 let (m, id) = self.resolve(t, "slider", |c| matches!(c, Content::Slider(_)))?;
                 let Some(Content::Slider(s)) = self.content_mut(m, id) else {
-                    unreachable!("resolved")
+                    return invalid("the target changed while acting; try again".into());
                 };
                 if !(s.min_value..=s.max_value).contains(value) {
                     return invalid(format!(
@@ -551,7 +551,7 @@ impl SessionUi {
             UiAction::Select(t, item) => {
                 let (m, id) = self.resolve(t, "dropdown", |c| matches!(c, Content::Dropdown(_)))?;
                 let Some(Content::Dropdown(d)) = self.content_mut(m, id) else {
-                    unreachable!("resolved")
+                    return invalid("the target changed while acting; try again".into());
                 };
                 if d.unusable {
                     return invalid(format!("dropdown {t:?} is unusable"));
