@@ -9,6 +9,16 @@ use nts::api::link::{CloseCode, ToSession};
 use nts::connect::Role;
 use nts::session::{self, LinkEvent, Session};
 
+/// The heavy tests (hundreds of megabytes through Python, the host and the broker) run one
+/// at a time: on two cores, several at once starve the host's heartbeats.
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A system whose host lease (30 s) outlasts the load these tests put on two cores: what
+/// they check is memory and delivery, not lease expiry.
+async fn system() -> System {
+    System::with_lease(30_000).await
+}
+
 async fn open(sys: &System) -> Session {
     Session::open(sys.client(Role::Session).await, "room", user("alice"))
         .await
@@ -25,7 +35,7 @@ async fn reported_child(link: &mut nts::session::Link) -> u32 {
 
 #[tokio::test]
 async fn a_child_forked_by_an_exiting_instance_dies_with_its_link() {
-    let sys = System::start().await;
+    let sys = system().await;
     let Some(_host) = misbehaving(&sys, "forker", &["fork-exit"]).await else {
         return;
     };
@@ -43,7 +53,7 @@ async fn a_child_forked_by_an_exiting_instance_dies_with_its_link() {
 
 #[tokio::test]
 async fn a_setsid_grandchild_dies_when_its_link_closes_and_when_the_host_stops() {
-    let sys = System::start().await;
+    let sys = system().await;
     let Some(mut host) = misbehaving(&sys, "daemon", &["setsid"]).await else {
         return;
     };
@@ -73,7 +83,7 @@ async fn a_setsid_grandchild_dies_when_its_link_closes_and_when_the_host_stops()
 
 #[tokio::test]
 async fn an_instance_that_closes_stdout_but_keeps_running_is_stopped_with_a_reason() {
-    let sys = System::start().await;
+    let sys = system().await;
     let Some(host) = misbehaving(&sys, "mute", &["close-stdout"]).await else {
         return;
     };
@@ -94,7 +104,8 @@ async fn an_instance_that_closes_stdout_but_keeps_running_is_stopped_with_a_reas
 
 #[tokio::test]
 async fn hostile_stderr_neither_kills_the_instance_nor_grows_the_host() {
-    let sys = System::start().await;
+    let _heavy = HEAVY.lock().await;
+    let sys = system().await;
     // A non-UTF-8 line, then a 300 MB line without a newline.
     let Some(host) = misbehaving(&sys, "noisy", &["bad-stderr", "300"]).await else {
         return;
@@ -129,8 +140,9 @@ async fn drain_flood(link: &mut nts::session::Link, expected: usize) {
 
 #[tokio::test]
 async fn a_flooding_instance_is_held_back_and_loses_nothing() {
+    let _heavy = HEAVY.lock().await;
     use tokio::io::{AsyncBufReadExt, BufReader};
-    let sys = System::start().await;
+    let sys = system().await;
     // 400 messages of 1 MB, as fast as Python can write them, to a session (the CLI, a
     // process of its own) whose output is read slowly: the whole path must hold back.
     let Some(host) = misbehaving(&sys, "flood", &["flood", "400"]).await else {
@@ -192,7 +204,8 @@ async fn a_flooding_instance_is_held_back_and_loses_nothing() {
 
 #[tokio::test]
 async fn a_flood_of_small_messages_loses_nothing_not_even_the_last() {
-    let sys = System::start().await;
+    let _heavy = HEAVY.lock().await;
+    let sys = system().await;
     let Some(_host) = misbehaving(&sys, "chatter", &["flood-small", "200000"]).await else {
         return;
     };
@@ -204,7 +217,8 @@ async fn a_flood_of_small_messages_loses_nothing_not_even_the_last() {
 
 #[tokio::test]
 async fn a_body_before_its_kind_is_not_buffered_as_a_tree() {
-    let sys = System::start().await;
+    let _heavy = HEAVY.lock().await;
+    let sys = system().await;
     let Some(host) = misbehaving(&sys, "reordered", &["reordered", "1"]).await else {
         return;
     };
