@@ -78,27 +78,32 @@ pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Cancels `token` on the first SIGINT or SIGTERM; a second one exits at once (status
-/// 130), so a stop that hangs can always be cut short.
-pub async fn cancel_on_signal(token: CancellationToken) {
+/// 130), so a stop that hangs can always be cut short. The handlers are installed when
+/// this is called, not when the returned future first runs: a signal that arrives before
+/// the spawned task is polled is still caught. Call it inside the runtime.
+pub fn cancel_on_signal(token: CancellationToken) -> impl Future<Output = ()> + Send + 'static {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
+    let handlers = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
-    ) else {
-        tracing::error!("cannot install signal handlers");
-        return;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
+    );
+    async move {
+        let (Ok(mut int), Ok(mut term)) = handlers else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        token.cancel();
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        eprintln!("stopping at once (second signal)");
+        std::process::exit(130);
     }
-    token.cancel();
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
-    }
-    eprintln!("stopping at once (second signal)");
-    std::process::exit(130);
 }
 
 static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -261,22 +261,26 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     }
     let end_after_actions =
         !actions.is_empty() && args.duration.is_none() && args.exit_on.is_none();
-    let client = match connect_session(args.profile.clone()).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
+    // Ctrl-C is honoured from here on, while connecting too.
+    let stop = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(stop.clone()));
+    let client = match unless_stopped(&stop, connect_session(args.profile.clone())).await {
+        None => return ExitCode::from(130),
+        Some(Ok(c)) => c,
+        Some(Err(e)) => return fail(e),
     };
-    let mut session = match Session::open(
+    let opened = Session::open(
         client.clone(),
         &args.room,
         UserInfo {
             name: args.user.clone(),
             ..Default::default()
         },
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => return fail(format!("opening a session failed: {e}")),
+    );
+    let mut session = match unless_stopped(&stop, opened).await {
+        None => return ExitCode::from(130),
+        Some(Ok(s)) => s,
+        Some(Err(e)) => return fail(format!("opening a session failed: {e}")),
     };
     if let Some(dir) = &args.files {
         if let Err(e) = std::fs::create_dir_all(dir) {
@@ -297,7 +301,11 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             }
         };
         let atoms = complex.atom_count();
-        match session.add_complexes(vec![complex]).await {
+        let Some(added) = unless_stopped(&stop, session.add_complexes(vec![complex])).await else {
+            let _ = within(CLEANUP, session.leave()).await;
+            return ExitCode::from(130);
+        };
+        match added {
             Ok(added) => emit(
                 &args,
                 "loaded",
@@ -316,9 +324,13 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             }
         }
     }
-    let mut link = match session.connect(&args.plugin).await {
-        Ok(l) => l,
-        Err(e) => {
+    let mut link = match unless_stopped(&stop, session.connect(&args.plugin)).await {
+        None => {
+            let _ = within(CLEANUP, session.leave()).await;
+            return ExitCode::from(130);
+        }
+        Some(Ok(l)) => l,
+        Some(Err(e)) => {
             let _ = within(CLEANUP, session.leave()).await;
             return fail(format!(
                 "connecting to plugin {:?} failed: {e}",
@@ -332,17 +344,19 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         serde_json::json!({"link_id": link.id().as_str(), "plugin_id": link.plugin_id().as_str()}),
         || format!("connected to {} (link {})", args.plugin, link.id()),
     );
-    let pressed = if args.advanced {
-        link.advanced_settings().await
-    } else {
-        link.run().await
-    };
-    if let Err(e) = pressed {
-        return fail(e);
+    let pressed = within(CLEANUP, async {
+        if args.advanced {
+            link.advanced_settings().await
+        } else {
+            link.run().await
+        }
+    })
+    .await;
+    match pressed {
+        Some(Ok(())) => {}
+        Some(Err(e)) => return fail(e),
+        None => return fail("the broker did not take the press within 3 s (is it reachable?)"),
     }
-
-    let stop = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(stop.clone()));
     let deadline = args.duration.map(Duration::from_secs_f64);
     let timer = async {
         match deadline {
@@ -442,6 +456,18 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     let _ = within(CLEANUP, session.leave()).await;
     crate::runtime::flush_within(&client, CLEANUP).await;
     code
+}
+
+/// `fut`'s output, or `None` if Ctrl-C came first.
+async fn unless_stopped<F: std::future::Future>(
+    stop: &CancellationToken,
+    fut: F,
+) -> Option<F::Output> {
+    tokio::select! {
+        biased;
+        _ = stop.cancelled() => None,
+        out = fut => Some(out),
+    }
 }
 
 /// Longest a step of leaving may take (the broker may be gone).
