@@ -36,12 +36,7 @@ pub fn quiet_panics() {
             _ => String::new(),
         };
         let contained = CONTAINING.with(|c| c.get());
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into());
+        let what = panic_message(info.payload());
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -68,13 +63,16 @@ pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let was = CONTAINING.with(|c| c.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     CONTAINING.with(|c| c.set(was));
-    result.map_err(|panic| {
-        panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown cause".into())
-    })
+    result.map_err(|panic| panic_message(panic.as_ref()))
+}
+
+/// A panic's message (`panic!` payloads are `&str` or `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".into())
 }
 
 /// Cancels `token` on the first SIGINT or SIGTERM; a second one exits at once (status

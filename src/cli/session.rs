@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{cancel_on_signal, fail, load_profile};
 use crate::api::control::UserInfo;
-use crate::api::link::{CloseCode, ToSession};
+use crate::api::link::{CloseCode, ToSession, ToSessionKind};
 use crate::connect::{self, ConnectOptions, Role};
 use crate::runtime::within;
 use crate::session::{self, LinkEvent, Session};
@@ -244,14 +244,21 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             path.display()
         ));
     }
-    if let Some(kind) = &args.exit_on
-        && !<ToSession as wire::Message>::KINDS.contains(&kind.as_str())
+    let exit_on = match args
+        .exit_on
+        .as_deref()
+        .map(<ToSessionKind as wire::Kind>::parse)
     {
-        return fail(format!(
-            "--exit-on {kind:?} is not a message kind a plugin sends; use one of: {}",
-            <ToSession as wire::Message>::KINDS.join(", ")
-        ));
-    }
+        None => None,
+        Some(Some(kind)) => Some(kind),
+        Some(None) => {
+            return fail(format!(
+                "--exit-on {:?} is not a message kind a plugin sends; use one of: {}",
+                args.exit_on.as_deref().unwrap_or_default(),
+                <ToSession as wire::Message>::KINDS.join(", ")
+            ));
+        }
+    };
     let mut actions = std::collections::VecDeque::new();
     for a in &args.actions {
         match crate::session::ui::UiAction::parse(a) {
@@ -390,7 +397,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
                 Some(LinkEvent::Message(env)) => {
                     print_message(&args, &env);
                     show_menus(&args, &link, &mut shown);
-                    if args.exit_on.as_deref() == Some(wire::Message::kind(&env.msg).as_str()) {
+                    if exit_on == Some(wire::Message::kind(&env.msg)) {
                         let _ = within(CLEANUP, link.close()).await;
                         break ExitCode::SUCCESS;
                     }

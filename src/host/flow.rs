@@ -70,20 +70,29 @@ impl Window {
 /// The host-wide budget shared by all links; also counts the bytes relayed, so the host
 /// knows when a burst went through.
 #[derive(Debug, Clone)]
-pub struct Budget(Arc<Semaphore>, Arc<std::sync::atomic::AtomicU64>);
+pub struct Budget {
+    /// Free units of the budget.
+    units: Arc<Semaphore>,
+    /// Bytes relayed through it so far.
+    relayed: Arc<std::sync::atomic::AtomicU64>,
+}
 
 impl Budget {
     /// A budget of `bytes`.
     pub fn new(bytes: u64) -> Self {
-        Budget(
-            Arc::new(Semaphore::new((bytes / UNIT).max(1) as usize)),
-            Default::default(),
-        )
+        Budget {
+            units: Arc::new(Semaphore::new((bytes / UNIT).max(1) as usize)),
+            relayed: Default::default(),
+        }
     }
 
     /// Bytes relayed through this budget so far.
     pub fn relayed(&self) -> u64 {
-        self.1.load(std::sync::atomic::Ordering::Relaxed)
+        self.relayed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn give_back(&self, units: u64) {
+        self.units.add_permits(units as usize);
     }
 
     fn units(len: u64, cap: usize) -> u32 {
@@ -102,9 +111,8 @@ impl Default for Budget {
 /// One link's flow control: waits for window and budget before each relayed message.
 #[derive(Debug)]
 pub struct Flow {
-    window: Mutex<Window>,
-    /// Budget units this link holds for bytes in flight.
-    held: Mutex<u64>,
+    /// The window, and the budget units this link holds for its bytes in flight.
+    state: Mutex<(Window, u64)>,
     credited: Notify,
     budget: Budget,
     budget_cap: usize,
@@ -113,14 +121,17 @@ pub struct Flow {
 impl Flow {
     /// Flow control with a window of `window` bytes drawing on `budget`.
     pub fn new(window: u64, budget: Budget) -> Self {
-        let budget_cap = budget.0.available_permits().max(1);
+        let budget_cap = budget.units.available_permits().max(1);
         Flow {
-            window: Mutex::new(Window::new(window)),
-            held: Mutex::new(0),
+            state: Mutex::new((Window::new(window), 0)),
             credited: Notify::new(),
             budget,
             budget_cap,
         }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, (Window, u64)> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits until a message of `len` bytes may be relayed, then counts it as sent.
@@ -129,63 +140,60 @@ impl Flow {
         let mut waited = false;
         loop {
             let notified = self.credited.notified();
-            if self.window.lock().expect("flow lock").may_send(len) {
+            if self.state().0.may_send(len) {
                 break;
             }
             waited = true;
             notified.await;
         }
         let units = Budget::units(len, self.budget_cap);
-        if let Ok(permit) = self.budget.0.try_acquire_many(units) {
+        if let Ok(permit) = self.budget.units.try_acquire_many(units) {
             permit.forget();
         } else {
             waited = true;
-            match self.budget.0.acquire_many(units).await {
+            match self.budget.units.acquire_many(units).await {
                 Ok(permit) => permit.forget(),
                 Err(_) => return waited, // never closed
             }
         }
-        *self.held.lock().expect("flow lock") += units as u64;
+        {
+            let mut state = self.state();
+            state.0.sent(len);
+            state.1 += units as u64;
+        }
         self.budget
-            .1
+            .relayed
             .fetch_add(len, std::sync::atomic::Ordering::Relaxed);
-        self.window.lock().expect("flow lock").sent(len);
         waited
     }
 
     /// Counts a message the host itself sent on the link (no waiting: they are small
     /// and rare, and the session counts every byte it receives).
     pub fn sent_by_host(&self, len: u64) {
-        self.window.lock().expect("flow lock").sent(len);
+        self.state().0.sent(len);
     }
 
     /// Applies a session's credit: frees window and budget.
     pub fn credit(&self, received: u64) {
-        let in_flight = {
-            let mut w = self.window.lock().expect("flow lock");
-            if w.credit(received) == 0 {
+        {
+            let mut state = self.state();
+            if state.0.credit(received) == 0 {
                 return;
             }
-            w.in_flight()
-        };
-        self.release_to(in_flight.div_ceil(UNIT));
-        self.credited.notify_waiters();
-    }
-
-    /// Gives back budget down to `keep` units.
-    fn release_to(&self, keep: u64) {
-        let mut held = self.held.lock().expect("flow lock");
-        if *held > keep {
-            self.budget.0.add_permits((*held - keep) as usize);
-            *held = keep;
+            // Hold budget only for what is still in flight.
+            let freed = state.1.saturating_sub(state.0.in_flight().div_ceil(UNIT));
+            state.1 -= freed;
+            self.budget.give_back(freed);
         }
+        self.credited.notify_waiters();
     }
 }
 
 impl Drop for Flow {
     /// A link that ends gives its budget back, credited or not.
     fn drop(&mut self) {
-        self.release_to(0);
+        let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        self.budget.give_back(std::mem::take(&mut state.1));
     }
 }
 
@@ -232,9 +240,9 @@ mod tests {
         assert!(!blocked.is_finished(), "12 units exceed the window of 10");
         flow.credit(8 * UNIT);
         assert!(blocked.await.unwrap(), "it waited, then went");
-        assert_eq!(budget.0.available_permits(), 60);
+        assert_eq!(budget.units.available_permits(), 60);
         drop(flow);
-        assert_eq!(budget.0.available_permits(), 64, "all given back");
+        assert_eq!(budget.units.available_permits(), 64, "all given back");
     }
 
     #[tokio::test]

@@ -22,6 +22,8 @@
 //!     Plugin::new("Hello", "Says hello").run(|| Hello)
 //! }
 //! ```
+//!
+//! Over 800 lines: the SDK's `Instance` handle, its request wrappers, streams, files and the frame loop; the request wrappers, streams and files are the seams to split along (issue 8, part 2).
 
 mod analysis;
 pub mod plugin;

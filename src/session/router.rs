@@ -167,7 +167,10 @@ struct Credits(HashMap<Token, (u64, u64)>);
 impl Credits {
     /// Counts `len` bytes on `lid`; the running total when a credit is due.
     fn received(&mut self, lid: &Token, len: u64) -> Option<u64> {
-        let (total, credited) = self.0.entry(lid.clone()).or_default();
+        if !self.0.contains_key(lid) {
+            self.0.insert(lid.clone(), (0, 0));
+        }
+        let (total, credited) = self.0.get_mut(lid)?;
         *total = total.saturating_add(len);
         (*total - *credited >= CREDIT_STEP).then(|| {
             *credited = *total;
@@ -554,15 +557,16 @@ impl Router {
             tokio::select! {
                 biased;
                 Some(msg) = inbound.next() => {
-                    let lid = subject::link_id_of(&msg.subject);
+                    let Some(lid) = subject::link_id_of(&msg.subject) else {
+                        continue;
+                    };
                     let len = crate::api::link::credit_cost(msg.payload.len());
-                    let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
-                    self.on_inbound(msg).await;
+                    let from = msg.subject.clone();
+                    self.on_inbound(lid.clone(), msg).await;
                     // Credit only what was handled: a session that falls behind holds
                     // its plugins back instead of being flooded.
-                    if let Some(lid) = lid
-                        && let Some(received) = credits.received(&lid, len)
-                    {
+                    if let Some(received) = credits.received(&lid, len) {
+                        let to = from.as_str().replace(".to_session", ".to_plugin");
                         let credit = Envelope::event(ToPlugin::Credit(crate::api::link::Credit { received }));
                         if let Err(e) = super::publish_to_plugin(&self.client, &to, &credit).await {
                             tracing::debug!("sending flow-control credit failed: {e}");
@@ -579,10 +583,7 @@ impl Router {
         }
     }
 
-    async fn on_inbound(&self, msg: async_nats::Message) {
-        let Some(lid) = subject::link_id_of(&msg.subject) else {
-            return;
-        };
+    async fn on_inbound(&self, lid: Token, msg: async_nats::Message) {
         // Stream frames are applied in place, without decoding their values into a copy.
         if msg.payload.len() <= MAX_INBOUND
             && let Some(frame) = wire::skim::stream_frame(&msg.payload)

@@ -1,6 +1,8 @@
 //! The headless session's view of one link's menus (sans-IO): it checks and applies
 //! `menu_update`, `content_update` and `node_update`, renders the menus as text, and turns
 //! scripted actions ("press Add", "slide speed 7") into the UI events a VR user would cause.
+//!
+//! Over 800 lines: menu checking, rendering and scripted actions with their tests; rendering and actions are the seams to split along (issue 8, part 2).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;

@@ -3,6 +3,8 @@
 //! Sans-IO: [`SessionWorkspace::handle`] takes a plugin's request and returns the reply and
 //! what changed; the router publishes both. Indices are assigned here, as the Nanome app
 //! would, to every complex, molecule, chain, residue, atom and bond that has none.
+//!
+//! Over 800 lines: the sans-IO workspace (structures, streams, shapes, interactions, volumes, hooks) and its tests; one file per plane is the split to make (issue 8, part 2).
 
 use crate::api::link::{
     ComplexList, ComplexesDeep, Indices, StructuresUpdate, ToPlugin, ToSession,
