@@ -124,6 +124,15 @@ pub enum ConnectError {
     },
 }
 
+crate::error::error_kind!(ConnectError => ConnectErrorKind {
+    /// NoProfile
+    NoProfile,
+    /// The profile file is unreadable or invalid.
+    BadProfile,
+    /// The broker refused or could not be reached.
+    Broker,
+});
+
 /// `$NTS_HOME`, `$XDG_STATE_HOME/nts` or `~/.local/state/nts`: where `nts up` keeps state.
 pub fn default_state_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("NTS_HOME").filter(|d| !d.is_empty()) {

@@ -17,6 +17,7 @@ pub mod broker;
 pub mod cli;
 pub mod connect;
 pub mod coordinator;
+mod error;
 pub mod files;
 pub mod host;
 pub mod instance;

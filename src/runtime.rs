@@ -57,13 +57,23 @@ thread_local! {
     static CONTAINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Runs `f`; a panic inside it becomes `Err(its message)` instead of unwinding, and the
+/// A panic caught by [`contain`]: its message, for the log (never for a user's screen).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("internal error: {message}")]
+pub struct Panicked {
+    /// The panic's message.
+    pub message: String,
+}
+
+/// Runs `f`; a panic inside it becomes `Err(Panicked)` instead of unwinding, and the
 /// panic hook logs it at debug level only (the caller turns it into a clear error).
-pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
     let was = CONTAINING.with(|c| c.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     CONTAINING.with(|c| c.set(was));
-    result.map_err(|panic| panic_message(panic.as_ref()))
+    result.map_err(|panic| Panicked {
+        message: panic_message(panic.as_ref()),
+    })
 }
 
 /// A panic's message (`panic!` payloads are `&str` or `String`).

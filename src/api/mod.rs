@@ -193,6 +193,35 @@ pub struct PluginMetadata {
     pub version: String,
 }
 
+/// Why a body was refused after decoding: which field and what is wrong, in words. Its
+/// wire code is [`ErrorCode::BadRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Invalid {
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Invalid {
+    /// An invalid-body error saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Invalid {
+            message: message.into(),
+        }
+    }
+
+    /// The wire code callers answer with.
+    pub fn kind(&self) -> ErrorCode {
+        ErrorCode::BadRequest
+    }
+}
+
+impl From<Invalid> for ErrorBody {
+    fn from(e: Invalid) -> Self {
+        ErrorBody::new(ErrorCode::BadRequest, e.message)
+    }
+}
+
 /// Longest plugin name accepted.
 pub const MAX_NAME_LEN: usize = 128;
 /// Longest free-text field (description, messages) accepted.
@@ -202,13 +231,17 @@ pub const MAX_LIST_LEN: usize = 64;
 
 impl PluginMetadata {
     /// Checks the bounds a registry enforces; the error says which field is wrong.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         let name = self.name.trim();
         if name.is_empty() || name.len() > MAX_NAME_LEN {
-            return Err(format!("plugin name must be 1-{MAX_NAME_LEN} characters"));
+            return Err(Invalid::new(format!(
+                "plugin name must be 1-{MAX_NAME_LEN} characters"
+            )));
         }
         if name.chars().any(char::is_control) {
-            return Err("plugin name must not contain control characters".into());
+            return Err(Invalid::new(
+                "plugin name must not contain control characters",
+            ));
         }
         for (field, text) in [
             ("description", &self.description),
@@ -216,7 +249,9 @@ impl PluginMetadata {
             ("version", &self.version),
         ] {
             if text.len() > MAX_TEXT_LEN {
-                return Err(format!("{field} exceeds {MAX_TEXT_LEN} bytes"));
+                return Err(Invalid::new(format!(
+                    "{field} exceeds {MAX_TEXT_LEN} bytes"
+                )));
             }
         }
         for (field, list) in [
@@ -225,9 +260,9 @@ impl PluginMetadata {
             ("integrations", &self.integrations),
         ] {
             if list.len() > MAX_LIST_LEN || list.iter().any(|t| t.len() > MAX_NAME_LEN) {
-                return Err(format!(
+                return Err(Invalid::new(format!(
                     "{field} must have at most {MAX_LIST_LEN} entries of at most {MAX_NAME_LEN} bytes"
-                ));
+                )));
             }
         }
         Ok(())

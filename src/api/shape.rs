@@ -146,17 +146,17 @@ impl Shape {
     }
 
     /// Checks what a decoder cannot: anchor counts and mesh consistency.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), super::Invalid> {
         let need = if matches!(self.geometry, Geometry::Line { .. }) {
             2
         } else {
             1
         };
         if self.anchors.len() < need || self.anchors.len() > 64 {
-            return Err(format!(
+            return Err(super::Invalid::new(format!(
                 "this shape needs {need} to 64 anchors, it has {}",
                 self.anchors.len()
-            ));
+            )));
         }
         if let Geometry::Mesh {
             vertices,
@@ -168,27 +168,27 @@ impl Shape {
         {
             let n = vertices.len() / 3;
             if vertices.len() % 3 != 0 || n > MAX_VERTICES {
-                return Err(format!(
+                return Err(super::Invalid::new(format!(
                     "a mesh has 3 floats per vertex and at most {MAX_VERTICES} vertices"
-                ));
+                )));
             }
             if !(normals.is_empty() || normals.len() == vertices.len())
                 || !(colors.is_empty() || colors.len() == n * 4)
             {
-                return Err(
-                    "mesh normals need 3 floats and colours 4 floats per vertex (or none)".into(),
-                );
+                return Err(super::Invalid::new(
+                    "mesh normals need 3 floats and colours 4 floats per vertex (or none)",
+                ));
             }
             if triangles.len() % 3 != 0 || triangles.iter().any(|&t| t as usize >= n) {
-                return Err(format!(
+                return Err(super::Invalid::new(format!(
                     "mesh triangles are 3 indices each, all below the {n} vertices"
-                ));
+                )));
             }
         }
         if let Geometry::Label { text, .. } = &self.geometry
             && text.len() > 4096
         {
-            return Err("a label holds at most 4096 bytes".into());
+            return Err(super::Invalid::new("a label holds at most 4096 bytes"));
         }
         Ok(())
     }

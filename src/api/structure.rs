@@ -464,30 +464,30 @@ impl Complex {
     }
 
     /// Checks what a decoder cannot: bonds name existing atoms, sizes are bounded.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), super::Invalid> {
         let atoms = self.atom_count();
         if atoms > MAX_ATOMS {
-            return Err(format!(
+            return Err(super::Invalid::new(format!(
                 "complex {:?} has {atoms} atoms; at most {MAX_ATOMS} are accepted",
                 self.name
-            ));
+            )));
         }
         if let Some(b) = self
             .bonds()
             .find(|b| b.atom1 as usize >= atoms || b.atom2 as usize >= atoms || b.atom1 == b.atom2)
         {
-            return Err(format!(
+            return Err(super::Invalid::new(format!(
                 "complex {:?}: bond {}–{} does not join two distinct atoms of the {atoms} it has",
                 self.name, b.atom1, b.atom2
-            ));
+            )));
         }
         if !self.molecules.is_empty() && self.current_frame as usize >= self.molecules.len() {
-            return Err(format!(
+            return Err(super::Invalid::new(format!(
                 "complex {:?}: current_frame {} but {} frames",
                 self.name,
                 self.current_frame,
                 self.molecules.len()
-            ));
+            )));
         }
         Ok(())
     }
@@ -589,6 +589,6 @@ mod tests {
         let mut c = water();
         assert!(c.validate().is_ok());
         c.molecules[0].chains[0].residues[0].bonds[0].atom2 = 3;
-        assert!(c.validate().unwrap_err().contains("bond 0–3"));
+        assert!(c.validate().unwrap_err().message.contains("bond 0–3"));
     }
 }

@@ -112,26 +112,26 @@ impl VolumeData {
     }
 
     /// Checks the grid's size against its data.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), super::Invalid> {
         let points = (self.width as usize)
             .checked_mul(self.height as usize)
             .and_then(|p| p.checked_mul(self.depth as usize))
             .filter(|&p| p > 0 && p <= MAX_VOXELS)
             .ok_or_else(|| {
-                format!(
+                super::Invalid::new(format!(
                     "a volume of {}×{}×{} points: each side at least 1, at most {MAX_VOXELS} points",
                     self.width, self.height, self.depth
-                )
+                ))
             })?;
         if self.data.len() != points * 4 {
-            return Err(format!(
+            return Err(super::Invalid::new(format!(
                 "a {}×{}×{} volume needs {} bytes of f32, got {}",
                 self.width,
                 self.height,
                 self.depth,
                 points * 4,
                 self.data.len()
-            ));
+            )));
         }
         Ok(())
     }

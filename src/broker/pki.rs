@@ -37,6 +37,13 @@ pub enum PkiError {
     },
 }
 
+crate::error::error_kind!(PkiError => PkiErrorKind {
+    /// Certificate generation failed.
+    Generate,
+    /// Writing the files failed.
+    Write,
+});
+
 impl DevPki {
     /// The file paths inside `dir` (whether or not they exist).
     pub fn paths(dir: &Path) -> Self {

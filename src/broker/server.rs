@@ -74,6 +74,19 @@ pub enum BrokerError {
     },
 }
 
+crate::error::error_kind!(BrokerError => BrokerErrorKind {
+    /// NotFound
+    NotFound,
+    /// The binary is too old or unreadable.
+    BadBinary,
+    /// TLS files could not be made.
+    Pki,
+    /// A file or process operation failed.
+    Io,
+    /// The server exited or did not become ready.
+    Start,
+});
+
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BrokerError {
     let what = what.into();
     move |source| BrokerError::Io { what, source }

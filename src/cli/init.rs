@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::fail;
+use super::{CliError, fail};
 use crate::broker::DevPki;
 use crate::broker::pki::write_private;
 use crate::connect::{Credentials, Profile};
@@ -48,9 +48,9 @@ pub(super) fn run(args: InitArgs) -> ExitCode {
     }
 }
 
-fn init(args: &InitArgs) -> Result<(), String> {
+fn init(args: &InitArgs) -> Result<(), CliError> {
     let dir = &args.dir;
-    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(CliError::file("creating", dir))?;
     let names: Vec<&str> = args
         .brokers
         .split(',')
@@ -60,7 +60,7 @@ fn init(args: &InitArgs) -> Result<(), String> {
     let pki = if DevPki::paths(&tls).ca_cert.exists() {
         DevPki::paths(&tls)
     } else {
-        DevPki::generate_with_names(&tls, &names).map_err(|e| e.to_string())?
+        DevPki::generate_with_names(&tls, &names)?
     };
     // Containers run as other users; the key must stay readable by the broker process.
     set_mode(&pki.server_key, 0o644)?;
@@ -78,18 +78,19 @@ fn init(args: &InitArgs) -> Result<(), String> {
     profile.url = urls(&args.brokers);
     profile
         .save(&profile_path)
-        .map_err(|e| format!("writing {}: {e}", profile_path.display()))?;
+        .map_err(CliError::file("writing", &profile_path))?;
     set_mode(&profile_path, 0o644)?;
 
     let local = Profile {
         url: urls(&args.published),
-        ca_file: std::fs::canonicalize(&pki.ca_cert).map_err(|e| e.to_string())?,
+        ca_file: std::fs::canonicalize(&pki.ca_cert)
+            .map_err(CliError::file("resolving", &pki.ca_cert))?,
         ..profile.clone()
     };
     let local_path = dir.join("profile-local.json");
     local
         .save(&local_path)
-        .map_err(|e| format!("writing {}: {e}", local_path.display()))?;
+        .map_err(CliError::file("writing", &local_path))?;
 
     let c = &profile.credentials;
     let env = format!(
@@ -97,12 +98,12 @@ fn init(args: &InitArgs) -> Result<(), String> {
         c.coordinator, c.host, c.session, c.sys
     );
     let env_path = dir.join("nats.env");
-    write_private(&env_path, &env).map_err(|e| format!("writing {}: {e}", env_path.display()))?;
+    write_private(&env_path, &env).map_err(CliError::file("writing", &env_path))?;
     set_mode(&env_path, 0o644)
 }
 
-fn set_mode(path: &std::path::Path, mode: u32) -> Result<(), String> {
+fn set_mode(path: &std::path::Path, mode: u32) -> Result<(), CliError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(CliError::file("setting the mode of", path))
 }

@@ -20,6 +20,52 @@ use crate::coordinator::{Coordinator, CoordinatorConfig};
 use crate::host::{HostConfig, InstanceCommand};
 use crate::instance::PluginArgs;
 
+/// Why a command could not do its job; shown to the user as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A file or directory could not be created, read or written.
+    #[error("{what} {}: {source}", path.display())]
+    File {
+        /// What was being done ("creating", "writing", …).
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The development certificates could not be made.
+    #[error(transparent)]
+    Pki(#[from] crate::broker::pki::PkiError),
+    /// The profile is missing or the broker refused or could not be reached.
+    #[error(transparent)]
+    Connect(#[from] connect::ConnectError),
+    /// The coordinator's store could not be opened.
+    #[error("{0} (run with --no-store to keep state in memory only)")]
+    Store(#[from] crate::coordinator::store::StoreError),
+}
+
+crate::error::error_kind!(CliError => CliErrorKind {
+    /// A file or directory could not be created, read or written.
+    File,
+    /// The development certificates could not be made.
+    Pki,
+    /// The profile is missing or the broker refused or could not be reached.
+    Connect,
+    /// The coordinator's store could not be opened.
+    Store,
+});
+
+impl CliError {
+    /// A file error: `what` failed on `path`.
+    pub(crate) fn file(
+        what: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> CliError {
+        let path = path.to_path_buf();
+        move |source| CliError::File { what, path, source }
+    }
+}
+
 /// `nts`: the Nanome plugin system on NATS.
 #[derive(Debug, Parser)]
 #[command(name = "nts", version, about, propagate_version = true)]
@@ -161,12 +207,10 @@ pub(crate) async fn coordinator_for(
     client: async_nats::Client,
     config: CoordinatorConfig,
     replicas: Option<usize>,
-) -> Result<Coordinator, String> {
+) -> Result<Coordinator, CliError> {
     let mut coordinator = Coordinator::new(client.clone(), config);
     if let Some(replicas) = replicas {
-        let store = Store::open(client, replicas)
-            .await
-            .map_err(|e| format!("{e} (run with --no-store to keep state in memory only)"))?;
+        let store = Store::open(client, replicas).await?;
         coordinator = coordinator.with_store(store);
     }
     if profile.credentials.sys.is_empty() {

@@ -160,11 +160,11 @@ pub(super) async fn run(cmd: SessionCommand) -> ExitCode {
     }
 }
 
-async fn connect_session(profile: Option<PathBuf>) -> Result<async_nats::Client, String> {
-    let profile = load_profile(profile).map_err(|e| e.to_string())?;
-    connect::connect(&profile, Role::Session, ConnectOptions::named("session"))
-        .await
-        .map_err(|e| e.to_string())
+async fn connect_session(
+    profile: Option<PathBuf>,
+) -> Result<async_nats::Client, connect::ConnectError> {
+    let profile = load_profile(profile)?;
+    connect::connect(&profile, Role::Session, ConnectOptions::named("session")).await
 }
 
 async fn list(json: bool, profile: Option<PathBuf>) -> ExitCode {

@@ -50,6 +50,21 @@ pub enum CtlError {
     },
 }
 
+crate::error::error_kind!(CtlError => CtlErrorKind {
+    /// The coordinator refused the request; the body says why.
+    Refused,
+    /// No coordinator is listening.
+    NoCoordinator,
+    /// Unreachable
+    Unreachable,
+    /// The coordinator did not answer in time.
+    Timeout,
+    /// The broker connection failed.
+    Transport,
+    /// The reply could not be decoded.
+    BadReply,
+});
+
 impl CtlError {
     /// The refusal body, if the coordinator refused.
     pub fn refusal(&self) -> Option<&ErrorBody> {

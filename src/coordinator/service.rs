@@ -79,6 +79,11 @@ pub enum CoordinatorError {
     Service(String),
 }
 
+crate::error::error_kind!(CoordinatorError => CoordinatorErrorKind {
+    /// The NATS service could not be started.
+    Service,
+});
+
 /// Where a coordinator is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

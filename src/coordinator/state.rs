@@ -274,7 +274,7 @@ impl Registry {
         }
         req.metadata
             .validate()
-            .map_err(|m| err(ErrorCode::BadRequest, m))?;
+            .map_err(|e| err(ErrorCode::BadRequest, e.message))?;
         if req.capacity == 0 {
             return Err(err(ErrorCode::BadRequest, "capacity must be at least 1"));
         }

@@ -37,24 +37,12 @@ pub enum StoreError {
     Fenced,
 }
 
-/// What kind of store failure, for callers that match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreErrorKind {
+crate::error::error_kind!(StoreError => StoreErrorKind {
     /// Transient or configuration: retry or fix the broker.
     Unavailable,
     /// Leadership is lost: step down.
     Fenced,
-}
-
-impl StoreError {
-    /// The kind of failure.
-    pub fn kind(&self) -> StoreErrorKind {
-        match self {
-            StoreError::Unavailable(_) => StoreErrorKind::Unavailable,
-            StoreError::Fenced => StoreErrorKind::Fenced,
-        }
-    }
-}
+});
 
 fn err(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("{what}: {e}"))

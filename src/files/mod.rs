@@ -42,6 +42,33 @@ pub enum FileError {
     },
 }
 
+crate::error::error_kind!(FileError => FileErrorKind {
+    /// The extension names no supported format.
+    UnknownFormat,
+    /// Reading or writing failed.
+    Io,
+    /// The content is not valid for its format.
+    Parse,
+});
+
+/// Why a file's content could not be read as its format: what is wrong, with the record
+/// and line where known. [`load`] adds the file's name ([`FileError::Parse`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ParseError {
+    /// A parse error saying `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        ParseError {
+            message: message.into(),
+        }
+    }
+}
+
 /// A supported structure format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -84,9 +111,9 @@ pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
     let bytes = if gzipped {
-        gunzip_bounded(&bytes, max).map_err(|message| FileError::Parse {
+        gunzip_bounded(&bytes, max).map_err(|e| FileError::Parse {
             path: shown.clone(),
-            message,
+            message: e.message,
         })?
     } else {
         bytes
@@ -97,9 +124,9 @@ pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
         .unwrap_or("complex")
         .trim_end_matches(".pdb")
         .to_string();
-    let parse_error = |message| FileError::Parse {
+    let parse_error = |e: ParseError| FileError::Parse {
         path: shown.clone(),
-        message,
+        message: e.message,
     };
     let mut complex = match format {
         Format::Pdb | Format::Mmcif => pdb::parse(&bytes, format).map_err(parse_error)?,
@@ -109,9 +136,9 @@ pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
         }
     };
     complex.name = name;
-    complex.validate().map_err(|message| FileError::Parse {
+    complex.validate().map_err(|e| FileError::Parse {
         path: shown,
-        message,
+        message: e.message,
     })?;
     Ok(complex)
 }
@@ -154,18 +181,18 @@ pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
 
 /// Decompresses gzip data, refusing output over `max` bytes (a small file may inflate
 /// to gigabytes).
-fn gunzip_bounded(bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
+fn gunzip_bounded(bytes: &[u8], max: u64) -> Result<Vec<u8>, ParseError> {
     use std::io::Read;
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(bytes)
         .take(max + 1)
         .read_to_end(&mut out)
-        .map_err(|e| format!("not valid gzip data: {e}"))?;
+        .map_err(|e| ParseError::new(format!("not valid gzip data: {e}")))?;
     if out.len() as u64 > max {
-        return Err(format!(
+        return Err(ParseError::new(format!(
             "it decompresses to more than the limit of {} MiB",
             max >> 20
-        ));
+        )));
     }
     Ok(out)
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::api::structure::{Atom, Bond, BondKind, Chain, Complex, Molecule, Residue};
 
 /// Parses a PDB or mmCIF file's bytes (already decompressed).
-pub fn parse(bytes: &[u8], format: super::Format) -> Result<Complex, String> {
+pub fn parse(bytes: &[u8], format: super::Format) -> Result<Complex, super::ParseError> {
     let format = match format {
         super::Format::Mmcif => pdbtbx::Format::Mmcif,
         _ => pdbtbx::Format::Pdb,
@@ -19,14 +19,20 @@ pub fn parse(bytes: &[u8], format: super::Format) -> Result<Complex, String> {
             .set_format(format)
             .read_raw(std::io::BufReader::new(bytes))
     })
-    .map_err(|what| format!("malformed file (the parser gave up: {what})"))?;
+    .map_err(|p| {
+        super::ParseError::new(format!(
+            "malformed file (the parser gave up: {})",
+            p.message
+        ))
+    })?;
     let (pdb, _warnings) = read.map_err(|errors| {
-        errors
+        let text = errors
             .iter()
             .take(3)
             .map(|e| e.short_description().to_string())
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; ");
+        super::ParseError::new(text)
     })?;
     let mut complex = from_pdbtbx(&pdb);
     super::bonds::infer(&mut complex);

@@ -10,7 +10,7 @@ use crate::api::structure::{Atom, Bond, BondKind, Chain, Complex, Molecule, Resi
 pub const MAX_COUNT: usize = 999;
 
 /// Parses SDF text. Errors name the record and line.
-pub fn parse(text: &str) -> Result<Complex, String> {
+pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
     let mut complex = Complex::default();
     let mut lines = text.lines().enumerate().peekable();
     let mut ordinal = 0u32;
@@ -22,13 +22,17 @@ pub fn parse(text: &str) -> Result<Complex, String> {
             continue;
         }
         record += 1;
-        let at = |n: usize, what: &str| format!("record {record}, line {}: {what}", n + 1);
-        let (_, title) = lines.next().ok_or("empty file")?;
+        let at = |n: usize, what: &str| {
+            super::ParseError::new(format!("record {record}, line {}: {what}", n + 1))
+        };
+        let (_, title) = lines
+            .next()
+            .ok_or_else(|| super::ParseError::new("empty file"))?;
         lines.next(); // program line
         lines.next(); // comment line
-        let (n, counts) = lines
-            .next()
-            .ok_or_else(|| format!("record {record}: missing counts line"))?;
+        let (n, counts) = lines.next().ok_or_else(|| {
+            super::ParseError::new(format!("record {record}: missing counts line"))
+        })?;
         let field = |s: &str, a: usize, b: usize| {
             s.get(a..b.min(s.len()))
                 .unwrap_or("")
@@ -50,9 +54,9 @@ pub fn parse(text: &str) -> Result<Complex, String> {
         };
         let base = ordinal;
         for i in 0..atoms {
-            let (n, l) = lines
-                .next()
-                .ok_or_else(|| format!("record {record}: file ends inside the atom block"))?;
+            let (n, l) = lines.next().ok_or_else(|| {
+                super::ParseError::new(format!("record {record}: file ends inside the atom block"))
+            })?;
             let num = |a: usize, b: usize| {
                 l.get(a..b)
                     .unwrap_or("")
@@ -89,9 +93,9 @@ pub fn parse(text: &str) -> Result<Complex, String> {
             ordinal += 1;
         }
         for _ in 0..bonds {
-            let (n, l) = lines
-                .next()
-                .ok_or_else(|| format!("record {record}: file ends inside the bond block"))?;
+            let (n, l) = lines.next().ok_or_else(|| {
+                super::ParseError::new(format!("record {record}: file ends inside the bond block"))
+            })?;
             let a = field(l, 0, 3).map_err(|_| at(n, "bad bond atom"))?;
             let b = field(l, 3, 6).map_err(|_| at(n, "bad bond atom"))?;
             if a == 0 || b == 0 || a > atoms || b > atoms || a == b {
@@ -173,7 +177,7 @@ pub fn parse(text: &str) -> Result<Complex, String> {
         });
     }
     if complex.molecules.is_empty() {
-        return Err("no molecule in the file".into());
+        return Err(super::ParseError::new("no molecule in the file"));
     }
     Ok(complex)
 }

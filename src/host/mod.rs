@@ -144,6 +144,15 @@ pub enum HostError {
     },
 }
 
+crate::error::error_kind!(HostError => HostErrorKind {
+    /// The broker could not be reached.
+    Connect,
+    /// Registration was refused or failed.
+    Register,
+    /// A subscription failed.
+    Subscribe,
+});
+
 /// Shared state of a running host.
 struct Shared {
     /// Control traffic: registration, heartbeats, offers, orders, reports.

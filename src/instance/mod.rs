@@ -194,13 +194,11 @@ pub enum RequestError {
     #[error("the session refused: {0}")]
     Refused(ErrorBody),
     /// The session answered with the wrong kind.
-    #[error("unexpected answer {0:?}")]
+    #[error("unexpected answer of kind {0}")]
     Unexpected(&'static str),
 }
 
-/// What kind of failure a [`RequestError`] is, for matching.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestErrorKind {
+crate::error::error_kind!(RequestError => RequestErrorKind {
     /// Deadline passed.
     TimedOut,
     /// Link closed.
@@ -209,19 +207,7 @@ pub enum RequestErrorKind {
     Refused,
     /// Protocol mismatch.
     Unexpected,
-}
-
-impl RequestError {
-    /// The error's kind.
-    pub fn kind(&self) -> RequestErrorKind {
-        match self {
-            RequestError::TimedOut(_) => RequestErrorKind::TimedOut,
-            RequestError::Closed => RequestErrorKind::Closed,
-            RequestError::Refused(_) => RequestErrorKind::Refused,
-            RequestError::Unexpected(_) => RequestErrorKind::Unexpected,
-        }
-    }
-}
+});
 
 type Pending = Mutex<HashMap<u64, oneshot::Sender<ToPlugin>>>;
 
@@ -901,6 +887,13 @@ pub enum InstanceError {
     #[error("instance protocol error: {0}")]
     Protocol(String),
 }
+
+crate::error::error_kind!(InstanceError => InstanceErrorKind {
+    /// stdin/stdout could not be set up or read.
+    Io,
+    /// The host broke the protocol.
+    Protocol,
+});
 
 /// Runs `plugin` against frames on this process's stdin/stdout until the link closes.
 /// Anything the plugin prints to stdout goes to stderr instead, so it cannot corrupt

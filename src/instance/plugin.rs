@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::{INSTANCE_ENV, PluginInstance};
 use crate::api::PluginMetadata;
 use crate::connect::{self, Profile};
-use crate::host::{Host, HostConfig, InstanceCommand};
+use crate::host::{Host, HostConfig, HostError, InstanceCommand};
 
 /// Connection flags every plugin executable accepts.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -51,7 +51,7 @@ pub struct PluginArgs {
 
 impl PluginArgs {
     /// The profile these flags describe: the profile file (if any) overridden by flags.
-    pub fn profile(&self) -> Result<Profile, String> {
+    pub fn profile(&self) -> Result<Profile, connect::ConnectError> {
         let path = self
             .profile
             .clone()
@@ -63,7 +63,7 @@ impl PluginArgs {
             {
                 None
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e),
         };
         let mut p = base.unwrap_or_else(|| Profile {
             url: String::new(),
@@ -221,18 +221,39 @@ impl Plugin {
     }
 }
 
+/// Why a plugin binary could not serve as its own host.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The profile (or the flags standing in for it) is missing or wrong.
+    #[error(transparent)]
+    Profile(#[from] connect::ConnectError),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// Connecting, registering or serving failed.
+    #[error(transparent)]
+    Host(#[from] HostError),
+}
+
+crate::error::error_kind!(ServeError => ServeErrorKind {
+    /// The profile (or the flags standing in for it) is missing or wrong.
+    Profile,
+    /// The async runtime could not start.
+    Runtime,
+    /// Connecting, registering or serving failed.
+    Host,
+});
+
 /// Connects as a host with `args` and serves `config` until SIGINT/SIGTERM.
-pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), String> {
+pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), ServeError> {
     let profile = args.profile()?;
     if config.plugin_key.is_empty() {
         config.plugin_key = profile.plugin_key.clone();
     }
-    let rt = tokio::runtime::Runtime::new().map_err(|e| format!("starting the runtime: {e}"))?;
+    let rt = tokio::runtime::Runtime::new().map_err(ServeError::Runtime)?;
     rt.block_on(async move {
         let plugin_name = config.metadata.name.clone();
-        let host = Host::connect(&profile, config, true)
-            .await
-            .map_err(|e| e.to_string())?;
+        let host = Host::connect(&profile, config, true).await?;
         println!(
             "ready plugin={plugin_name:?} plugin_id={} host_id={}",
             host.plugin_id(),
@@ -240,7 +261,7 @@ pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), Strin
         );
         let shutdown = CancellationToken::new();
         tokio::spawn(crate::runtime::cancel_on_signal(shutdown.clone()));
-        host.serve(shutdown).await.map_err(|e| e.to_string())
+        Ok(host.serve(shutdown).await?)
     })
 }
 

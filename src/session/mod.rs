@@ -21,7 +21,7 @@ use crate::api::control::{
 };
 use crate::api::integration::{IntegrationRequest, IntegrationResult};
 use crate::api::link::{CloseReason, ToPlugin, ToSession};
-use crate::api::{Empty, ErrorBody, PresenterInfo};
+use crate::api::{Empty, ErrorBody, ErrorCode, PresenterInfo};
 use crate::coordinator::client::{self as ctl, CtlError};
 use crate::wire::subject::{self, LinkSubjects, Token};
 use crate::wire::{self, Envelope};
@@ -50,6 +50,19 @@ pub enum SessionError {
     #[error("the plugin did not answer within {0:?}")]
     Timeout(Duration),
 }
+
+crate::error::error_kind!(SessionError => SessionErrorKind {
+    /// The coordinator refused or could not be reached.
+    Control,
+    /// The broker connection failed.
+    Broker,
+    /// The link is closed.
+    Closed,
+    /// The session refused an operation (e.g. an invalid structure).
+    Refused,
+    /// A request to the plugin got no answer in time.
+    Timeout,
+});
 
 /// Something that happened on a link.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,13 +249,16 @@ impl Session {
     }
 
     /// The files view a plugin gets, or why it gets none.
-    async fn files_view(&self, plugin_id: &Token) -> Result<files::FilesView, String> {
+    async fn files_view(&self, plugin_id: &Token) -> Result<files::FilesView, ErrorBody> {
         let Some(root) = &self.files_root else {
-            return Err("this session offers no files (start it with --files DIR)".into());
+            return Err(ErrorBody::new(
+                ErrorCode::Forbidden,
+                "this session offers no files (start it with --files DIR)",
+            ));
         };
         let list = list_plugins(&self.client)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ErrorBody::new(ErrorCode::Unavailable, e.to_string()))?;
         let declared = list.plugins.iter().any(|p| {
             &p.plugin_id == plugin_id
                 && p.metadata
@@ -251,13 +267,20 @@ impl Session {
                     .any(|x| x == files::PERMISSION)
         });
         if !declared {
-            return Err(format!(
-                "the plugin did not declare the {:?} permission",
-                files::PERMISSION
+            return Err(ErrorBody::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "the plugin did not declare the {:?} permission",
+                    files::PERMISSION
+                ),
             ));
         }
-        files::FilesView::new(root.clone())
-            .map_err(|e| format!("the session's files directory {}: {e}", root.display()))
+        files::FilesView::new(root.clone()).map_err(|e| {
+            ErrorBody::new(
+                ErrorCode::Unavailable,
+                format!("the session's files directory {}: {e}", root.display()),
+            )
+        })
     }
 
     /// Hands the presenter role to member `to`. Presenter only.

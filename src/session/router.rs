@@ -54,7 +54,7 @@ struct Slot {
     /// The plugin it connects (macros are kept per plugin).
     plugin_id: Token,
     /// The link's view of the session's files, or why it has none.
-    files: Result<Arc<Mutex<FilesView>>, String>,
+    files: Result<Arc<Mutex<FilesView>>, crate::api::ErrorBody>,
     /// Requests this session sent the instance (ping, integration), by id.
     replies: HashMap<u64, oneshot::Sender<ToSession>>,
 }
@@ -235,7 +235,7 @@ impl Router {
         lid: Token,
         plugin_id: Token,
         to_plugin: String,
-        files: Result<FilesView, String>,
+        files: Result<FilesView, crate::api::ErrorBody>,
         tx: mpsc::Sender<Delivery>,
     ) {
         let mut r = self.routes.lock().expect("lock");
@@ -454,12 +454,7 @@ impl Router {
             .map(|s| s.files.clone());
         let view = match view {
             Some(Ok(v)) => v,
-            Some(Err(why)) => {
-                return Err(crate::api::ErrorBody::new(
-                    crate::api::ErrorCode::Forbidden,
-                    why,
-                ));
-            }
+            Some(Err(why)) => return Err(why),
             None => {
                 return Err(crate::api::ErrorBody::new(
                     crate::api::ErrorCode::Closed,

@@ -153,6 +153,13 @@ pub enum ActionError {
     Invalid(String),
 }
 
+crate::error::error_kind!(ActionError => ActionErrorKind {
+    /// Nothing matches the target yet (the plugin may still be building its menu).
+    NotFound,
+    /// The action can never succeed as written.
+    Invalid,
+});
+
 impl ActionError {
     /// Whether waiting for the plugin's next menu change might make the action possible.
     pub fn may_resolve_later(&self) -> bool {
@@ -166,20 +173,20 @@ impl UiAction {
     /// `click TARGET X Y`, `open MENU`, `close MENU`, `wait-for TEXT`.
     /// A target is `#ID`, a node name, a button's text or a text field's placeholder;
     /// quote targets and texts with spaces ("press \"Add one\"").
-    pub fn parse(line: &str) -> Result<UiAction, String> {
+    pub fn parse(line: &str) -> Result<UiAction, ActionError> {
         let words = split_words(line)?;
-        let arg = |i: usize| -> Result<String, String> {
+        let arg = |i: usize| -> Result<String, ActionError> {
             words
                 .get(i)
                 .cloned()
-                .ok_or_else(|| format!("{line:?}: missing argument {i}"))
+                .ok_or_else(|| ActionError::Invalid(format!("{line:?}: missing argument {i}")))
         };
-        let num = |i: usize| -> Result<f32, String> {
+        let num = |i: usize| -> Result<f32, ActionError> {
             let w = arg(i)?;
             w.parse::<f32>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("{line:?}: {w:?} is not a number"))
+                .ok_or_else(|| ActionError::Invalid(format!("{line:?}: {w:?} is not a number")))
         };
         let verb = words.first().map(String::as_str).unwrap_or("");
         let action = match verb {
@@ -195,9 +202,9 @@ impl UiAction {
             "close" => UiAction::Toggle(arg(1)?, false),
             "wait-for" => UiAction::WaitFor(arg(1)?),
             _ => {
-                return Err(format!(
+                return Err(ActionError::Invalid(format!(
                     "{line:?}: unknown action; use press, hover, unhover, type, submit, slide, select, click, open, close or wait-for"
-                ));
+                )));
             }
         };
         let expected = match &action {
@@ -212,17 +219,17 @@ impl UiAction {
             UiAction::Click(..) => 4,
         };
         if words.len() != expected {
-            return Err(format!(
+            return Err(ActionError::Invalid(format!(
                 "{line:?}: {verb} takes {} argument(s)",
                 expected - 1
-            ));
+            )));
         }
         Ok(action)
     }
 }
 
 /// Splits on spaces, keeping "double quoted" words whole.
-fn split_words(line: &str) -> Result<Vec<String>, String> {
+fn split_words(line: &str) -> Result<Vec<String>, ActionError> {
     let mut words = Vec::new();
     let mut chars = line.trim().chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -238,7 +245,11 @@ fn split_words(line: &str) -> Result<Vec<String>, String> {
                     Some('"') => break,
                     Some('\\') => w.extend(chars.next()),
                     Some(ch) => w.push(ch),
-                    None => return Err(format!("{line:?}: unterminated quote")),
+                    None => {
+                        return Err(ActionError::Invalid(format!(
+                            "{line:?}: unterminated quote"
+                        )));
+                    }
                 }
             }
         } else {

@@ -25,7 +25,7 @@ use crate::api::stream::{
 };
 use crate::api::structure::{Complex, Workspace};
 use crate::api::volume::{VolumeData, VolumeProperties};
-use crate::api::{Empty, ErrorBody, ErrorCode};
+use crate::api::{Empty, ErrorBody, ErrorCode, Invalid};
 use crate::wire::subject::Token;
 use std::collections::{BTreeMap, HashSet};
 
@@ -225,8 +225,7 @@ impl SessionWorkspace {
             ));
         }
         for c in &complexes {
-            c.validate()
-                .map_err(|m| ErrorBody::new(ErrorCode::BadRequest, m))?;
+            c.validate().map_err(ErrorBody::from)?;
         }
         self.generation += 1;
         let mut added = Vec::with_capacity(complexes.len());
@@ -515,17 +514,19 @@ impl SessionWorkspace {
                         AnchorType::Atom => atoms.contains(&a.target),
                     };
                     if !known {
-                        return Err(format!(
+                        return Err(Invalid::new(format!(
                             "anchor target {} ({:?}) is not in the workspace",
                             a.target, a.anchor_type
-                        ));
+                        )));
                     }
                 }
                 if shape.index < 0 && self.shapes.len() >= MAX_SHAPES {
-                    return Err(format!("a session holds at most {MAX_SHAPES} shapes"));
+                    return Err(Invalid::new(format!(
+                        "a session holds at most {MAX_SHAPES} shapes"
+                    )));
                 }
                 if shape.index >= 0 && !self.shapes.contains_key(&shape.index) {
-                    return Err(format!("no shape {} to replace", shape.index));
+                    return Err(Invalid::new(format!("no shape {} to replace", shape.index)));
                 }
                 Ok(())
             });
@@ -548,7 +549,7 @@ impl SessionWorkspace {
                 }
                 Err(e) => ShapeResult {
                     index: -1,
-                    error: Some(e),
+                    error: Some(e.message),
                 },
             });
         }
@@ -644,7 +645,7 @@ impl SessionWorkspace {
             }
             ToSession::WorkspaceUpdate(w) => {
                 if let Err(m) = w.complexes.iter().try_for_each(Complex::validate) {
-                    return Some((Err(ErrorBody::new(ErrorCode::BadRequest, m)), none));
+                    return Some((Err(m.into()), none));
                 }
                 let before: Vec<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
                 let mut w = w.clone();
@@ -761,8 +762,7 @@ impl SessionWorkspace {
                 )
             })?;
             if u.deep {
-                c.validate()
-                    .map_err(|m| ErrorBody::new(ErrorCode::BadRequest, m))?;
+                c.validate().map_err(ErrorBody::from)?;
             }
             slots.push(slot);
         }
@@ -1005,7 +1005,7 @@ impl SessionWorkspace {
     /// Adds a complex with a volume, aligned to another complex if asked.
     fn add_volume(&mut self, v: &crate::api::volume::AddVolume) -> Result<Complex, ErrorBody> {
         let bad = |m: String| ErrorBody::new(ErrorCode::BadRequest, m);
-        v.volume.validate().map_err(bad)?;
+        v.volume.validate().map_err(ErrorBody::from)?;
         if v.properties.layers.len() > crate::api::volume::MAX_LAYERS {
             return Err(bad(format!(
                 "at most {} contour layers",

@@ -88,6 +88,15 @@ pub enum ChunkError {
     TooMany,
 }
 
+crate::error::error_kind!(ChunkError => ChunkErrorKind {
+    /// A part arrived out of order or the count changed.
+    OutOfOrder,
+    /// The transfer exceeds the size limit.
+    TooLarge,
+    /// Too many transfers are open.
+    TooMany,
+});
+
 #[derive(Debug)]
 struct Partial {
     count: u32,

@@ -192,6 +192,17 @@ pub enum DecodeError {
     },
 }
 
+crate::error::error_kind!(DecodeError => DecodeErrorKind {
+    /// The input exceeds the size allowed for this channel.
+    TooLarge,
+    /// The bytes are not a well-formed envelope (bad CBOR, wrong types, missing keys).
+    Malformed,
+    /// The peer speaks another protocol version.
+    UnsupportedVersion,
+    /// The kind is not one this channel accepts.
+    UnknownKind,
+});
+
 impl DecodeError {
     /// The request id of the offending envelope, when it could be read.
     pub fn request_id(&self) -> u64 {

@@ -42,6 +42,15 @@ pub enum FrameError {
     Io(#[from] std::io::Error),
 }
 
+crate::error::error_kind!(FrameError => FrameErrorKind {
+    /// The peer announced a frame larger than allowed.
+    TooLarge,
+    /// The stream ended in the middle of a frame.
+    Truncated,
+    /// Reading or writing the pipe failed.
+    Io,
+});
+
 /// Sans-IO frame splitter: push bytes in, pull whole frames out.
 #[derive(Debug)]
 pub struct FrameDecoder {
