@@ -2,13 +2,14 @@
 //!
 //! Tasks per link: a stdin writer (the only owner of the instance's stdin), a
 //! broker → stdin relay, a stdout → broker relay, a stderr logger, and the supervisor,
-//! which owns the child process and decides how the link ends. Every end, whatever its
-//! cause, reaps the child and tells the session why.
+//! which owns the child process and carries out what the link's [`Lifecycle`] decides.
+//! Every end, whatever its cause, reaps the child and tells the session why. The rules
+//! themselves live in [`super::lifecycle`]; this file is their tokio adapter.
 
 use std::collections::VecDeque;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
@@ -17,9 +18,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::HostConfig;
 use super::flow::{Budget, Flow, LINK_WINDOW};
+use super::lifecycle::{self, Action, Event, Exit, Inbound, Lifecycle, Output, Timings};
 use crate::api::control::LinkOffer;
 use crate::api::link::{
-    CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession, ToSessionKind, credit_cost,
+    CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession, credit_cost,
 };
 use crate::api::{ErrorBody, ErrorCode};
 use crate::wire::frame::{self, FrameReader, Outgoing};
@@ -172,15 +174,15 @@ pub async fn start(
     })?;
 
     let (ready_tx, ready_rx) = oneshot::channel();
-    let (proto_tx, proto_rx) = mpsc::channel::<OutputEnd>(1);
+    // At most two events per link (`ready`, then how the output ended): never full.
+    let (events_tx, events_rx) = mpsc::channel::<Event>(4);
     let flow = Arc::new(Flow::new(LINK_WINDOW, budget));
     let stdout_task = tokio::spawn(relay_stdout(
         client.clone(),
         subjects.clone(),
         FrameReader::new(stdout, settings.max_frame),
         max_msg,
-        ready_tx,
-        proto_tx,
+        events_tx,
         flow.clone(),
     ));
     let inbound_task = tokio::spawn(relay_inbound(
@@ -195,19 +197,26 @@ pub async fn start(
     let (close_tx, close_rx) = mpsc::channel::<CloseReason>(4);
     let (done_tx, done_rx) = watch::channel(false);
     let (ended_tx, ended_rx) = oneshot::channel();
-    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sup = Supervisor {
         client: client.clone(),
         subjects,
         settings: settings.clone(),
         stdin_tx,
-        ready: ready.clone(),
         link_id: offer.link_id.to_string(),
         pid,
     };
     tokio::spawn(async move {
         let reason = sup
-            .supervise(child, close_rx, proto_rx, stdout_task, inbound_task)
+            .supervise(
+                child,
+                Channels {
+                    close_rx,
+                    events_rx,
+                    ready_tx,
+                },
+                stdout_task,
+                inbound_task,
+            )
             .await;
         let _ = done_tx.send(true);
         let _ = ended_tx.send(reason);
@@ -218,46 +227,32 @@ pub async fn start(
         pid,
     };
 
-    let tail_text = || {
-        tail.lock()
-            .expect("lock")
-            .iter()
-            .cloned()
-            .collect::<Vec<String>>()
-            .join(" | ")
-    };
-    match tokio::time::timeout(settings.handshake_timeout, ready_rx).await {
-        Ok(Ok(())) => {
-            ready.store(true, std::sync::atomic::Ordering::SeqCst);
-            tracing::info!(parent: &span, "instance ready");
-            Ok((handle, ended_rx))
-        }
-        Ok(Err(_)) => {
-            // The instance ended or broke the protocol before `ready`.
-            let reason = ended_rx.await.ok();
-            let why = reason.map(|r| r.to_string()).unwrap_or_default();
-            Err(fail(
-                ErrorCode::Internal,
-                format!(
-                    "the plugin instance failed to start: {why}; its stderr: {}",
-                    tail_text()
-                ),
-            ))
-        }
-        Err(_) => {
-            let msg = format!(
-                "the plugin instance did not complete its handshake within {:?}",
-                settings.handshake_timeout
-            );
-            handle
-                .close(CloseReason::new(CloseCode::HandshakeFailed, msg.clone()))
-                .await;
-            Err(fail(
-                ErrorCode::Timeout,
-                format!("{msg}; its stderr: {}", tail_text()),
-            ))
-        }
+    // The supervisor enforces the handshake deadline; it always ends or accepts.
+    if ready_rx.await.is_ok() {
+        tracing::info!(parent: &span, "instance ready");
+        return Ok((handle, ended_rx));
     }
+    let reason = ended_rx.await.unwrap_or_else(|_| {
+        CloseReason::new(CloseCode::InstanceCrashed, "the link supervisor failed")
+    });
+    let tail = tail
+        .lock()
+        .expect("lock")
+        .iter()
+        .cloned()
+        .collect::<Vec<String>>()
+        .join(" | ");
+    Err(if reason.code == CloseCode::HandshakeFailed {
+        fail(
+            ErrorCode::Timeout,
+            format!("{}; its stderr: {tail}", reason.message),
+        )
+    } else {
+        fail(
+            ErrorCode::Internal,
+            format!("the plugin instance failed to start: {reason}; its stderr: {tail}"),
+        )
+    })
 }
 
 struct Supervisor {
@@ -265,70 +260,120 @@ struct Supervisor {
     subjects: LinkSubjects,
     settings: LinkSettings,
     stdin_tx: mpsc::Sender<Outgoing>,
-    ready: Arc<std::sync::atomic::AtomicBool>,
     link_id: String,
     pid: Option<u32>,
 }
 
-/// Why the relay of an instance's stdout stopped.
-#[derive(Debug)]
-enum OutputEnd {
-    /// The instance closed its stdout (it may still be running).
-    Closed,
-    /// The instance broke the frame protocol.
-    Protocol(String),
+/// What reaches the supervisor besides the child process.
+struct Channels {
+    /// Close orders.
+    close_rx: mpsc::Receiver<CloseReason>,
+    /// From the stdout relay: `ready`, a violation, output closed.
+    events_rx: mpsc::Receiver<Event>,
+    /// Fired when the link is accepted.
+    ready_tx: oneshot::Sender<()>,
 }
 
 impl Supervisor {
+    /// Drives the link's [`Lifecycle`] with the child, the relays and the orders, and
+    /// carries out its actions; returns why the link closed once it has.
     async fn supervise(
         self,
         mut child: Child,
-        mut close_rx: mpsc::Receiver<CloseReason>,
-        mut proto_rx: mpsc::Receiver<OutputEnd>,
+        ch: Channels,
         stdout_task: tokio::task::JoinHandle<()>,
         inbound_task: tokio::task::JoinHandle<()>,
     ) -> CloseReason {
-        let mut reason = tokio::select! {
-            status = child.wait() => exit_reason(status.ok(), None),
-            Some(order) = close_rx.recv() => {
-                let stop = ToPlugin::Stop(StopInfo { reason: order.message.clone() });
-                // Bounded: an instance that stops reading its stdin must not hang its stop.
-                let frame = Outgoing::Frame(wire::encode(&Envelope::event(stop)).into());
-                let _ = crate::runtime::within(self.settings.stop_grace, self.stdin_tx.send(frame)).await;
-                let status = match tokio::time::timeout(self.settings.stop_grace, child.wait()).await {
-                    Ok(s) => s.ok(),
-                    Err(_) => crate::sys::terminate(&mut child, self.settings.term_grace).await,
-                };
-                exit_reason(status, Some(order))
-            }
-            Some(end) = proto_rx.recv() => match end {
-                OutputEnd::Protocol(problem) => {
-                    let status = crate::sys::terminate(&mut child, Duration::ZERO).await;
-                    let mut r = exit_reason(status, None);
-                    r.code = CloseCode::ProtocolError;
-                    r.message = format!("the plugin instance broke the frame protocol and was stopped: {problem}");
-                    r
-                }
-                OutputEnd::Closed => {
-                    // Closing stdout is how an exiting instance ends; one that keeps
-                    // running after it can never be heard again.
-                    match tokio::time::timeout(self.settings.stop_grace, child.wait()).await {
-                        Ok(status) => exit_reason(status.ok(), None),
-                        Err(_) => {
-                            let status = crate::sys::terminate(&mut child, self.settings.term_grace).await;
-                            let mut r = exit_reason(status, None);
-                            r.code = CloseCode::ProtocolError;
-                            r.message = "the plugin instance closed its output but kept running, so \
-                                         it was stopped (an instance must keep stdout open while it serves)"
-                                .into();
-                            r
+        let Channels {
+            mut close_rx,
+            mut events_rx,
+            ready_tx,
+        } = ch;
+        let mut life = Lifecycle::new(
+            Instant::now(),
+            Timings {
+                handshake: self.settings.handshake_timeout,
+                stop_grace: self.settings.stop_grace,
+                term_grace: self.settings.term_grace,
+            },
+        );
+        let mut ready_tx = Some(ready_tx);
+        let mut stdout_task = Some(stdout_task);
+        let mut queued: VecDeque<Event> = VecDeque::new();
+        let mut alive = true;
+        loop {
+            let event = match queued.pop_front() {
+                Some(e) => e,
+                None => {
+                    let deadline = life.deadline();
+                    let sleep =
+                        tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now).into());
+                    tokio::select! {
+                        status = child.wait(), if alive => {
+                            alive = false;
+                            Event::Exited(Exit::of(status.ok()))
                         }
+                        Some(order) = close_rx.recv() => Event::Close(order),
+                        Some(e) = events_rx.recv() => e,
+                        () = sleep, if deadline.is_some() => Event::Timeout,
                     }
                 }
-            },
-        };
-        // The instance is gone; so must be everything it started: what is left of its
-        // process group, and descendants that left the group (found by their tag).
+            };
+            let actions = life.handle(Instant::now(), event);
+            tracing::trace!(phase = ?life.phase(), ?actions, "link event");
+            for action in actions {
+                match action {
+                    Action::Accept => {
+                        if let Some(tx) = ready_tx.take() {
+                            let _ = tx.send(());
+                        }
+                    }
+                    Action::Stop(message) => {
+                        let stop = ToPlugin::Stop(StopInfo { reason: message });
+                        let frame = Outgoing::Frame(wire::encode(&Envelope::event(stop)).into());
+                        // Bounded: an instance that stops reading its stdin must not hang
+                        // its stop; the lifecycle's deadline terminates it.
+                        let _ = crate::runtime::within(
+                            self.settings.stop_grace,
+                            self.stdin_tx.send(frame),
+                        )
+                        .await;
+                    }
+                    Action::Terminate(grace) => {
+                        let status = crate::sys::terminate(&mut child, grace).await;
+                        alive = false;
+                        queued.push_back(Event::Exited(Exit::of(status)));
+                    }
+                    Action::Reap => {
+                        self.reap(stdout_task.take(), &inbound_task).await;
+                        // What the relay said while draining (a late bad frame) counts.
+                        while let Ok(e) = events_rx.try_recv() {
+                            queued.push_back(e);
+                        }
+                        queued.push_back(Event::Drained);
+                    }
+                    Action::End {
+                        reason,
+                        tell_session,
+                    } => {
+                        if tell_session {
+                            self.tell_closed(&reason).await;
+                        }
+                        return reason;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The instance is gone; so must be everything it started: what is left of its
+    /// process group, and descendants that left the group (found by their tag). Then
+    /// what it wrote before exiting is relayed.
+    async fn reap(
+        &self,
+        stdout_task: Option<tokio::task::JoinHandle<()>>,
+        inbound_task: &tokio::task::JoinHandle<()>,
+    ) {
         if let Some(pid) = self.pid {
             crate::sys::kill_group(pid);
         }
@@ -336,72 +381,37 @@ impl Supervisor {
         if strays > 0 {
             tracing::info!("stopped {strays} process(es) the instance left behind");
         }
-        // Deliver what it wrote before exiting, then say goodbye.
         inbound_task.abort();
         // The relay may be waiting for credit that can no longer come (the inbound relay
         // is gone) or for a dead broker: give it a second, then stop it, which also gives
         // the link's share of the host budget back.
-        let abort = stdout_task.abort_handle();
-        if tokio::time::timeout(Duration::from_secs(1), stdout_task)
-            .await
-            .is_err()
-        {
-            abort.abort();
-            tracing::debug!("instance output still open after exit; relay stopped");
-        }
-        if let Ok(OutputEnd::Protocol(problem)) = proto_rx.try_recv() {
-            // A malformed frame right before exiting still counts as a protocol error.
-            reason.code = CloseCode::ProtocolError;
-            reason.message = format!("the plugin instance broke the frame protocol: {problem}");
-        }
-        if self.ready.load(std::sync::atomic::Ordering::SeqCst) {
-            let closed = wire::encode(&Envelope::event(ToSession::Closed(reason.clone())));
-            let told = crate::runtime::within(
-                Duration::from_secs(2),
-                self.client
-                    .publish(self.subjects.to_session.clone(), closed.into()),
-            );
-            if !matches!(told.await, Some(Ok(()))) {
-                tracing::warn!(
-                    "could not tell the session the link closed (the broker is unreachable); \
-                     the coordinator will"
-                );
+        if let Some(task) = stdout_task {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(1), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+                tracing::debug!("instance output still open after exit; relay stopped");
             }
         }
-        reason
     }
-}
 
-/// Builds the close reason from an exit status; an explicit order keeps its code.
-fn exit_reason(
-    status: Option<std::process::ExitStatus>,
-    order: Option<CloseReason>,
-) -> CloseReason {
-    use std::os::unix::process::ExitStatusExt;
-    let (code, signal) = status.map_or((None, None), |s| (s.code(), s.signal()));
-    let mut reason = match order {
-        Some(o) => o,
-        None => match (code, signal) {
-            (Some(0), _) => {
-                CloseReason::new(CloseCode::InstanceExited, "the plugin instance exited")
-            }
-            (Some(c), _) => CloseReason::new(
-                CloseCode::InstanceCrashed,
-                format!("the plugin instance failed with exit code {c}"),
-            ),
-            (None, Some(s)) => CloseReason::new(
-                CloseCode::InstanceCrashed,
-                format!("the plugin instance was killed by signal {s}"),
-            ),
-            (None, None) => CloseReason::new(
-                CloseCode::InstanceCrashed,
-                "the plugin instance ended (status unknown)",
-            ),
-        },
-    };
-    reason.exit_code = code;
-    reason.signal = signal;
-    reason
+    /// Tells the session why the link closed (bounded: the broker may be gone).
+    async fn tell_closed(&self, reason: &CloseReason) {
+        let closed = wire::encode(&Envelope::event(ToSession::Closed(reason.clone())));
+        let told = crate::runtime::within(
+            Duration::from_secs(2),
+            self.client
+                .publish(self.subjects.to_session.clone(), closed.into()),
+        );
+        if !matches!(told.await, Some(Ok(()))) {
+            tracing::warn!(
+                "could not tell the session the link closed (the broker is unreachable); \
+                 the coordinator will"
+            );
+        }
+    }
 }
 
 /// Broker → instance: validates each envelope, refuses host-only kinds, takes the
@@ -416,34 +426,20 @@ async fn relay_inbound(
 ) {
     while let Some(msg) = inbound.next().await {
         // Checked as far as the kind; the instance's SDK decodes the body.
-        let refusal = match wire::skim::kind_of::<ToPlugin>(&msg.payload, max_msg) {
-            Ok((id, kind)) if kind.is_host_only() => Some((
-                id,
-                ErrorBody::new(
-                    ErrorCode::BadRequest,
-                    format!("\"{kind}\" is reserved to the host"),
-                ),
-            )),
-            Ok((_, kind)) if kind.is_for_host() => {
-                match wire::decode::<ToPlugin>(&msg.payload, max_msg) {
-                    Ok(Envelope {
-                        msg: ToPlugin::Credit(c),
-                        ..
-                    }) => flow.credit(c.received),
-                    _ => tracing::debug!("ignoring a malformed credit"),
-                }
-                continue;
-            }
-            Ok(_) => None,
-            Err(e) => Some((e.request_id(), ErrorBody::from(&e))),
-        };
-        match refusal {
-            None => {
+        match lifecycle::inbound(wire::skim::kind_of::<ToPlugin>(&msg.payload, max_msg)) {
+            Inbound::Forward => {
                 if stdin_tx.send(Outgoing::Frame(msg.payload)).await.is_err() {
                     return;
                 }
             }
-            Some((id, body)) => {
+            Inbound::ForHost => match wire::decode::<ToPlugin>(&msg.payload, max_msg) {
+                Ok(Envelope {
+                    msg: ToPlugin::Credit(c),
+                    ..
+                }) => flow.credit(c.received),
+                _ => tracing::debug!("ignoring a malformed credit"),
+            },
+            Inbound::Refuse(id, body) => {
                 tracing::info!("refused a message for the instance: {body}");
                 let reply = wire::encode(&Envelope::with_id(id, ToSession::Error(body)));
                 flow.sent_by_host(credit_cost(reply.len()));
@@ -457,44 +453,43 @@ async fn relay_inbound(
 
 /// Instance → broker: validates each frame; the first `ready` completes the handshake.
 /// Waits for flow-control credit before each message, so the pipe fills and the
-/// instance blocks while its session is behind.
+/// instance blocks while its session is behind. Tells the supervisor `ready` and how
+/// the output ended.
 async fn relay_stdout(
     client: async_nats::Client,
     subjects: LinkSubjects,
     mut frames: FrameReader<tokio::process::ChildStdout>,
     max_msg: usize,
-    ready_tx: oneshot::Sender<()>,
-    end_tx: mpsc::Sender<OutputEnd>,
+    events: mpsc::Sender<Event>,
     flow: Arc<Flow>,
 ) {
-    let mut ready_tx = Some(ready_tx);
+    let mut ready = false;
     loop {
         let frame = match frames.next().await {
             Ok(Some(f)) => f,
             Ok(None) => {
-                let _ = end_tx.try_send(OutputEnd::Closed);
+                let _ = events.try_send(Event::OutputClosed);
                 return;
             }
             Err(e) => {
-                let _ = end_tx.try_send(OutputEnd::Protocol(e.to_string()));
+                let _ = events.try_send(Event::Violation(e.to_string()));
                 return;
             }
         };
         // Checked as far as the kind (the session decodes the body, and answers a
         // malformed one with an error).
-        match wire::skim::kind_of::<ToSession>(&frame, max_msg).map(|(_, kind)| kind) {
-            Ok(ToSessionKind::Ready) => {
-                if let Some(tx) = ready_tx.take() {
-                    let _ = tx.send(());
+        let kind = wire::skim::kind_of::<ToSession>(&frame, max_msg).map(|(_, kind)| kind);
+        match lifecycle::output(kind) {
+            Output::Ready => {
+                if !std::mem::replace(&mut ready, true) {
+                    let _ = events.try_send(Event::Ready);
                 }
             }
-            Ok(ToSessionKind::Closed) => {
-                let _ = end_tx.try_send(OutputEnd::Protocol(
-                    "an instance may not send \"closed\"; exit instead".into(),
-                ));
+            Output::Violation(problem) => {
+                let _ = events.try_send(Event::Violation(problem));
                 return;
             }
-            Ok(_) => {
+            Output::Relay => {
                 if flow.reserve(credit_cost(frame.len())).await
                     && let Some(held) = FLOW_WAIT.due()
                 {
@@ -511,10 +506,6 @@ async fn relay_stdout(
                         crate::runtime::more(held)
                     );
                 }
-            }
-            Err(e) => {
-                let _ = end_tx.try_send(OutputEnd::Protocol(format!("bad frame: {e}")));
-                return;
             }
         }
     }

@@ -5,11 +5,12 @@
 //! this module does registration, heartbeats, offers, close orders and shutdown.
 
 pub mod flow;
+mod lifecycle;
 pub mod link;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -164,13 +165,29 @@ struct Shared {
     config: HostConfig,
     host_id: Token,
     plugin_id: Mutex<Token>,
-    links: Mutex<HashMap<Token, LinkHandle>>,
-    /// Links running or being started (capacity accounting).
-    reserved: AtomicU32,
+    /// Every link, starting or running: the one count the capacity is checked against.
+    links: Mutex<HashMap<Token, Slot>>,
     /// Lease length granted at the last registration.
     lease_ms: AtomicU64,
     /// Per-link end tasks (reaping, reporting), so shutdown can wait for them.
     endings: TaskTracker,
+}
+
+/// A link's place in the host's table.
+enum Slot {
+    /// Its instance is being spawned and greeted.
+    Starting,
+    /// Accepted and serving.
+    Running(LinkHandle),
+}
+
+impl Slot {
+    fn running(&self) -> Option<&LinkHandle> {
+        match self {
+            Slot::Running(h) => Some(h),
+            Slot::Starting => None,
+        }
+    }
 }
 
 /// A running host, as seen by its caller.
@@ -191,9 +208,10 @@ impl Host {
         self.shared.plugin_id.lock().expect("lock").clone()
     }
 
-    /// Links open now.
+    /// Links open now (accepted and serving).
     pub fn link_count(&self) -> usize {
-        self.shared.links.lock().expect("lock").len()
+        let links = self.shared.links.lock().expect("lock");
+        links.values().filter(|s| s.running().is_some()).count()
     }
 
     /// Connects to `profile`'s broker as a host — control and link traffic each on its
@@ -243,7 +261,6 @@ impl Host {
             host_id,
             plugin_id: Mutex::new(Token::random()),
             links: Mutex::new(HashMap::new()),
-            reserved: AtomicU32::new(0),
             lease_ms: AtomicU64::new(0),
             endings: TaskTracker::new(),
         });
@@ -403,22 +420,35 @@ impl Shared {
 
     /// Starts an instance for the offer if there is capacity.
     async fn offer(self: &Arc<Self>, offer: crate::api::control::LinkOffer) -> HostReply {
-        // Reserve a slot first so concurrent offers cannot overshoot the capacity.
-        if self.reserved.fetch_add(1, Ordering::SeqCst) >= self.config.capacity {
-            self.reserved.fetch_sub(1, Ordering::SeqCst);
-            let why = format!(
-                "host {} is at capacity ({} links)",
-                self.host_id, self.config.capacity
-            );
-            return HostReply::LinkDeclined(Declined {
-                host_id: self.host_id.clone(),
-                reason: ErrorBody::new(ErrorCode::AtCapacity, why),
-            });
-        }
         let lid = offer.link_id.clone();
+        // Take the slot first, under the one lock, so concurrent offers cannot overshoot
+        // the capacity and an offer repeated for a link already here starts nothing.
+        {
+            let mut links = self.links.lock().expect("lock");
+            if links.contains_key(&lid) {
+                return HostReply::Error(ErrorBody::new(
+                    ErrorCode::BadRequest,
+                    format!("link {lid} is already on this host"),
+                ));
+            }
+            if links.len() >= self.config.capacity as usize {
+                let why = format!(
+                    "host {} is at capacity ({} links)",
+                    self.host_id, self.config.capacity
+                );
+                return HostReply::LinkDeclined(Declined {
+                    host_id: self.host_id.clone(),
+                    reason: ErrorBody::new(ErrorCode::AtCapacity, why),
+                });
+            }
+            links.insert(lid.clone(), Slot::Starting);
+        }
         match link::start(self.data.clone(), &self.config, offer, self.budget.clone()).await {
             Ok((handle, ended)) => {
-                self.links.lock().expect("lock").insert(lid.clone(), handle);
+                self.links
+                    .lock()
+                    .expect("lock")
+                    .insert(lid.clone(), Slot::Running(handle));
                 let me = self.clone();
                 self.endings.spawn(async move {
                     let reason = ended.await.unwrap_or_else(|_| {
@@ -432,7 +462,7 @@ impl Shared {
                 })
             }
             Err(e) => {
-                self.reserved.fetch_sub(1, Ordering::SeqCst);
+                self.links.lock().expect("lock").remove(&lid);
                 tracing::warn!(link = %lid, "starting an instance failed: {}", e.message);
                 HostReply::Error(e)
             }
@@ -446,6 +476,7 @@ impl Shared {
             .lock()
             .expect("lock")
             .get(&order.link_id)
+            .and_then(Slot::running)
             .cloned();
         match handle {
             Some(h) => {
@@ -461,7 +492,6 @@ impl Shared {
 
     async fn link_ended(&self, lid: Token, reason: CloseReason) {
         self.links.lock().expect("lock").remove(&lid);
-        self.reserved.fetch_sub(1, Ordering::SeqCst);
         tracing::info!(link = %lid, code = ?reason.code, "link closed: {reason}");
         let report = CtlRequest::LinkClosed(LinkClosedReport {
             link_id: lid,
@@ -475,7 +505,10 @@ impl Shared {
 
     /// Closes every link; returns once each instance is reaped and its session told.
     async fn close_links(&self, reason: CloseReason) {
-        let handles: Vec<LinkHandle> = self.links.lock().expect("lock").values().cloned().collect();
+        let handles: Vec<LinkHandle> = {
+            let links = self.links.lock().expect("lock");
+            links.values().filter_map(Slot::running).cloned().collect()
+        };
         futures::future::join_all(handles.iter().map(|h| h.close(reason.clone()))).await;
     }
 
