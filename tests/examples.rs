@@ -209,11 +209,11 @@ async fn tour_example_uses_substructures_colours_hooks_streams_volumes_and_inter
     );
 
     // What the plugin did is in the session: element colours, a volume.
-    let ws = s.workspace();
+    let ws = s.workspace().await;
     let colours: Vec<u32> = ws.complexes[0].atoms().map(|a| a.atom_color).collect();
     assert_eq!(colours[0], 0x3050_F8FF, "nitrogen blue");
     assert_eq!(colours[3], 0xFF0D_0DFF, "oxygen red");
-    let volumes = s.volumes();
+    let volumes = s.volumes().await;
     assert_eq!(volumes.len(), 1);
     assert_eq!(volumes[0].1.volume.data.len(), 8 * 8 * 8 * 4);
     assert_eq!(ws.complexes.len(), 2, "the volume's complex was added");

@@ -38,7 +38,7 @@ async fn a_plugin_reads_computes_and_updates_the_workspace() {
     let mut link = s.connect("hbonds").await.unwrap();
     link.run().await.unwrap();
     assert_eq!(next_notification(&mut link).await, "found 1 hydrogen bond");
-    let ws = s.workspace();
+    let ws = s.workspace().await;
     let selected: Vec<(String, i32)> = ws.complexes[0]
         .atoms()
         .filter(|a| a.selected)
@@ -55,7 +55,7 @@ async fn a_plugin_reads_computes_and_updates_the_workspace() {
         .filter(|a| a.selected)
         .map(|a| a.index)
         .collect();
-    let shapes = s.shapes();
+    let shapes = s.shapes().await;
     assert_eq!(shapes.len(), 1);
     assert!(matches!(
         shapes[0].geometry,
@@ -225,7 +225,7 @@ async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
     // Session → instance: the deep complex (chunked); instance → session: the update (chunked).
     let note = next_notification(&mut link).await;
     assert_eq!(note, format!("found {} hydrogen bonds", expected.len()));
-    let ws = s.workspace();
+    let ws = s.workspace().await;
     assert_eq!(ws.complexes[0].atom_count(), 200_000);
     let selected = ws.complexes[0].atoms().filter(|a| a.selected).count();
     let mut involved: Vec<usize> = expected.iter().flat_map(|(a, b)| [*a, *b]).collect();
@@ -250,7 +250,7 @@ async fn a_position_stream_moves_the_sessions_atoms() {
         next_notification(&mut link).await,
         "streamed 120 frames to 6 atoms"
     );
-    let after: Vec<[f32; 3]> = s.workspace().complexes[0]
+    let after: Vec<[f32; 3]> = s.workspace().await.complexes[0]
         .atoms()
         .map(|a| a.position)
         .collect();

@@ -581,7 +581,7 @@ async fn stream_run(session_client: &async_nats::Client, atoms: usize) -> anyhow
     if !text.starts_with("streamed") {
         bail!("the stream run failed: {text}");
     }
-    let stats = session.frame_stats();
+    let stats = session.frame_stats().await;
     let (Some(first), Some(last)) = (stats.first, stats.last) else {
         bail!("no frames arrived")
     };
@@ -645,7 +645,7 @@ async fn workspace_bench(
     let (session, link, text) = run_on_complex(session_client, "workspace-echo", atoms).await?;
     let ws_bytes = wire::encode(&Envelope::with_id(
         1,
-        ToPlugin::Workspace(session.workspace()),
+        ToPlugin::Workspace(session.workspace().await),
     ));
     let Some(times) = text.strip_prefix("round trips (µs): ") else {
         bail!("the workspace round trips failed: {text}");

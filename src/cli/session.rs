@@ -380,7 +380,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     // plugin or an action changed them.
     let mut shown = String::new();
     let code = loop {
-        show_menus(&args, &link, &mut shown);
+        show_menus(&args, &link, &mut shown).await;
         match run_actions(&args, &link, &mut actions, &mut shown).await {
             Err(code) => {
                 let _ = within(CLEANUP, link.close()).await;
@@ -396,7 +396,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             event = link.next() => match event {
                 Some(LinkEvent::Message(env)) => {
                     print_message(&args, &env);
-                    show_menus(&args, &link, &mut shown);
+                    show_menus(&args, &link, &mut shown).await;
                     if exit_on == Some(wire::Message::kind(&env.msg)) {
                         let _ = within(CLEANUP, link.close()).await;
                         break ExitCode::SUCCESS;
@@ -447,7 +447,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         }
     };
     if let Some(path) = &args.save {
-        let ws = session.workspace();
+        let ws = session.workspace().await;
         let saved = match ws.complexes.as_slice() {
             [one] => crate::files::save(one, path).map_err(|e| e.to_string()),
             many => Err(format!(
@@ -508,7 +508,7 @@ async fn run_actions(
                     format!("acted: {line}")
                 });
                 // What the user changed shows at once (a moved slider, a chosen item).
-                show_menus(args, link, shown);
+                show_menus(args, link, shown).await;
                 actions.pop_front();
             }
             Err(e) if e.may_resolve_later() => return Ok(()),
@@ -523,14 +523,14 @@ async fn run_actions(
 
 /// Prints the plugin's menus, as indented text or one `menus` JSON line, when they differ
 /// from `shown` (what was printed last).
-fn show_menus(args: &RunArgs, link: &crate::session::Link, shown: &mut String) {
-    let now = link.render_menus();
+async fn show_menus(args: &RunArgs, link: &crate::session::Link, shown: &mut String) {
+    let now = link.render_menus().await;
     if now == *shown {
         return;
     }
     *shown = now;
     if args.json {
-        let menus = link.menus();
+        let menus = link.menus().await;
         println!(
             "{}",
             serde_json::json!({ "kind": "menus", "body": serde_json::to_value(&menus).unwrap_or_default() })

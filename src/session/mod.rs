@@ -10,7 +10,6 @@ pub mod router;
 pub mod ui;
 pub mod workspace;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -85,7 +84,7 @@ pub async fn list_plugins(client: &async_nats::Client) -> Result<PluginList, Ses
 pub struct Session {
     client: async_nats::Client,
     opened: SessionOpened,
-    router: Arc<Router>,
+    router: Router,
     task: tokio::task::JoinHandle<()>,
     files_root: Option<std::path::PathBuf>,
 }
@@ -134,8 +133,12 @@ impl Session {
             .subscribe(subject::session_events(&sid))
             .await
             .map_err(broker)?;
-        let router = Arc::new(Router::new(client.clone(), opened.presenter_info.clone()));
-        let task = tokio::spawn(router.clone().run(inbound, events));
+        let (router, task) = Router::spawn(
+            client.clone(),
+            opened.presenter_info.clone(),
+            inbound,
+            events,
+        );
         Ok(Session {
             client,
             opened,
@@ -156,8 +159,11 @@ impl Session {
     }
 
     /// The current presenter, as last announced.
-    pub fn presenter(&self) -> PresenterInfo {
-        self.router.presenter()
+    pub async fn presenter(&self) -> PresenterInfo {
+        self.router
+            .presenter()
+            .await
+            .unwrap_or_else(|| self.opened.presenter_info.clone())
     }
 
     /// The broker connection.
@@ -166,23 +172,23 @@ impl Session {
     }
 
     /// Stream frames this session has applied, and when the first and latest arrived.
-    pub fn frame_stats(&self) -> router::FrameStats {
-        self.router.frame_stats()
+    pub async fn frame_stats(&self) -> router::FrameStats {
+        self.router.frame_stats().await
     }
 
     /// The shapes plugins have drawn in this session.
-    pub fn shapes(&self) -> Vec<crate::api::shape::Shape> {
-        self.router.shapes()
+    pub async fn shapes(&self) -> Vec<crate::api::shape::Shape> {
+        self.router.shapes().await
     }
 
     /// The session's workspace as it is now.
-    pub fn workspace(&self) -> crate::api::structure::Workspace {
-        self.router.workspace()
+    pub async fn workspace(&self) -> crate::api::structure::Workspace {
+        self.router.workspace().await
     }
 
     /// The volumes plugins added, by the index of the complex they belong to.
-    pub fn volumes(&self) -> Vec<(i64, workspace::VolumeInfo)> {
-        self.router.volumes()
+    pub async fn volumes(&self) -> Vec<(i64, workspace::VolumeInfo)> {
+        self.router.volumes().await
     }
 
     /// Loads complexes into the workspace (as a user opening files would); every linked
@@ -223,13 +229,15 @@ impl Session {
         let (tx, rx) = mpsc::channel(8192);
         let subjects = subject::link(&opened.plugin_id, &self.opened.session_id, &opened.link_id);
         let files = self.files_view(&opened.plugin_id).await;
-        self.router.add_link(
-            opened.link_id.clone(),
-            opened.plugin_id.clone(),
-            subjects.to_plugin.clone(),
-            files,
-            tx,
-        );
+        self.router
+            .tell(router::Command::AddLink {
+                lid: opened.link_id.clone(),
+                plugin_id: opened.plugin_id.clone(),
+                to_plugin: subjects.to_plugin.clone(),
+                files,
+                tx,
+            })
+            .await;
         Ok(Link {
             client: self.client.clone(),
             subjects,
@@ -320,7 +328,7 @@ pub struct Link {
     plugin_id: Token,
     session_id: Token,
     token: Token,
-    router: Arc<Router>,
+    router: Router,
     rx: mpsc::Receiver<router::Delivery>,
 }
 
@@ -386,7 +394,7 @@ impl Link {
 
     /// Sends a request and waits for the instance's reply with the same id.
     async fn request(&self, msg: ToPlugin, timeout: Duration) -> Result<ToSession, SessionError> {
-        let (id, rx) = self.router.expect_reply(&self.id);
+        let (id, rx) = self.router.expect_reply(&self.id).await;
         // One deadline over sending and waiting: sending blocks too while the broker is away.
         let asked = async {
             self.send(Envelope::with_id(id, msg)).await?;
@@ -396,11 +404,11 @@ impl Link {
             Ok(Ok(ToSession::Error(e))) => Err(SessionError::Refused(e)),
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(e)) => {
-                self.router.forget_reply(&self.id, id);
+                self.router.forget_reply(&self.id, id).await;
                 Err(e)
             }
             Err(_) => {
-                self.router.forget_reply(&self.id, id);
+                self.router.forget_reply(&self.id, id).await;
                 Err(SessionError::Timeout(timeout))
             }
         }
@@ -418,28 +426,20 @@ impl Link {
     }
 
     /// The plugin's menus as the session shows them now.
-    pub fn menus(&self) -> Vec<crate::api::ui::Menu> {
-        self.router
-            .with_ui(&self.id, |ui| ui.menus().cloned().collect())
-            .unwrap_or_default()
+    pub async fn menus(&self) -> Vec<crate::api::ui::Menu> {
+        self.router.menus(&self.id).await
     }
 
     /// The plugin's menus as text, one line per piece of content.
-    pub fn render_menus(&self) -> String {
-        self.router
-            .with_ui(&self.id, |ui| ui.render())
-            .unwrap_or_default()
+    pub async fn render_menus(&self) -> String {
+        self.router.render_menus(&self.id).await
     }
 
     /// Does what a user in VR would (press a button, move a slider, type text, …) and
     /// sends the instance the events that causes. `NotFound` errors may resolve once the
     /// plugin shows the content: retry after its next menu change.
     pub async fn act(&self, action: &ui::UiAction) -> Result<(), ui::ActionError> {
-        let events = self
-            .router
-            .with_ui(&self.id, |ui| ui.act(action))
-            // No menu yet: the same answer as an empty set of menus (wait for one).
-            .unwrap_or_else(|| ui::SessionUi::default().act(action))?;
+        let events = self.router.act(&self.id, action).await?;
         for e in events {
             self.send(Envelope::event(e))
                 .await

@@ -1,9 +1,15 @@
-//! The session's router: one task that receives everything addressed to the session and
-//! delivers it to the right link, answering plugin requests on the way.
+//! The session's router: one task that owns the session's state (links, workspace, menus,
+//! macros, presenter), receives everything addressed to the session, delivers it to the
+//! right link and answers plugin requests on the way. [`Session`](super::Session) and
+//! [`Link`](super::Link) hold a cheap [`Router`] handle and send it [`Command`]s; nothing
+//! is shared behind a lock, so there is no lock order to get wrong.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+use crate::api::ErrorBody;
+use crate::api::structure::{Complex, Workspace};
 
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
@@ -68,18 +74,208 @@ struct Routes {
     closed: std::collections::HashSet<Token>,
 }
 
+/// What a handle asks the router task. Queries carry the sender of their answer.
+pub(crate) enum Command {
+    /// Start delivering a link's events (first those that came before its reply).
+    AddLink {
+        lid: Token,
+        plugin_id: Token,
+        to_plugin: String,
+        /// The link's view of the session's files, or why it has none.
+        files: Result<FilesView, ErrorBody>,
+        tx: mpsc::Sender<Delivery>,
+    },
+    /// Hand the instance's reply with this id to `tx` (sent before the request is).
+    ExpectReply {
+        lid: Token,
+        id: u64,
+        tx: oneshot::Sender<ToSession>,
+    },
+    /// The waiter for this id gave up.
+    ForgetReply {
+        lid: Token,
+        id: u64,
+    },
+    Presenter(oneshot::Sender<PresenterInfo>),
+    FrameStats(oneshot::Sender<FrameStats>),
+    Shapes(oneshot::Sender<Vec<crate::api::shape::Shape>>),
+    Volumes(oneshot::Sender<Vec<(i64, super::workspace::VolumeInfo)>>),
+    Workspace(oneshot::Sender<Workspace>),
+    /// Add complexes as the session's own user would; every link is told.
+    AddComplexes(
+        Vec<Complex>,
+        oneshot::Sender<Result<Vec<Complex>, ErrorBody>>,
+    ),
+    /// Replace complexes (deep, by index) as the user would; hooked links are told.
+    UpdateComplexes(Vec<Complex>, oneshot::Sender<Result<(), ErrorBody>>),
+    /// A link's menus.
+    Menus(Token, oneshot::Sender<Vec<crate::api::ui::Menu>>),
+    /// A link's menus as text.
+    RenderMenus(Token, oneshot::Sender<String>),
+    /// What a user action on a link's menus sends the instance.
+    Act(
+        Token,
+        super::ui::UiAction,
+        oneshot::Sender<Result<Vec<ToPlugin>, super::ui::ActionError>>,
+    ),
+}
+
+/// Commands queued for the router at most; a handle waits beyond that.
+const MAX_COMMANDS: usize = 256;
+
+/// A handle on the router task; cheap to clone.
+#[derive(Clone)]
 pub(crate) struct Router {
+    commands: mpsc::Sender<Command>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl Router {
+    /// Starts the router task for a session whose subscriptions are `inbound` (every link's
+    /// `to_session`) and `events` (the room's events).
+    pub(crate) fn spawn(
+        client: async_nats::Client,
+        presenter: PresenterInfo,
+        inbound: async_nats::Subscriber,
+        events: async_nats::Subscriber,
+    ) -> (Router, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(MAX_COMMANDS);
+        let core = Core {
+            client,
+            presenter,
+            routes: Routes::default(),
+            workspace: SessionWorkspace::default(),
+            chunks: wire::chunk::Reassembler::default(),
+            frames: FrameStats::default(),
+            macros: HashMap::new(),
+            menus: HashMap::new(),
+            credits: Credits::default(),
+            commands: rx,
+        };
+        let task = tokio::spawn(core.run(inbound, events));
+        let handle = Router {
+            commands: tx,
+            next_id: Arc::new(AtomicU64::new(1)),
+        };
+        (handle, task)
+    }
+
+    /// Sends `cmd` and waits for its answer; `None` if the session is gone.
+    async fn ask<T>(&self, cmd: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(cmd(tx)).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Sends `cmd` without waiting for an answer.
+    pub(crate) async fn tell(&self, cmd: Command) {
+        let _ = self.commands.send(cmd).await;
+    }
+
+    pub(crate) async fn presenter(&self) -> Option<PresenterInfo> {
+        self.ask(Command::Presenter).await
+    }
+
+    pub(crate) async fn frame_stats(&self) -> FrameStats {
+        self.ask(Command::FrameStats).await.unwrap_or_default()
+    }
+
+    pub(crate) async fn shapes(&self) -> Vec<crate::api::shape::Shape> {
+        self.ask(Command::Shapes).await.unwrap_or_default()
+    }
+
+    pub(crate) async fn volumes(&self) -> Vec<(i64, super::workspace::VolumeInfo)> {
+        self.ask(Command::Volumes).await.unwrap_or_default()
+    }
+
+    pub(crate) async fn workspace(&self) -> Workspace {
+        self.ask(Command::Workspace).await.unwrap_or_default()
+    }
+
+    pub(crate) async fn add_complexes(
+        &self,
+        complexes: Vec<Complex>,
+    ) -> Result<Vec<Complex>, ErrorBody> {
+        self.ask(|tx| Command::AddComplexes(complexes, tx))
+            .await
+            .unwrap_or_else(|| Err(gone()))
+    }
+
+    pub(crate) async fn update_complexes(&self, complexes: Vec<Complex>) -> Result<(), ErrorBody> {
+        self.ask(|tx| Command::UpdateComplexes(complexes, tx))
+            .await
+            .unwrap_or_else(|| Err(gone()))
+    }
+
+    pub(crate) async fn menus(&self, lid: &Token) -> Vec<crate::api::ui::Menu> {
+        self.ask(|tx| Command::Menus(lid.clone(), tx))
+            .await
+            .unwrap_or_default()
+    }
+
+    pub(crate) async fn render_menus(&self, lid: &Token) -> String {
+        self.ask(|tx| Command::RenderMenus(lid.clone(), tx))
+            .await
+            .unwrap_or_default()
+    }
+
+    pub(crate) async fn act(
+        &self,
+        lid: &Token,
+        action: &super::ui::UiAction,
+    ) -> Result<Vec<ToPlugin>, super::ui::ActionError> {
+        self.ask(|tx| Command::Act(lid.clone(), action.clone(), tx))
+            .await
+            .unwrap_or_else(|| {
+                Err(super::ui::ActionError::Invalid(
+                    "the session is closed".into(),
+                ))
+            })
+    }
+
+    /// Registers a waiter for the instance's reply to a request about to be sent; the
+    /// router takes commands before inbound messages, so the reply finds it.
+    pub(crate) async fn expect_reply(&self, lid: &Token) -> (u64, oneshot::Receiver<ToSession>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.tell(Command::ExpectReply {
+            lid: lid.clone(),
+            id,
+            tx,
+        })
+        .await;
+        (id, rx)
+    }
+
+    pub(crate) async fn forget_reply(&self, lid: &Token, id: u64) {
+        self.tell(Command::ForgetReply {
+            lid: lid.clone(),
+            id,
+        })
+        .await;
+    }
+}
+
+fn gone() -> ErrorBody {
+    ErrorBody::new(crate::api::ErrorCode::Closed, "the session is closed")
+}
+
+/// The router task's state; only that task touches it.
+struct Core {
     client: async_nats::Client,
-    presenter: Mutex<PresenterInfo>,
-    routes: Mutex<Routes>,
-    next_id: AtomicU64,
-    workspace: Mutex<SessionWorkspace>,
-    chunks: Mutex<wire::chunk::Reassembler>,
-    frames: Mutex<FrameStats>,
-    macros: Mutex<HashMap<Token, std::collections::BTreeMap<String, crate::api::room::Macro>>>,
+    presenter: PresenterInfo,
+    routes: Routes,
+    workspace: SessionWorkspace,
+    chunks: wire::chunk::Reassembler,
+    frames: FrameStats,
+    macros: HashMap<Token, std::collections::BTreeMap<String, crate::api::room::Macro>>,
     /// Each link's menus, kept apart from `routes` because an instance may send its menu
     /// before the session has its `link.open` reply.
-    menus: Mutex<HashMap<Token, super::ui::SessionUi>>,
+    menus: HashMap<Token, super::ui::SessionUi>,
+    /// Flow-control credit owed to each link's host.
+    credits: Credits,
+    /// What the handles ask.
+    commands: mpsc::Receiver<Command>,
 }
 
 /// Which part of the session answers a kind of message from a plugin. One exhaustive
@@ -210,35 +406,17 @@ impl FrameStats {
     }
 }
 
-impl Router {
-    pub(crate) fn new(client: async_nats::Client, presenter: PresenterInfo) -> Self {
-        Router {
-            client,
-            presenter: Mutex::new(presenter),
-            routes: Mutex::new(Routes::default()),
-            next_id: AtomicU64::new(1),
-            workspace: Mutex::new(SessionWorkspace::default()),
-            chunks: Mutex::new(wire::chunk::Reassembler::default()),
-            frames: Mutex::new(FrameStats::default()),
-            macros: Mutex::new(HashMap::new()),
-            menus: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub(crate) fn presenter(&self) -> PresenterInfo {
-        self.presenter.lock().expect("lock").clone()
-    }
-
+impl Core {
     /// Starts delivering a link's events, first those that arrived before its reply.
-    pub(crate) fn add_link(
-        &self,
+    fn add_link(
+        &mut self,
         lid: Token,
         plugin_id: Token,
         to_plugin: String,
-        files: Result<FilesView, crate::api::ErrorBody>,
+        files: Result<FilesView, ErrorBody>,
         tx: mpsc::Sender<Delivery>,
     ) {
-        let mut r = self.routes.lock().expect("lock");
+        let r = &mut self.routes;
         if let Some(early) = r.early.remove(&lid) {
             r.early_count -= early.len();
             let closed = early.iter().any(|e| matches!(e, LinkEvent::Closed(_)));
@@ -263,22 +441,13 @@ impl Router {
         );
     }
 
-    /// Runs `f` on a link's menus; `None` if the link is gone.
-    pub(crate) fn with_ui<T>(
-        &self,
-        lid: &Token,
-        f: impl FnOnce(&mut super::ui::SessionUi) -> T,
-    ) -> Option<T> {
-        self.menus.lock().expect("lock").get_mut(lid).map(f)
-    }
-
     /// Handles a UI message from a link, keeping that link's menus from its first one.
     fn handle_ui(
-        &self,
+        &mut self,
         lid: &Token,
         msg: &ToSession,
     ) -> Option<Result<ToPlugin, crate::api::ErrorBody>> {
-        let mut menus = self.menus.lock().expect("lock");
+        let menus = &mut self.menus;
         if !menus.contains_key(lid) {
             let mut fresh = super::ui::SessionUi::default();
             let reply = fresh.handle(msg)?;
@@ -294,63 +463,84 @@ impl Router {
         menus.get_mut(lid)?.handle(msg)
     }
 
-    /// Stream frames applied so far.
-    pub(crate) fn frame_stats(&self) -> FrameStats {
-        *self.frames.lock().expect("lock")
-    }
-
-    /// The shapes drawn now.
-    pub(crate) fn shapes(&self) -> Vec<crate::api::shape::Shape> {
-        self.workspace
-            .lock()
-            .expect("lock")
-            .shapes()
-            .cloned()
-            .collect()
-    }
-
-    /// The volumes shown, by complex index.
-    pub(crate) fn volumes(&self) -> Vec<(i64, super::workspace::VolumeInfo)> {
-        self.workspace
-            .lock()
-            .expect("lock")
-            .volumes()
-            .iter()
-            .map(|(i, v)| (*i, v.clone()))
-            .collect()
-    }
-
-    /// The workspace as it is now.
-    pub(crate) fn workspace(&self) -> crate::api::structure::Workspace {
-        self.workspace.lock().expect("lock").workspace().clone()
-    }
-
-    /// Adds complexes as the session's own user would, and tells every link.
-    pub(crate) async fn add_complexes(
-        &self,
-        complexes: Vec<crate::api::structure::Complex>,
-    ) -> Result<Vec<crate::api::structure::Complex>, crate::api::ErrorBody> {
-        let added = self.workspace.lock().expect("lock").add(complexes)?;
-        self.announce(None, Changes::added()).await;
-        Ok(added)
-    }
-
-    /// Replaces complexes (by index, deep) as the session's own user would (moving,
-    /// selecting, editing), and tells hooked links and reading streams.
-    pub(crate) async fn update_complexes(
-        &self,
-        complexes: Vec<crate::api::structure::Complex>,
-    ) -> Result<(), crate::api::ErrorBody> {
-        let msg = ToSession::StructuresUpdate(crate::api::link::StructuresUpdate {
-            deep: true,
-            complexes,
-        });
-        let answer = self.workspace.lock().expect("lock").handle(&msg);
-        if let Some((reply, changes)) = answer {
-            reply?;
-            self.announce(None, changes).await;
+    /// Carries out a handle's command.
+    async fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::AddLink {
+                lid,
+                plugin_id,
+                to_plugin,
+                files,
+                tx,
+            } => self.add_link(lid, plugin_id, to_plugin, files, tx),
+            Command::ExpectReply { lid, id, tx } => {
+                if let Some(slot) = self.routes.links.get_mut(&lid) {
+                    slot.replies.insert(id, tx);
+                }
+            }
+            Command::ForgetReply { lid, id } => {
+                if let Some(slot) = self.routes.links.get_mut(&lid) {
+                    slot.replies.remove(&id);
+                }
+            }
+            Command::Presenter(tx) => {
+                let _ = tx.send(self.presenter.clone());
+            }
+            Command::FrameStats(tx) => {
+                let _ = tx.send(self.frames);
+            }
+            Command::Shapes(tx) => {
+                let _ = tx.send(self.workspace.shapes().cloned().collect());
+            }
+            Command::Volumes(tx) => {
+                let volumes = self.workspace.volumes();
+                let _ = tx.send(volumes.iter().map(|(i, v)| (*i, v.clone())).collect());
+            }
+            Command::Workspace(tx) => {
+                let _ = tx.send(self.workspace.workspace().clone());
+            }
+            Command::AddComplexes(complexes, tx) => {
+                let added = self.workspace.add(complexes);
+                if added.is_ok() {
+                    self.announce(None, Changes::added()).await;
+                }
+                let _ = tx.send(added);
+            }
+            Command::UpdateComplexes(complexes, tx) => {
+                let msg = ToSession::StructuresUpdate(crate::api::link::StructuresUpdate {
+                    deep: true,
+                    complexes,
+                });
+                let answer = match self.workspace.handle(&msg) {
+                    Some((Err(e), _)) => Err(e),
+                    Some((Ok(_), changes)) => {
+                        self.announce(None, changes).await;
+                        Ok(())
+                    }
+                    None => Ok(()),
+                };
+                let _ = tx.send(answer);
+            }
+            Command::Menus(lid, tx) => {
+                let menus = self.menus.get(&lid);
+                let _ = tx.send(
+                    menus
+                        .map(|m| m.menus().cloned().collect())
+                        .unwrap_or_default(),
+                );
+            }
+            Command::RenderMenus(lid, tx) => {
+                let _ = tx.send(self.menus.get(&lid).map(|m| m.render()).unwrap_or_default());
+            }
+            Command::Act(lid, action, tx) => {
+                let events = match self.menus.get_mut(&lid) {
+                    Some(ui) => ui.act(&action),
+                    // No menu yet: the same answer as an empty set of menus (wait for one).
+                    None => super::ui::SessionUi::default().act(&action),
+                };
+                let _ = tx.send(events);
+            }
         }
-        Ok(())
     }
 
     /// Answers a plugin request (in chunks if it is larger than one message may be).
@@ -363,22 +553,17 @@ impl Router {
 
     /// Answers presenter, controller and macro requests; macros are kept per plugin.
     fn room_request(
-        &self,
+        &mut self,
         lid: &Token,
         msg: &ToSession,
     ) -> Option<Result<ToPlugin, crate::api::ErrorBody>> {
         use crate::api::room::{ControllerTransforms, MacroList, Pose};
         let done = Ok(ToPlugin::Done(crate::api::Empty {}));
-        let plugin = || {
-            self.routes
-                .lock()
-                .expect("lock")
-                .links
-                .get(lid)
-                .map(|s| s.plugin_id.clone())
-        };
+        let plugin = self.routes.links.get(lid).map(|s| s.plugin_id.clone());
         Some(match msg {
-            ToSession::PresenterInfoRequest(_) => Ok(ToPlugin::PresenterInfo(self.presenter())),
+            ToSession::PresenterInfoRequest(_) => {
+                Ok(ToPlugin::PresenterInfo(self.presenter.clone()))
+            }
             ToSession::ControllerTransformsRequest(_) => {
                 // A headless presenter stands at the origin, controllers at their sides.
                 let pose = |x: f32, y: f32| Pose {
@@ -392,15 +577,14 @@ impl Router {
                 }))
             }
             ToSession::MacroSave(m) => {
-                let Some(p) = plugin() else { return Some(done) };
+                let Some(p) = plugin else { return Some(done) };
                 if m.title.is_empty() || m.title.len() > 256 || m.logic.len() > 1 << 20 {
                     return Some(Err(crate::api::ErrorBody::new(
                         crate::api::ErrorCode::BadRequest,
                         "a macro needs a title (1-256 bytes) and at most 1 MiB of Lua",
                     )));
                 }
-                let mut all = self.macros.lock().expect("lock");
-                let mine = all.entry(p).or_default();
+                let mine = self.macros.entry(p).or_default();
                 if mine.len() >= 1024 && !mine.contains_key(&m.title) {
                     return Some(Err(crate::api::ErrorBody::new(
                         crate::api::ErrorCode::BadRequest,
@@ -411,22 +595,16 @@ impl Router {
                 done
             }
             ToSession::MacroDelete(r) => {
-                if let Some(p) = plugin()
-                    && let Some(mine) = self.macros.lock().expect("lock").get_mut(&p)
+                if let Some(p) = plugin
+                    && let Some(mine) = self.macros.get_mut(&p)
                 {
                     mine.remove(&r.title);
                 }
                 done
             }
             ToSession::MacroList(_) => {
-                let macros = plugin()
-                    .and_then(|p| {
-                        self.macros
-                            .lock()
-                            .expect("lock")
-                            .get(&p)
-                            .map(|m| m.values().cloned().collect())
-                    })
+                let macros = plugin
+                    .and_then(|p| self.macros.get(&p).map(|m| m.values().cloned().collect()))
                     .unwrap_or_default();
                 Ok(ToPlugin::Macros(MacroList { macros }))
             }
@@ -445,13 +623,7 @@ impl Router {
         lid: &Token,
         op: crate::api::link::FileOp,
     ) -> Result<crate::api::link::FileReply, crate::api::ErrorBody> {
-        let view = self
-            .routes
-            .lock()
-            .expect("lock")
-            .links
-            .get(lid)
-            .map(|s| s.files.clone());
+        let view = self.routes.links.get(lid).map(|s| s.files.clone());
         let view = match view {
             Some(Ok(v)) => v,
             Some(Err(why)) => return Err(why),
@@ -475,23 +647,13 @@ impl Router {
     /// Sends `complex_added` / `complex_removed` to every link of the session, and what
     /// else the change causes (hook events, reading stream frames) to links other than
     /// the one that made it.
-    async fn announce(&self, origin: Option<&Token>, changes: Changes) {
+    async fn announce(&mut self, origin: Option<&Token>, changes: Changes) {
         if changes == Changes::default() {
             return; // most requests (and every plain stream frame) change nothing to tell
         }
-        let followups = self
-            .workspace
-            .lock()
-            .expect("lock")
-            .followups(origin, &changes);
+        let followups = self.workspace.followups(origin, &changes);
         for (lid, event) in followups {
-            let to = self
-                .routes
-                .lock()
-                .expect("lock")
-                .links
-                .get(&lid)
-                .map(|s| s.to_plugin.clone());
+            let to = self.routes.links.get(&lid).map(|s| s.to_plugin.clone());
             if let Some(to) = to
                 && let Err(e) =
                     super::publish_to_plugin(&self.client, &to, &Envelope::event(event)).await
@@ -508,8 +670,6 @@ impl Router {
         ];
         let subjects: Vec<String> = self
             .routes
-            .lock()
-            .expect("lock")
             .links
             .values()
             .map(|s| s.to_plugin.clone())
@@ -525,32 +685,19 @@ impl Router {
         }
     }
 
-    pub(crate) fn expect_reply(&self, lid: &Token) -> (u64, oneshot::Receiver<ToSession>) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        if let Some(slot) = self.routes.lock().expect("lock").links.get_mut(lid) {
-            slot.replies.insert(id, tx);
-        }
-        (id, rx)
-    }
-
-    pub(crate) fn forget_reply(&self, lid: &Token, id: u64) {
-        if let Some(slot) = self.routes.lock().expect("lock").links.get_mut(lid) {
-            slot.replies.remove(&id);
-        }
-    }
-
-    pub(crate) async fn run(
-        self: std::sync::Arc<Self>,
+    async fn run(
+        mut self,
         mut inbound: async_nats::Subscriber,
         mut events: async_nats::Subscriber,
     ) {
-        let mut credits = Credits::default();
         loop {
-            // Biased: a link's own `closed` (from its host) is handled before the
-            // coordinator's event about the same close, which the broker delivers after it.
+            // Biased: commands first, so a reply's waiter is registered before the reply
+            // (sent after the command was queued) is handled; a link's own `closed` (from
+            // its host) before the coordinator's event about the same close, which the
+            // broker delivers after it.
             tokio::select! {
                 biased;
+                Some(cmd) = self.commands.recv() => self.command(cmd).await,
                 Some(msg) = inbound.next() => {
                     let Some(lid) = subject::link_id_of(&msg.subject) else {
                         continue;
@@ -560,16 +707,16 @@ impl Router {
                     self.on_inbound(lid.clone(), msg).await;
                     // Credit only what was handled: a session that falls behind holds
                     // its plugins back instead of being flooded.
-                    if let Some(received) = credits.received(&lid, len) {
+                    if let Some(received) = self.credits.received(&lid, len) {
                         let to = from.as_str().replace(".to_session", ".to_plugin");
                         let credit = Envelope::event(ToPlugin::Credit(crate::api::link::Credit { received }));
                         if let Err(e) = super::publish_to_plugin(&self.client, &to, &credit).await {
                             tracing::debug!("sending flow-control credit failed: {e}");
                         }
                     }
-                    if credits.len() > MAX_CREDITED_LINKS {
-                        let routes = self.routes.lock().expect("lock");
-                        credits.retain(|lid| routes.links.contains_key(lid));
+                    if self.credits.len() > MAX_CREDITED_LINKS {
+                        let links = &self.routes.links;
+                        self.credits.retain(|lid| links.contains_key(lid));
                     }
                 }
                 Some(msg) = events.next() => self.on_event(msg).await,
@@ -578,17 +725,13 @@ impl Router {
         }
     }
 
-    async fn on_inbound(&self, lid: Token, msg: async_nats::Message) {
+    async fn on_inbound(&mut self, lid: Token, msg: async_nats::Message) {
         // Stream frames are applied in place, without decoding their values into a copy.
         if msg.payload.len() <= MAX_INBOUND
             && let Some(frame) = wire::skim::stream_frame(&msg.payload)
         {
-            let (reply, changes) = self
-                .workspace
-                .lock()
-                .expect("lock")
-                .feed_frame(&lid, &frame);
-            self.frames.lock().expect("lock").record();
+            let (reply, changes) = self.workspace.feed_frame(&lid, &frame);
+            self.frames.record();
             if frame.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_))) {
                 let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
                 self.reply(&to, frame.id, reply).await;
@@ -622,7 +765,7 @@ impl Router {
             }
         };
         if let ToSession::Chunk(part) = env.msg {
-            env = match self.chunks.lock().expect("lock").accept(part) {
+            env = match self.chunks.accept(part) {
                 Ok(Some(whole)) => whole,
                 Ok(None) => return,
                 Err(e) => {
@@ -638,11 +781,7 @@ impl Router {
             // waiter; without one (no id, or given up) they are shown.
             Route::Reply => {
                 let waiter = (env.id != 0)
-                    .then(|| {
-                        let mut routes = self.routes.lock().expect("lock");
-                        let slot = routes.links.get_mut(&lid)?;
-                        slot.replies.remove(&env.id)
-                    })
+                    .then(|| self.routes.links.get_mut(&lid)?.replies.remove(&env.id))
                     .flatten();
                 if let Some(w) = waiter {
                     let _ = w.send(env.msg);
@@ -672,11 +811,7 @@ impl Router {
                 }
             }
             Route::Workspace => {
-                let answer = self
-                    .workspace
-                    .lock()
-                    .expect("lock")
-                    .handle_for(&lid, &env.msg);
+                let answer = self.workspace.handle_for(&lid, &env.msg);
                 if let Some((reply, changes)) = answer {
                     // Envelopes with id 0 are not requests: they get only errors and
                     // interrupts back.
@@ -688,7 +823,7 @@ impl Router {
                     self.announce(Some(&lid), changes).await;
                     // Stream frames are applied, not shown: they would flood the link's events.
                     if matches!(env.msg, ToSession::StreamFeed(_)) {
-                        self.frames.lock().expect("lock").record();
+                        self.frames.record();
                         return;
                     }
                 }
@@ -702,7 +837,20 @@ impl Router {
         self.deliver(lid, event, msg.payload.len()).await;
     }
 
-    async fn on_event(&self, msg: async_nats::Message) {
+    /// Awaits `fut` while carrying out handles' commands, so a handle this task waits for
+    /// (a link's reader) can still ask it things: no wait between the two can deadlock.
+    async fn serving<T>(&mut self, fut: impl std::future::Future<Output = T>) -> T {
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                biased;
+                out = &mut fut => return out,
+                Some(cmd) = self.commands.recv() => self.command(cmd).await,
+            }
+        }
+    }
+
+    async fn on_event(&mut self, msg: async_nats::Message) {
         let env = match wire::decode::<Event>(&msg.payload, MAX_INBOUND) {
             Ok(env) => env,
             Err(e) => {
@@ -711,20 +859,13 @@ impl Router {
             }
         };
         match env.msg {
-            Event::SessionPresenter(p) => *self.presenter.lock().expect("lock") = p.presenter,
+            Event::SessionPresenter(p) => self.presenter = p.presenter,
             Event::LinkClosed(c) => {
                 self.deliver(c.link_id, LinkEvent::Closed(c.reason), 0)
                     .await
             }
             Event::SessionClosed(_) => {
-                let lids: Vec<Token> = self
-                    .routes
-                    .lock()
-                    .expect("lock")
-                    .links
-                    .keys()
-                    .cloned()
-                    .collect();
+                let lids: Vec<Token> = self.routes.links.keys().cloned().collect();
                 for lid in lids {
                     let reason = CloseReason::new(
                         crate::api::link::CloseCode::SessionClosed,
@@ -740,16 +881,16 @@ impl Router {
     /// Hands an event to its link. A link's first `Closed` ends it; later ones (the
     /// host's and the coordinator's both arrive) are dropped.
     /// `size` bytes of the link's budget are held until the link takes the event.
-    async fn deliver(&self, lid: Token, event: LinkEvent, size: usize) {
+    async fn deliver(&mut self, lid: Token, event: LinkEvent, size: usize) {
         let closing = matches!(event, LinkEvent::Closed(_));
         let tx = {
-            let mut r = self.routes.lock().expect("lock");
+            let r = &mut self.routes;
             if r.closed.contains(&lid) {
                 return;
             }
             if closing {
-                self.workspace.lock().expect("lock").drop_link(&lid);
-                self.menus.lock().expect("lock").remove(&lid);
+                self.workspace.drop_link(&lid);
+                self.menus.remove(&lid);
                 r.closed.insert(lid.clone());
                 r.links.remove(&lid).map(|s| (s.tx, s.hold))
             } else {
@@ -759,11 +900,14 @@ impl Router {
         match tx {
             Some((tx, hold)) => {
                 let kib = (size.div_ceil(1024) as u32).min(LINK_HOLD_KIB as u32);
-                let held = match crate::runtime::within(
-                    LINK_HOLD_WAIT,
-                    hold.acquire_many_owned(kib),
-                )
-                .await
+                // The link's reader may itself be waiting on this task (a menu query, a
+                // request): keep serving commands while waiting for it.
+                let held = match self
+                    .serving(crate::runtime::within(
+                        LINK_HOLD_WAIT,
+                        hold.acquire_many_owned(kib),
+                    ))
+                    .await
                 {
                     Some(Ok(permit)) => Some(permit),
                     _ => {
@@ -777,10 +921,10 @@ impl Router {
                         None
                     }
                 };
-                let _ = tx.send(Delivery { event, _held: held }).await;
+                let _ = self.serving(tx.send(Delivery { event, _held: held })).await;
             }
             None => {
-                let mut r = self.routes.lock().expect("lock");
+                let r = &mut self.routes;
                 if closing {
                     r.closed.remove(&lid);
                 }
