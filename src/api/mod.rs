@@ -2,7 +2,7 @@
 //!
 //! [`link`] is the session ↔ instance plane (what a plugin author sees), [`control`] the
 //! coordinator's control plane. Shared small types live here. Each type has a CDDL rule
-//! in `schemas/`; `tests/schemas.rs` checks the two agree.
+//! in `schemas/`; `tests/schemas/` checks the two agree.
 
 pub mod analysis;
 pub mod control;

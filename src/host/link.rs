@@ -2,9 +2,9 @@
 //!
 //! Tasks per link: a stdin writer (the only owner of the instance's stdin), a
 //! broker → stdin relay, a stdout → broker relay, a stderr logger, and the supervisor,
-//! which owns the child process and carries out what the link's [`Lifecycle`] decides.
+//! which owns the child process and carries out what the link's `Lifecycle` decides.
 //! Every end, whatever its cause, reaps the child and tells the session why. The rules
-//! themselves live in [`super::lifecycle`]; this file is their tokio adapter.
+//! themselves live in `host::lifecycle`; this file is their tokio adapter.
 
 use std::collections::VecDeque;
 use std::process::Stdio;

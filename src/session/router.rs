@@ -1,7 +1,7 @@
 //! The session's router: one task that owns the session's state (links, workspace, menus,
 //! macros, presenter), receives everything addressed to the session, delivers it to the
 //! right link and answers plugin requests on the way. [`Session`](super::Session) and
-//! [`Link`](super::Link) hold a cheap [`Router`] handle and send it [`Command`]s; nothing
+//! [`Link`](super::Link) hold a cheap `Router` handle and send it `Command`s; nothing
 //! is shared behind a lock, so there is no lock order to get wrong.
 
 use std::collections::HashMap;

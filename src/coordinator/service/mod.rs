@@ -3,8 +3,9 @@
 //! Each request is decoded, applied to the [`Registry`] under a short lock (never held
 //! across an await), answered, and its effects published. `link.open` is the one request
 //! that waits on a host; it runs in its own task so the control plane stays responsive.
-//!
-//! Over 800 lines: the NATS service, the contained-operation wrapper and the broker-event watchers; the watchers (disconnect advisories, CONNZ) are the seam to split along next.
+
+mod links;
+mod watchers;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,31 +17,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::state::{Effect, Registry};
 use super::store::Store;
-use crate::api::control::{
-    CtlReply, CtlRequest, HostReply, HostRequest, LinkClosedReport, LinkOffer,
-};
-use crate::api::link::{CloseCode, CloseReason};
+use crate::api::control::{CtlReply, CtlRequest, LinkClosedReport};
 use crate::api::{Empty, ErrorBody, ErrorCode};
 use crate::wire::subject::{self, Token};
 use crate::wire::{self, Envelope};
 
 /// How long the leader lease lasts without renewal: a standby takes over within it.
 pub const LEADER_LEASE: Duration = Duration::from_secs(1);
-
-/// Most offers made for one `link.open` (the queue group, then single hosts).
-const MAX_OFFERS: u64 = 9;
-
-/// How one link offer went.
-enum Offer {
-    /// This host runs the instance.
-    Accepted(Token),
-    /// This host is full (or otherwise declined); others may not be.
-    Declined(Token, ErrorBody),
-    /// Nobody answered (a named host, or the whole queue group when `None`).
-    Unreachable(Option<Token>, ErrorBody),
-    /// The host tried and failed (e.g. the instance did not start); not retried.
-    Failed(ErrorBody),
-}
 
 /// Largest control request accepted.
 pub const MAX_CTL_REQUEST: usize = 1024 * 1024;
@@ -320,49 +303,6 @@ impl Coordinator {
         result
     }
 
-    /// Asks every broker server for its host connections; removes the registered hosts
-    /// that none of them has. Best effort: on no answer, the leases decide.
-    async fn drop_disconnected_hosts(&self, sys: &async_nats::Client) {
-        let known = self.with("restore", |s| s.host_ids()).unwrap_or_default();
-        if known.is_empty() {
-            return;
-        }
-        let Some(live) = live_host_connections(sys).await else {
-            tracing::debug!("the broker did not list its connections; host leases will decide");
-            return;
-        };
-        for host in known.into_iter().filter(|h| !live.contains(h)) {
-            let effects = self
-                .with("restore", |s| {
-                    s.host_lost(
-                        &host,
-                        "the plugin's host is not connected to the broker any more",
-                    )
-                })
-                .unwrap_or_default();
-            tracing::info!(host = %host, "dropped a stored host that is not connected");
-            self.apply(effects).await;
-        }
-    }
-
-    /// Turns each host disconnect advisory into `host_lost`.
-    async fn watch_disconnects(self, mut advisories: async_nats::Subscriber) {
-        while let Some(msg) = advisories.next().await {
-            let Some((host_id, reason)) = disconnected_host(&msg.payload) else {
-                continue;
-            };
-            let why = format!("the plugin's host lost its broker connection ({reason})");
-            let effects = self
-                .with("host disconnect", |s| s.host_lost(&host_id, &why))
-                .unwrap_or_default();
-            // A host that deregistered first is already gone: nothing to say.
-            if !effects.is_empty() {
-                tracing::warn!(host = %host_id, "host disconnected from the broker ({reason})");
-            }
-            self.apply(effects).await;
-        }
-    }
-
     async fn handle(&self, req: async_nats::service::Request) {
         let endpoint = req
             .message
@@ -547,158 +487,6 @@ impl Coordinator {
         });
     }
 
-    /// Offers the link to the plugin's hosts until one accepts: first to the queue group
-    /// (the broker picks a host), then, after a decline, directly to the hosts that still
-    /// have spare capacity, most spare first.
-    async fn open_link(&self, req: crate::api::control::LinkOpen) -> Result<CtlReply, ErrorBody> {
-        let offer = self.with("link.open", |s| s.begin_link(req))??;
-        let mut tried: Vec<Token> = Vec::new();
-        let mut subject = subject::plugin_link(&offer.plugin_id);
-        let mut last = ErrorBody::new(
-            ErrorCode::AtCapacity,
-            "every host of this plugin is at capacity; try again later",
-        );
-        for attempt in 1..=MAX_OFFERS {
-            match self.offer_once(&subject, &offer, attempt).await {
-                Offer::Accepted(host_id) => return self.finish_link(&offer, host_id).await,
-                Offer::Declined(host_id, reason) => {
-                    tried.push(host_id);
-                    last = reason;
-                }
-                Offer::Unreachable(host_id, reason) if host_id.is_some() => {
-                    tried.extend(host_id);
-                    last = reason;
-                }
-                Offer::Unreachable(_, reason) | Offer::Failed(reason) => return Err(reason),
-            }
-            let next = self
-                .with("link.open", |s| s.candidates(&offer.plugin_id, &tried))?
-                .into_iter()
-                .next();
-            match next {
-                Some(host) => subject = subject::host_ctl(&host),
-                None => break,
-            }
-        }
-        Err(last)
-    }
-
-    /// Records an accepted link; if the session went away meanwhile, stops the instance.
-    async fn finish_link(&self, offer: &LinkOffer, host_id: Token) -> Result<CtlReply, ErrorBody> {
-        let completed = self
-            .with("link.open", |s| s.complete_link(offer, host_id.clone()))
-            .and_then(|r| r);
-        match completed {
-            Ok((opened, fx)) => {
-                self.apply(fx).await;
-                Ok(CtlReply::LinkOpened(opened))
-            }
-            Err(e) => {
-                let reason = CloseReason::new(CloseCode::SessionClosed, e.message.clone());
-                let order = crate::api::control::LinkCloseOrder {
-                    link_id: offer.link_id.clone(),
-                    reason,
-                };
-                self.order_close(&host_id, order).await;
-                Err(e)
-            }
-        }
-    }
-
-    /// One offer on `subject` (the queue group or one host).
-    async fn offer_once(&self, subject: &str, offer: &LinkOffer, attempt: u64) -> Offer {
-        let payload = wire::encode(&Envelope::with_id(
-            attempt,
-            HostRequest::LinkOffer(offer.clone()),
-        ));
-        let request = async_nats::Request::new()
-            .payload(payload.into())
-            .timeout(Some(self.config.offer_timeout));
-        let host = subject
-            .strip_prefix("nts.v1.host.")
-            .and_then(|r| r.strip_suffix(".ctl"))
-            .and_then(|h| Token::new(h).ok());
-        let msg = match self.client.send_request(subject.to_string(), request).await {
-            Ok(msg) => msg,
-            Err(e) => {
-                use async_nats::RequestErrorKind as K;
-                let body = match e.kind() {
-                    K::NoResponders => ErrorBody::new(
-                        ErrorCode::Unavailable,
-                        "the plugin has no running host; start the plugin and try again",
-                    ),
-                    K::TimedOut => ErrorBody::new(
-                        ErrorCode::Timeout,
-                        format!(
-                            "the plugin's host did not start an instance within {:?}",
-                            self.config.offer_timeout
-                        ),
-                    ),
-                    _ => ErrorBody::new(
-                        ErrorCode::Unavailable,
-                        format!("offering the link failed: {e}"),
-                    ),
-                };
-                return Offer::Unreachable(host, body);
-            }
-        };
-        match wire::decode::<HostReply>(&msg.payload, MAX_CTL_REQUEST) {
-            Ok(Envelope {
-                msg: HostReply::LinkAccepted(h),
-                ..
-            }) => Offer::Accepted(h.host_id),
-            Ok(Envelope {
-                msg: HostReply::LinkDeclined(d),
-                ..
-            }) => Offer::Declined(d.host_id, d.reason),
-            Ok(Envelope {
-                msg: HostReply::Error(e),
-                ..
-            }) => Offer::Failed(e),
-            Ok(other) => Offer::Failed(ErrorBody::new(
-                ErrorCode::Internal,
-                format!(
-                    "host answered the offer with {:?}",
-                    wire::Message::kind(&other.msg).as_str()
-                ),
-            )),
-            Err(e) => Offer::Failed(ErrorBody::new(
-                ErrorCode::Internal,
-                format!("host sent a bad reply: {e}"),
-            )),
-        }
-    }
-
-    /// Asks a host to stop a link's instance; waits for its answer (bounded). Returns
-    /// whether the host confirmed.
-    async fn order_close(
-        &self,
-        host_id: &Token,
-        order: crate::api::control::LinkCloseOrder,
-    ) -> bool {
-        let payload = wire::encode(&Envelope::event(HostRequest::LinkClose(order)));
-        let request = async_nats::Request::new()
-            .payload(payload.into())
-            .timeout(Some(self.config.offer_timeout));
-        match self
-            .client
-            .send_request(subject::host_ctl(host_id), request)
-            .await
-        {
-            Ok(reply) => matches!(
-                wire::decode::<HostReply>(&reply.payload, MAX_CTL_REQUEST),
-                Ok(Envelope {
-                    msg: HostReply::Ok(_),
-                    ..
-                })
-            ),
-            Err(e) => {
-                tracing::warn!(host = %host_id, "host did not confirm closing a link: {e}");
-                false
-            }
-        }
-    }
-
     /// Makes the state changes so far durable, then publishes effects (close orders run
     /// in the background). Every mutation path ends here, before its reply.
     async fn apply(&self, effects: Vec<Effect>) {
@@ -746,97 +534,5 @@ async fn respond(req: &async_nats::service::Request, id: u64, result: Result<Ctl
     let payload = Bytes::from(wire::encode(&Envelope::with_id(id, reply)));
     if let Err(e) = req.respond_with_headers(Ok(payload), headers).await {
         tracing::warn!("answering a control request failed: {e}");
-    }
-}
-
-/// The ids of hosts connected to any server of the broker (from each server's `CONNZ`
-/// for the `host` user), or `None` if no server answered within a second.
-async fn live_host_connections(
-    sys: &async_nats::Client,
-) -> Option<std::collections::HashSet<Token>> {
-    #[derive(serde::Deserialize)]
-    struct Reply {
-        data: Connz,
-    }
-    #[derive(serde::Deserialize)]
-    struct Connz {
-        #[serde(default)]
-        connections: Vec<Conn>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Conn {
-        #[serde(default)]
-        name: String,
-    }
-    let inbox = sys.new_inbox();
-    let mut replies = sys.subscribe(inbox.clone()).await.ok()?;
-    let filter = br#"{"user":"host","limit":100000}"#;
-    sys.publish_with_reply(
-        "$SYS.REQ.SERVER.PING.CONNZ",
-        inbox,
-        filter.as_slice().into(),
-    )
-    .await
-    .ok()?;
-    let mut live = std::collections::HashSet::new();
-    let mut answered = false;
-    // Every server answers; collect until they fall silent.
-    let mut window = Duration::from_secs(1);
-    while let Ok(Some(msg)) = tokio::time::timeout(window, replies.next()).await {
-        window = Duration::from_millis(200);
-        if msg.payload.len() > 64 << 20 {
-            continue;
-        }
-        let Ok(reply) = serde_json::from_slice::<Reply>(&msg.payload) else {
-            continue;
-        };
-        answered = true;
-        live.extend(reply.data.connections.into_iter().filter_map(|c| {
-            let id = c.name.strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
-            Token::new(id).ok()
-        }));
-    }
-    answered.then_some(live)
-}
-
-/// The host id and reason in a `$SYS…DISCONNECT` advisory, if it is about a host.
-fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
-    #[derive(serde::Deserialize)]
-    struct Advisory {
-        client: Client,
-        #[serde(default)]
-        reason: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Client {
-        #[serde(default)]
-        name: String,
-    }
-    if payload.len() > MAX_CTL_REQUEST {
-        return None;
-    }
-    let advisory: Advisory = serde_json::from_slice(payload).ok()?;
-    let id = advisory
-        .client
-        .name
-        .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
-    Some((Token::new(id).ok()?, advisory.reason))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::disconnected_host;
-
-    #[test]
-    fn reads_host_disconnect_advisories() {
-        let adv = br#"{"type":"io.nats.server.advisory.v1.client_disconnect","client":{"acc":"NTS","user":"host","name":"host/abc123"},"reason":"Client Closed"}"#;
-        let (host, reason) = disconnected_host(adv).unwrap();
-        assert_eq!(
-            (host.as_str(), reason.as_str()),
-            ("abc123", "Client Closed")
-        );
-        assert!(disconnected_host(br#"{"client":{"name":"session"}}"#).is_none());
-        assert!(disconnected_host(br#"{"client":{"name":"host/a.b"}}"#).is_none());
-        assert!(disconnected_host(b"not json").is_none());
     }
 }

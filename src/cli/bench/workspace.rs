@@ -1,0 +1,62 @@
+//! Workspace round trip: the instance reads the whole workspace and writes it back,
+//! against the same bytes there and back over raw NATS.
+
+use super::stream::{run_on_complex, serve_builtin};
+use super::{DEADLINE, stats};
+use crate::api::link::ToPlugin;
+use crate::wire::{self, Envelope};
+use anyhow::bail;
+use futures::StreamExt;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Times `echo::ROUNDS` workspace round trips by the `workspace-echo` plugin against raw
+/// NATS request/reply carrying the same bytes both ways. Returns (ours, raw) medians and
+/// the size of the workspace envelope.
+pub(super) async fn workspace_bench(
+    profile: &crate::connect::Profile,
+    exe: &std::path::Path,
+    session_client: &async_nats::Client,
+    raw_a: &async_nats::Client,
+    raw_b: &async_nats::Client,
+    atoms: usize,
+    stop: CancellationToken,
+) -> anyhow::Result<(Duration, Duration, usize)> {
+    serve_builtin(profile, exe, "workspace-echo", stop).await?;
+    let (session, link, text) = run_on_complex(session_client, "workspace-echo", atoms).await?;
+    let ws_bytes = wire::encode(&Envelope::with_id(
+        1,
+        ToPlugin::Workspace(session.workspace().await),
+    ));
+    let Some(times) = text.strip_prefix("round trips (µs): ") else {
+        bail!("the workspace round trips failed: {text}");
+    };
+    let ours: Vec<Duration> = times
+        .split(' ')
+        .filter_map(|t| t.parse().ok())
+        .map(Duration::from_micros)
+        .collect();
+    link.close().await?;
+    session.leave().await?;
+
+    // The same bytes there and back over raw NATS.
+    let mut echo = raw_b.subscribe("bench.ws").await?;
+    let responder = raw_b.clone();
+    let serve = tokio::spawn(async move {
+        while let Some(m) = echo.next().await {
+            if let Some(reply) = m.reply {
+                let _ = responder.publish(reply, m.payload).await;
+            }
+        }
+    });
+    raw_b.flush().await?;
+    let payload = bytes::Bytes::from(ws_bytes);
+    let mut raw = Vec::with_capacity(crate::plugins::echo::ROUNDS);
+    for _ in 0..crate::plugins::echo::ROUNDS {
+        let t0 = Instant::now();
+        tokio::time::timeout(DEADLINE, raw_a.request("bench.ws", payload.clone())).await??;
+        raw.push(t0.elapsed());
+    }
+    serve.abort();
+    Ok((stats(ours).median, stats(raw).median, payload.len()))
+}

@@ -1,0 +1,144 @@
+//! The broker-event watchers: host disconnect advisories, and the CONNZ listing that
+//! drops stored hosts no longer connected.
+
+use super::{Coordinator, MAX_CTL_REQUEST};
+use crate::wire::subject::{self, Token};
+use futures::StreamExt;
+use std::time::Duration;
+
+impl Coordinator {
+    /// Asks every broker server for its host connections; removes the registered hosts
+    /// that none of them has. Best effort: on no answer, the leases decide.
+    pub(super) async fn drop_disconnected_hosts(&self, sys: &async_nats::Client) {
+        let known = self.with("restore", |s| s.host_ids()).unwrap_or_default();
+        if known.is_empty() {
+            return;
+        }
+        let Some(live) = live_host_connections(sys).await else {
+            tracing::debug!("the broker did not list its connections; host leases will decide");
+            return;
+        };
+        for host in known.into_iter().filter(|h| !live.contains(h)) {
+            let effects = self
+                .with("restore", |s| {
+                    s.host_lost(
+                        &host,
+                        "the plugin's host is not connected to the broker any more",
+                    )
+                })
+                .unwrap_or_default();
+            tracing::info!(host = %host, "dropped a stored host that is not connected");
+            self.apply(effects).await;
+        }
+    }
+
+    /// Turns each host disconnect advisory into `host_lost`.
+    pub(super) async fn watch_disconnects(self, mut advisories: async_nats::Subscriber) {
+        while let Some(msg) = advisories.next().await {
+            let Some((host_id, reason)) = disconnected_host(&msg.payload) else {
+                continue;
+            };
+            let why = format!("the plugin's host lost its broker connection ({reason})");
+            let effects = self
+                .with("host disconnect", |s| s.host_lost(&host_id, &why))
+                .unwrap_or_default();
+            // A host that deregistered first is already gone: nothing to say.
+            if !effects.is_empty() {
+                tracing::warn!(host = %host_id, "host disconnected from the broker ({reason})");
+            }
+            self.apply(effects).await;
+        }
+    }
+}
+
+/// The ids of hosts connected to any server of the broker (from each server's `CONNZ`
+/// for the `host` user), or `None` if no server answered within a second.
+async fn live_host_connections(
+    sys: &async_nats::Client,
+) -> Option<std::collections::HashSet<Token>> {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        data: Connz,
+    }
+    #[derive(serde::Deserialize)]
+    struct Connz {
+        #[serde(default)]
+        connections: Vec<Conn>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Conn {
+        #[serde(default)]
+        name: String,
+    }
+    let inbox = sys.new_inbox();
+    let mut replies = sys.subscribe(inbox.clone()).await.ok()?;
+    let filter = br#"{"user":"host","limit":100000}"#;
+    sys.publish_with_reply(
+        "$SYS.REQ.SERVER.PING.CONNZ",
+        inbox,
+        filter.as_slice().into(),
+    )
+    .await
+    .ok()?;
+    let mut live = std::collections::HashSet::new();
+    let mut answered = false;
+    // Every server answers; collect until they fall silent.
+    let mut window = Duration::from_secs(1);
+    while let Ok(Some(msg)) = tokio::time::timeout(window, replies.next()).await {
+        window = Duration::from_millis(200);
+        if msg.payload.len() > 64 << 20 {
+            continue;
+        }
+        let Ok(reply) = serde_json::from_slice::<Reply>(&msg.payload) else {
+            continue;
+        };
+        answered = true;
+        live.extend(reply.data.connections.into_iter().filter_map(|c| {
+            let id = c.name.strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
+            Token::new(id).ok()
+        }));
+    }
+    answered.then_some(live)
+}
+
+/// The host id and reason in a `$SYS…DISCONNECT` advisory, if it is about a host.
+fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
+    #[derive(serde::Deserialize)]
+    struct Advisory {
+        client: Client,
+        #[serde(default)]
+        reason: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Client {
+        #[serde(default)]
+        name: String,
+    }
+    if payload.len() > MAX_CTL_REQUEST {
+        return None;
+    }
+    let advisory: Advisory = serde_json::from_slice(payload).ok()?;
+    let id = advisory
+        .client
+        .name
+        .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
+    Some((Token::new(id).ok()?, advisory.reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disconnected_host;
+
+    #[test]
+    fn reads_host_disconnect_advisories() {
+        let adv = br#"{"type":"io.nats.server.advisory.v1.client_disconnect","client":{"acc":"NTS","user":"host","name":"host/abc123"},"reason":"Client Closed"}"#;
+        let (host, reason) = disconnected_host(adv).unwrap();
+        assert_eq!(
+            (host.as_str(), reason.as_str()),
+            ("abc123", "Client Closed")
+        );
+        assert!(disconnected_host(br#"{"client":{"name":"session"}}"#).is_none());
+        assert!(disconnected_host(br#"{"client":{"name":"host/a.b"}}"#).is_none());
+        assert!(disconnected_host(b"not json").is_none());
+    }
+}

@@ -1,0 +1,236 @@
+//! Sessions and their members: open, join, leave, close and the presenter role.
+
+use super::{
+    Effect, MAX_ENTRIES, MAX_MEMBERS, MemberRec, Registry, Session, err, no_session, session_key,
+};
+use crate::api::control::{
+    Event, Member, PresenterHandover, SessionJoin, SessionMembers, SessionOpen, SessionOpened,
+    SessionPresenter, UserAuth, UserInfo,
+};
+use crate::api::link::{CloseCode, CloseReason, ToPlugin};
+use crate::api::{Empty, ErrorBody, ErrorCode, PresenterInfo};
+use crate::wire::subject::{self, Token};
+use std::collections::BTreeSet;
+
+impl Registry {
+    fn new_member(&mut self, user: UserInfo) -> Result<MemberRec, ErrorBody> {
+        let name = user.name.trim();
+        if name.is_empty() || name.len() > crate::api::MAX_NAME_LEN {
+            return Err(err(
+                ErrorCode::BadRequest,
+                "user name must be 1-128 characters",
+            ));
+        }
+        let user_id = self.next_id();
+        let info = PresenterInfo {
+            account_id: user.account_id.unwrap_or_else(|| user_id.to_string()),
+            account_name: name.to_string(),
+            account_email: user.email.unwrap_or_default(),
+            org: user.org,
+        };
+        Ok(MemberRec {
+            user_id,
+            token: Token::random(),
+            info,
+        })
+    }
+
+    /// `session.open`: the first user becomes presenter.
+    pub fn open_session(
+        &mut self,
+        req: SessionOpen,
+    ) -> Result<(SessionOpened, Vec<Effect>), ErrorBody> {
+        if req.room.len() > crate::api::MAX_NAME_LEN {
+            return Err(err(
+                ErrorCode::BadRequest,
+                "room name must be at most 128 characters",
+            ));
+        }
+        if self.sessions.len() >= MAX_ENTRIES {
+            return Err(err(ErrorCode::Unavailable, "too many open sessions"));
+        }
+        let member = self.new_member(req.user)?;
+        let sid = self.next_id();
+        let reply = SessionOpened {
+            session_id: sid.clone(),
+            user_id: member.user_id.clone(),
+            token: member.token.clone(),
+            presenter: member.user_id.clone(),
+            presenter_info: member.info.clone(),
+        };
+        let session = Session {
+            presenter: member.user_id.clone(),
+            members: vec![member],
+            links: BTreeSet::new(),
+        };
+        self.sessions.insert(sid.clone(), session);
+        self.changed.insert(session_key(&sid));
+        let effects = vec![self.members_event(&sid), self.presenter_event(&sid)];
+        Ok((reply, effects))
+    }
+
+    /// `session.join`.
+    pub fn join_session(
+        &mut self,
+        req: SessionJoin,
+    ) -> Result<(SessionOpened, Vec<Effect>), ErrorBody> {
+        let member = self.new_member(req.user)?;
+        let session = self.session_mut(&req.session_id)?;
+        if session.members.len() >= MAX_MEMBERS {
+            return Err(err(
+                ErrorCode::Unavailable,
+                format!("session is full ({MAX_MEMBERS} members)"),
+            ));
+        }
+        let reply = SessionOpened {
+            session_id: req.session_id.clone(),
+            user_id: member.user_id.clone(),
+            token: member.token.clone(),
+            presenter: session.presenter.clone(),
+            presenter_info: Self::presenter_info(session),
+        };
+        session.members.push(member);
+        self.changed.insert(session_key(&req.session_id));
+        Ok((reply, vec![self.members_event(&req.session_id)]))
+    }
+
+    /// `session.leave`: the presenter role passes to the next member; the last one out
+    /// closes the session and its links.
+    pub fn leave_session(&mut self, req: UserAuth) -> Result<Vec<Effect>, ErrorBody> {
+        let session = self.session_mut(&req.session_id)?;
+        let pos = session
+            .members
+            .iter()
+            .position(|m| m.token == req.token)
+            .ok_or_else(|| err(ErrorCode::Forbidden, "not a member of this session"))?;
+        let gone = session.members.remove(pos);
+        let last_out = session.members.is_empty();
+        self.changed.insert(session_key(&req.session_id));
+        if last_out {
+            return Ok(self.close_session(&req.session_id));
+        }
+        let mut effects = vec![self.members_event(&req.session_id)];
+        let session = self.sessions.get_mut(&req.session_id).expect("exists");
+        if session.presenter == gone.user_id {
+            session.presenter = session.members[0].user_id.clone();
+            effects.extend(self.presenter_effects(&req.session_id));
+        }
+        Ok(effects)
+    }
+
+    fn close_session(&mut self, sid: &Token) -> Vec<Effect> {
+        let Some(session) = self.sessions.get(sid) else {
+            return vec![];
+        };
+        let links: Vec<Token> = session.links.iter().cloned().collect();
+        let mut effects = Vec::new();
+        for lid in links {
+            effects.extend(self.close_link(
+                &lid,
+                CloseReason::new(CloseCode::SessionClosed, "the session closed"),
+                false,
+            ));
+        }
+        self.sessions.remove(sid);
+        self.changed.insert(session_key(sid));
+        effects.push(Effect::Event {
+            subject: subject::session_event(sid, "closed"),
+            event: Event::SessionClosed(Empty {}),
+        });
+        effects
+    }
+
+    /// `session.presenter`: only the presenter can hand the role over, to a member.
+    pub fn change_presenter(&mut self, req: PresenterHandover) -> Result<Vec<Effect>, ErrorBody> {
+        let session = self.session_mut(&req.session_id)?;
+        Self::require_presenter(session, &req.token)?;
+        if !session.members.iter().any(|m| m.user_id == req.to) {
+            return Err(err(
+                ErrorCode::NotFound,
+                format!("user {} is not a member of this session", req.to),
+            ));
+        }
+        if session.presenter == req.to {
+            return Ok(vec![]);
+        }
+        session.presenter = req.to;
+        self.changed.insert(session_key(&req.session_id));
+        Ok(self.presenter_effects(&req.session_id))
+    }
+
+    fn session_mut(&mut self, sid: &Token) -> Result<&mut Session, ErrorBody> {
+        self.sessions.get_mut(sid).ok_or_else(|| no_session(sid))
+    }
+
+    pub(super) fn require_presenter(session: &Session, token: &Token) -> Result<(), ErrorBody> {
+        let member = session
+            .members
+            .iter()
+            .find(|m| &m.token == token)
+            .ok_or_else(|| {
+                err(
+                    ErrorCode::Forbidden,
+                    "not a member of this session (bad token)",
+                )
+            })?;
+        if member.user_id != session.presenter {
+            return Err(err(
+                ErrorCode::NotPresenter,
+                "only the session's presenter can connect or disconnect plugins; ask the presenter, or become presenter first",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn presenter_info(session: &Session) -> PresenterInfo {
+        session
+            .members
+            .iter()
+            .find(|m| m.user_id == session.presenter)
+            .map(|m| m.info.clone())
+            .unwrap_or_default()
+    }
+
+    fn members_event(&self, sid: &Token) -> Effect {
+        let session = &self.sessions[sid];
+        let members = session
+            .members
+            .iter()
+            .map(|m| Member {
+                user_id: m.user_id.clone(),
+                name: m.info.account_name.clone(),
+            })
+            .collect();
+        Effect::Event {
+            subject: subject::session_event(sid, "members"),
+            event: Event::SessionMembers(SessionMembers { members }),
+        }
+    }
+
+    fn presenter_event(&self, sid: &Token) -> Effect {
+        let session = &self.sessions[sid];
+        Effect::Event {
+            subject: subject::session_event(sid, "presenter"),
+            event: Event::SessionPresenter(SessionPresenter {
+                user_id: session.presenter.clone(),
+                presenter: Self::presenter_info(session),
+            }),
+        }
+    }
+
+    /// The presenter event plus `presenter_change` into every link of the session.
+    fn presenter_effects(&self, sid: &Token) -> Vec<Effect> {
+        let session = &self.sessions[sid];
+        let info = Self::presenter_info(session);
+        let mut effects = vec![self.presenter_event(sid)];
+        for lid in &session.links {
+            if let Some(link) = self.links.get(lid) {
+                effects.push(Effect::ToPlugin {
+                    subject: subject::link(&link.plugin_id, sid, lid).to_plugin,
+                    msg: ToPlugin::PresenterChange(info.clone()),
+                });
+            }
+        }
+        effects
+    }
+}

@@ -1,0 +1,351 @@
+//! Unit tests of the registry: every rule checked without I/O.
+
+use crate::api::ErrorCode;
+use crate::api::control::{
+    Event, Heartbeat, LinkClose, LinkClosedReport, LinkOpen, LinkOpened, PresenterHandover,
+    Register, SessionJoin, SessionOpen, SessionOpened, UserAuth, UserInfo,
+};
+use crate::api::link::{CloseCode, CloseReason, ToPlugin, ToSession};
+use crate::wire::subject::Token;
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::api::PluginMetadata;
+
+const LEASE: Duration = Duration::from_secs(5);
+
+/// Ids `id1`, `id2`, … in the order the registry asks for them.
+fn counting() -> impl FnMut() -> Token + Send + 'static {
+    let mut n = 0;
+    move || {
+        n += 1;
+        Token::new(format!("id{n}")).expect("a valid token")
+    }
+}
+
+#[test]
+fn ids_come_from_the_registry_s_source() {
+    let now = Instant::now();
+    let mut r = Registry::new(LEASE, "").with_ids(counting());
+    let pid = reg(&mut r, "hello", &Token::new("host").unwrap(), now);
+    assert_eq!(pid.as_str(), "id1");
+    let (opened, _) = r
+        .open_session(SessionOpen {
+            room: "room".into(),
+            user: UserInfo {
+                name: "alice".into(),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    assert_eq!(opened.user_id.as_str(), "id2", "the member first");
+    assert_eq!(opened.session_id.as_str(), "id3");
+    assert_ne!(opened.token.as_str(), "id4", "secret tokens stay random");
+}
+
+fn reg(r: &mut Registry, name: &str, host: &Token, now: Instant) -> Token {
+    let req = Register {
+        key: "k".into(),
+        host_id: host.clone(),
+        metadata: PluginMetadata {
+            name: name.into(),
+            ..Default::default()
+        },
+        capacity: 4,
+    };
+    r.register(req, now).unwrap().0.plugin_id
+}
+
+fn open(r: &mut Registry, who: &str) -> SessionOpened {
+    r.open_session(SessionOpen {
+        room: "room".into(),
+        user: UserInfo {
+            name: who.into(),
+            ..Default::default()
+        },
+    })
+    .unwrap()
+    .0
+}
+
+fn join(r: &mut Registry, s: &SessionOpened, who: &str) -> SessionOpened {
+    let user = UserInfo {
+        name: who.into(),
+        ..Default::default()
+    };
+    r.join_session(SessionJoin {
+        session_id: s.session_id.clone(),
+        user,
+    })
+    .unwrap()
+    .0
+}
+
+fn link(r: &mut Registry, s: &SessionOpened, plugin: &str, host: &Token) -> LinkOpened {
+    let p = r
+        .begin_link(LinkOpen {
+            session_id: s.session_id.clone(),
+            token: s.token.clone(),
+            plugin: plugin.into(),
+        })
+        .unwrap();
+    r.complete_link(&p, host.clone()).unwrap().0
+}
+
+#[test]
+fn restored_registry_keeps_sessions_links_and_presenters() {
+    let mut r = Registry::new(LEASE, "");
+    let t0 = Instant::now();
+    let host = Token::random();
+    let pid = reg(&mut r, "hello", &host, t0);
+    let alice = open(&mut r, "alice");
+    let bob = join(&mut r, &alice, "bob");
+    let l = link(&mut r, &alice, "hello", &host);
+    let gone = open(&mut r, "carol");
+    r.leave_session(UserAuth {
+        session_id: gone.session_id.clone(),
+        token: gone.token.clone(),
+    })
+    .unwrap();
+
+    // The store as the adapter keeps it: every change applied in order.
+    let mut store = std::collections::BTreeMap::new();
+    for (k, v) in r.take_changes() {
+        match v {
+            Some(v) => store.insert(k, v),
+            None => store.remove(&k),
+        };
+    }
+    assert!(r.take_changes().is_empty(), "changes are taken once");
+    assert!(
+        !store.contains_key(&format!("session.{}", gone.session_id)),
+        "closed sessions are deleted"
+    );
+
+    let later = t0 + LEASE * 3;
+    let (mut r2, bad) = Registry::restore(LEASE, "", store, later);
+    assert!(bad.is_empty());
+    assert!(r2.expire(later).is_empty(), "restored leases start afresh");
+    assert_eq!(r2.link(&l.link_id).map(|l| &l.host_id), Some(&host));
+    assert_eq!(r2.list().plugins[0].links, 1);
+    // Presenter rules survive: bob still may not connect, alice may.
+    let refused = r2.begin_link(LinkOpen {
+        session_id: bob.session_id.clone(),
+        token: bob.token,
+        plugin: "hello".into(),
+    });
+    assert_eq!(refused.unwrap_err().code, ErrorCode::NotPresenter);
+    assert!(
+        r2.begin_link(LinkOpen {
+            session_id: alice.session_id,
+            token: alice.token,
+            plugin: pid.to_string()
+        })
+        .is_ok()
+    );
+}
+
+#[test]
+fn wrong_key_is_refused() {
+    let mut r = Registry::new(LEASE, "secret");
+    let req = Register {
+        key: "nope".into(),
+        host_id: Token::random(),
+        metadata: PluginMetadata {
+            name: "x".into(),
+            ..Default::default()
+        },
+        capacity: 1,
+    };
+    assert_eq!(
+        r.register(req, Instant::now()).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+}
+
+#[test]
+fn hosts_of_one_name_share_a_plugin() {
+    let mut r = Registry::new(LEASE, "");
+    let now = Instant::now();
+    let a = reg(&mut r, "hello", &Token::random(), now);
+    let b = reg(&mut r, "hello", &Token::random(), now);
+    assert_eq!(a, b);
+    let list = r.list();
+    assert_eq!(list.plugins.len(), 1);
+    assert_eq!((list.plugins[0].hosts, list.plugins[0].capacity), (2, 8));
+}
+
+#[test]
+fn only_the_presenter_links_and_unlinks() {
+    let mut r = Registry::new(LEASE, "");
+    let host = Token::random();
+    reg(&mut r, "hello", &host, Instant::now());
+    let alice = open(&mut r, "alice");
+    let bob = join(&mut r, &alice, "bob");
+    let refused = r
+        .begin_link(LinkOpen {
+            session_id: bob.session_id.clone(),
+            token: bob.token.clone(),
+            plugin: "hello".into(),
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::NotPresenter);
+    let l = link(&mut r, &alice, "hello", &host);
+    let close = LinkClose {
+        session_id: bob.session_id.clone(),
+        token: bob.token.clone(),
+        link_id: l.link_id.clone(),
+    };
+    assert_eq!(
+        r.begin_close(&close).unwrap_err().code,
+        ErrorCode::NotPresenter
+    );
+}
+
+#[test]
+fn unknown_plugin_names_the_available_ones() {
+    let mut r = Registry::new(LEASE, "");
+    reg(&mut r, "hello", &Token::random(), Instant::now());
+    let s = open(&mut r, "alice");
+    let e = r
+        .begin_link(LinkOpen {
+            session_id: s.session_id,
+            token: s.token,
+            plugin: "nope".into(),
+        })
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(e.message.contains("hello"), "{}", e.message);
+}
+
+#[test]
+fn presenter_change_reaches_every_link() {
+    let mut r = Registry::new(LEASE, "");
+    let host = Token::random();
+    reg(&mut r, "hello", &host, Instant::now());
+    let alice = open(&mut r, "alice");
+    let bob = join(&mut r, &alice, "bob");
+    let l = link(&mut r, &alice, "hello", &host);
+    let effects = r
+        .change_presenter(PresenterHandover {
+            session_id: alice.session_id.clone(),
+            token: alice.token.clone(),
+            to: bob.user_id.clone(),
+        })
+        .unwrap();
+    let to_plugin: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ToPlugin {
+                subject,
+                msg: ToPlugin::PresenterChange(info),
+            } => Some((subject.clone(), info.account_name.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to_plugin.len(), 1);
+    assert!(to_plugin[0].0.contains(l.link_id.as_str()));
+    assert_eq!(to_plugin[0].1, "bob");
+    // Alice is no longer presenter.
+    let e = r
+        .begin_link(LinkOpen {
+            session_id: alice.session_id,
+            token: alice.token,
+            plugin: "hello".into(),
+        })
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotPresenter);
+}
+
+#[test]
+fn expired_host_closes_its_links_and_leaves_the_list() {
+    let mut r = Registry::new(LEASE, "");
+    let t0 = Instant::now();
+    let host = Token::random();
+    let pid = reg(&mut r, "hello", &host, t0);
+    let s = open(&mut r, "alice");
+    let l = link(&mut r, &s, "hello", &host);
+    r.heartbeat(
+        Heartbeat {
+            plugin_id: pid.clone(),
+            host_id: host.clone(),
+            links: 1,
+        },
+        t0 + LEASE / 2,
+    )
+    .unwrap();
+    assert!(
+        r.expire(t0 + LEASE).is_empty(),
+        "heartbeat renewed the lease"
+    );
+    let effects = r.expire(t0 + LEASE * 2);
+    assert!(effects.iter().any(|e| matches!(e, Effect::ToSession { msg: ToSession::Closed(c), .. } if c.code == CloseCode::HostLost)));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Event {
+            event: Event::PluginRemoved(_),
+            ..
+        }
+    )));
+    assert!(r.link(&l.link_id).is_none());
+    assert!(r.list().plugins.is_empty());
+    let e = r
+        .heartbeat(
+            Heartbeat {
+                plugin_id: pid,
+                host_id: host,
+                links: 0,
+            },
+            t0 + LEASE * 2,
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+}
+
+#[test]
+fn link_closed_is_idempotent_and_checks_the_host() {
+    let mut r = Registry::new(LEASE, "");
+    let host = Token::random();
+    reg(&mut r, "hello", &host, Instant::now());
+    let s = open(&mut r, "alice");
+    let l = link(&mut r, &s, "hello", &host);
+    let report = |h: &Token| LinkClosedReport {
+        link_id: l.link_id.clone(),
+        host_id: h.clone(),
+        reason: CloseReason::new(CloseCode::InstanceExited, "bye"),
+    };
+    assert!(
+        r.link_closed(report(&Token::random())).is_empty(),
+        "another host cannot close it"
+    );
+    assert_eq!(r.link_closed(report(&host)).len(), 1);
+    assert!(r.link_closed(report(&host)).is_empty());
+}
+
+#[test]
+fn last_member_leaving_closes_session_and_links() {
+    let mut r = Registry::new(LEASE, "");
+    let host = Token::random();
+    reg(&mut r, "hello", &host, Instant::now());
+    let s = open(&mut r, "alice");
+    let l = link(&mut r, &s, "hello", &host);
+    let effects = r
+        .leave_session(UserAuth {
+            session_id: s.session_id.clone(),
+            token: s.token.clone(),
+        })
+        .unwrap();
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::CloseLink { order, .. } if order.link_id == l.link_id))
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Event {
+            event: Event::SessionClosed(_),
+            ..
+        }
+    )));
+    assert!(r.link(&l.link_id).is_none());
+}

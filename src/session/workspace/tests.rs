@@ -1,0 +1,202 @@
+//! Unit tests of the workspace: indices, checked updates, removals, shapes.
+
+use crate::api::link::{ComplexList, Indices, StructuresUpdate, ToPlugin, ToSession};
+use crate::api::shape::{ShapeIndices, ShapeList, ShapesDestroyed};
+use crate::api::structure::Complex;
+use crate::api::{Empty, ErrorCode};
+
+use super::*;
+use crate::api::structure::{Atom, Chain, Molecule, Residue};
+
+fn complex(name: &str, atoms: usize) -> Complex {
+    let residue = Residue {
+        code: "UNK".into(),
+        atoms: (0..atoms).map(|_| Atom::default()).collect(),
+        ..Default::default()
+    };
+    Complex {
+        name: name.into(),
+        molecules: vec![Molecule {
+            chains: vec![Chain {
+                residues: vec![residue],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn reply(ws: &mut SessionWorkspace, msg: ToSession) -> (ToPlugin, Changes) {
+    let (r, c) = ws.handle(&msg).expect("a workspace request");
+    (r.expect("accepted"), c)
+}
+
+#[test]
+fn add_assigns_indices_everywhere_and_lists_shallow() {
+    let mut ws = SessionWorkspace::default();
+    let (r, changes) = reply(
+        &mut ws,
+        ToSession::AddToWorkspace(ComplexList {
+            complexes: vec![complex("a", 2)],
+        }),
+    );
+    assert!(changes.added);
+    let ToPlugin::Complexes(list) = r else {
+        panic!()
+    };
+    let c = &list.complexes[0];
+    assert!(c.index > 0 && c.atoms().all(|a| a.index > 0));
+    let (r, _) = reply(&mut ws, ToSession::ComplexListRequest(Empty {}));
+    let ToPlugin::Complexes(list) = r else {
+        panic!()
+    };
+    assert!(list.complexes[0].molecules.is_empty(), "shallow");
+    let (r, _) = reply(
+        &mut ws,
+        ToSession::ComplexesRequest(Indices {
+            indices: vec![c.index, 999],
+        }),
+    );
+    let ToPlugin::ComplexesDeep(deep) = r else {
+        panic!()
+    };
+    assert_eq!(deep.complexes[0].as_ref().unwrap().atom_count(), 2);
+    assert!(deep.complexes[1].is_none(), "unknown index");
+}
+
+#[test]
+fn updates_are_checked_before_anything_changes() {
+    let mut ws = SessionWorkspace::default();
+    let added = ws.add(vec![complex("a", 1)]).unwrap();
+    let mut renamed = added[0].clone();
+    renamed.name = "renamed".into();
+    let mut ghost = complex("ghost", 1);
+    ghost.index = 12345;
+    let (r, _) = ws
+        .handle(&ToSession::StructuresUpdate(StructuresUpdate {
+            deep: true,
+            complexes: vec![renamed.clone(), ghost],
+        }))
+        .unwrap();
+    assert_eq!(r.unwrap_err().code, ErrorCode::NotFound);
+    assert_eq!(ws.workspace().complexes[0].name, "a", "nothing changed");
+    // Shallow keeps the molecules even if the update carries none.
+    renamed.molecules.clear();
+    reply(
+        &mut ws,
+        ToSession::StructuresUpdate(StructuresUpdate {
+            deep: false,
+            complexes: vec![renamed],
+        }),
+    );
+    assert_eq!(
+        (
+            ws.workspace().complexes[0].name.as_str(),
+            ws.workspace().complexes[0].atom_count()
+        ),
+        ("renamed", 1)
+    );
+}
+
+#[test]
+fn remove_reports_what_it_removed() {
+    let mut ws = SessionWorkspace::default();
+    let added = ws.add(vec![complex("a", 1), complex("b", 1)]).unwrap();
+    let (_, c) = reply(
+        &mut ws,
+        ToSession::RemoveFromWorkspace(Indices {
+            indices: vec![added[0].index],
+        }),
+    );
+    assert!(c.removed);
+    let (_, c) = reply(
+        &mut ws,
+        ToSession::RemoveFromWorkspace(Indices {
+            indices: vec![added[0].index],
+        }),
+    );
+    assert!(!c.removed);
+    assert_eq!(ws.workspace().complexes.len(), 1);
+}
+
+#[test]
+fn shapes_are_checked_one_by_one_and_replaced_or_destroyed_by_index() {
+    use crate::api::shape::{Anchor, AnchorType, Shape};
+    let mut ws = SessionWorkspace::default();
+    let added = ws.add(vec![complex("a", 2)]).unwrap();
+    let atom = added[0].atoms().next().unwrap().index;
+    let on = |t: i64| Anchor {
+        anchor_type: AnchorType::Atom,
+        target: t,
+        ..Default::default()
+    };
+    let upload = |shapes| ToSession::ShapesUpload(ShapeList { shapes });
+    let (r, _) = reply(
+        &mut ws,
+        upload(vec![
+            Shape::sphere(1.0, on(atom)),
+            Shape::sphere(1.0, on(999_999)),
+            Shape::line(on(atom), on(atom)),
+            Shape {
+                anchors: vec![],
+                ..Shape::label("x", on(atom))
+            },
+        ]),
+    );
+    let ToPlugin::ShapesUploaded(r) = r else {
+        panic!()
+    };
+    let ok: Vec<bool> = r.results.iter().map(|x| x.error.is_none()).collect();
+    assert_eq!(
+        ok,
+        [true, false, true, false],
+        "unknown anchor target and missing anchor are refused: {r:?}"
+    );
+    let first = r.results[0].index;
+    let (r, _) = reply(
+        &mut ws,
+        upload(vec![Shape {
+            index: first,
+            ..Shape::sphere(2.0, on(atom))
+        }]),
+    );
+    let ToPlugin::ShapesUploaded(r) = r else {
+        panic!()
+    };
+    assert_eq!(r.results[0].index, first, "an index replaces that shape");
+    assert_eq!(ws.shapes().count(), 2);
+    let (r, _) = reply(
+        &mut ws,
+        ToSession::ShapesDestroy(ShapeIndices {
+            indices: vec![first, first],
+        }),
+    );
+    assert_eq!(
+        r,
+        ToPlugin::ShapesDestroyed(ShapesDestroyed {
+            destroyed: vec![true, false]
+        })
+    );
+}
+
+#[test]
+fn invalid_complexes_are_refused() {
+    let mut ws = SessionWorkspace::default();
+    let mut bad = complex("bad", 1);
+    bad.molecules[0].chains[0].residues[0]
+        .bonds
+        .push(crate::api::structure::Bond {
+            index: -1,
+            atom1: 0,
+            atom2: 5,
+            kind: Default::default(),
+        });
+    let (r, c) = ws
+        .handle(&ToSession::AddToWorkspace(ComplexList {
+            complexes: vec![bad],
+        }))
+        .unwrap();
+    assert_eq!(r.unwrap_err().code, ErrorCode::BadRequest);
+    assert!(!c.added && ws.workspace().complexes.is_empty());
+}
