@@ -5,14 +5,19 @@
 //! is shared behind a lock, so there is no lock order to get wrong.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::api::ErrorBody;
-use crate::api::structure::{Complex, Workspace};
 
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
+
+mod handle;
+mod room;
+mod route;
+
+pub(crate) use handle::{Command, Router};
+use route::Route;
 
 use super::files::FilesView;
 use super::workspace::{Changes, SessionWorkspace};
@@ -74,192 +79,6 @@ struct Routes {
     closed: std::collections::HashSet<Token>,
 }
 
-/// What a handle asks the router task. Queries carry the sender of their answer.
-pub(crate) enum Command {
-    /// Start delivering a link's events (first those that came before its reply).
-    AddLink {
-        lid: Token,
-        plugin_id: Token,
-        to_plugin: String,
-        /// The link's view of the session's files, or why it has none.
-        files: Result<FilesView, ErrorBody>,
-        tx: mpsc::Sender<Delivery>,
-    },
-    /// Hand the instance's reply with this id to `tx` (sent before the request is).
-    ExpectReply {
-        lid: Token,
-        id: u64,
-        tx: oneshot::Sender<ToSession>,
-    },
-    /// The waiter for this id gave up.
-    ForgetReply {
-        lid: Token,
-        id: u64,
-    },
-    Presenter(oneshot::Sender<PresenterInfo>),
-    FrameStats(oneshot::Sender<FrameStats>),
-    Shapes(oneshot::Sender<Vec<crate::api::shape::Shape>>),
-    Volumes(oneshot::Sender<Vec<(i64, super::workspace::VolumeInfo)>>),
-    Workspace(oneshot::Sender<Workspace>),
-    /// Add complexes as the session's own user would; every link is told.
-    AddComplexes(
-        Vec<Complex>,
-        oneshot::Sender<Result<Vec<Complex>, ErrorBody>>,
-    ),
-    /// Replace complexes (deep, by index) as the user would; hooked links are told.
-    UpdateComplexes(Vec<Complex>, oneshot::Sender<Result<(), ErrorBody>>),
-    /// A link's menus.
-    Menus(Token, oneshot::Sender<Vec<crate::api::ui::Menu>>),
-    /// A link's menus as text.
-    RenderMenus(Token, oneshot::Sender<String>),
-    /// What a user action on a link's menus sends the instance.
-    Act(
-        Token,
-        super::ui::UiAction,
-        oneshot::Sender<Result<Vec<ToPlugin>, super::ui::ActionError>>,
-    ),
-}
-
-/// Commands queued for the router at most; a handle waits beyond that.
-const MAX_COMMANDS: usize = 256;
-
-/// A handle on the router task; cheap to clone.
-#[derive(Clone)]
-pub(crate) struct Router {
-    commands: mpsc::Sender<Command>,
-    next_id: Arc<AtomicU64>,
-}
-
-impl Router {
-    /// Starts the router task for a session whose subscriptions are `inbound` (every link's
-    /// `to_session`) and `events` (the room's events).
-    pub(crate) fn spawn(
-        client: async_nats::Client,
-        presenter: PresenterInfo,
-        inbound: async_nats::Subscriber,
-        events: async_nats::Subscriber,
-    ) -> (Router, tokio::task::JoinHandle<()>) {
-        let (tx, rx) = mpsc::channel(MAX_COMMANDS);
-        let core = Core {
-            client,
-            presenter,
-            routes: Routes::default(),
-            workspace: SessionWorkspace::default(),
-            chunks: wire::chunk::Reassembler::default(),
-            frames: FrameStats::default(),
-            macros: HashMap::new(),
-            menus: HashMap::new(),
-            credits: Credits::default(),
-            commands: rx,
-        };
-        let task = tokio::spawn(core.run(inbound, events));
-        let handle = Router {
-            commands: tx,
-            next_id: Arc::new(AtomicU64::new(1)),
-        };
-        (handle, task)
-    }
-
-    /// Sends `cmd` and waits for its answer; `None` if the session is gone.
-    async fn ask<T>(&self, cmd: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
-        let (tx, rx) = oneshot::channel();
-        self.commands.send(cmd(tx)).await.ok()?;
-        rx.await.ok()
-    }
-
-    /// Sends `cmd` without waiting for an answer.
-    pub(crate) async fn tell(&self, cmd: Command) {
-        let _ = self.commands.send(cmd).await;
-    }
-
-    pub(crate) async fn presenter(&self) -> Option<PresenterInfo> {
-        self.ask(Command::Presenter).await
-    }
-
-    pub(crate) async fn frame_stats(&self) -> FrameStats {
-        self.ask(Command::FrameStats).await.unwrap_or_default()
-    }
-
-    pub(crate) async fn shapes(&self) -> Vec<crate::api::shape::Shape> {
-        self.ask(Command::Shapes).await.unwrap_or_default()
-    }
-
-    pub(crate) async fn volumes(&self) -> Vec<(i64, super::workspace::VolumeInfo)> {
-        self.ask(Command::Volumes).await.unwrap_or_default()
-    }
-
-    pub(crate) async fn workspace(&self) -> Workspace {
-        self.ask(Command::Workspace).await.unwrap_or_default()
-    }
-
-    pub(crate) async fn add_complexes(
-        &self,
-        complexes: Vec<Complex>,
-    ) -> Result<Vec<Complex>, ErrorBody> {
-        self.ask(|tx| Command::AddComplexes(complexes, tx))
-            .await
-            .unwrap_or_else(|| Err(gone()))
-    }
-
-    pub(crate) async fn update_complexes(&self, complexes: Vec<Complex>) -> Result<(), ErrorBody> {
-        self.ask(|tx| Command::UpdateComplexes(complexes, tx))
-            .await
-            .unwrap_or_else(|| Err(gone()))
-    }
-
-    pub(crate) async fn menus(&self, lid: &Token) -> Vec<crate::api::ui::Menu> {
-        self.ask(|tx| Command::Menus(lid.clone(), tx))
-            .await
-            .unwrap_or_default()
-    }
-
-    pub(crate) async fn render_menus(&self, lid: &Token) -> String {
-        self.ask(|tx| Command::RenderMenus(lid.clone(), tx))
-            .await
-            .unwrap_or_default()
-    }
-
-    pub(crate) async fn act(
-        &self,
-        lid: &Token,
-        action: &super::ui::UiAction,
-    ) -> Result<Vec<ToPlugin>, super::ui::ActionError> {
-        self.ask(|tx| Command::Act(lid.clone(), action.clone(), tx))
-            .await
-            .unwrap_or_else(|| {
-                Err(super::ui::ActionError::Invalid(
-                    "the session is closed".into(),
-                ))
-            })
-    }
-
-    /// Registers a waiter for the instance's reply to a request about to be sent; the
-    /// router takes commands before inbound messages, so the reply finds it.
-    pub(crate) async fn expect_reply(&self, lid: &Token) -> (u64, oneshot::Receiver<ToSession>) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        self.tell(Command::ExpectReply {
-            lid: lid.clone(),
-            id,
-            tx,
-        })
-        .await;
-        (id, rx)
-    }
-
-    pub(crate) async fn forget_reply(&self, lid: &Token, id: u64) {
-        self.tell(Command::ForgetReply {
-            lid: lid.clone(),
-            id,
-        })
-        .await;
-    }
-}
-
-fn gone() -> ErrorBody {
-    ErrorBody::new(crate::api::ErrorCode::Closed, "the session is closed")
-}
-
 /// The router task's state; only that task touches it.
 struct Core {
     client: async_nats::Client,
@@ -276,77 +95,6 @@ struct Core {
     credits: Credits,
     /// What the handles ask.
     commands: mpsc::Receiver<Command>,
-}
-
-/// Which part of the session answers a kind of message from a plugin. One exhaustive
-/// match: a kind added to [`ToSession`] does not compile until it is given a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    /// A reply to the session's own request, for its waiter.
-    Reply,
-    /// Presenter, controller and macro requests (`room_request`).
-    Room,
-    /// Menus (`session::ui`).
-    Ui,
-    /// The files API (`session::files`).
-    File,
-    /// Structures, streams, shapes, interactions, volumes (`session::workspace`).
-    Workspace,
-    /// Nothing to answer: the message is only shown to the link's reader.
-    Show,
-}
-
-impl Route {
-    fn of(kind: crate::api::link::ToSessionKind) -> Route {
-        use crate::api::link::ToSessionKind as K;
-        match kind {
-            K::Pong | K::IntegrationResult | K::Error => Route::Reply,
-            K::PresenterInfoRequest
-            | K::ControllerTransformsRequest
-            | K::MacroSave
-            | K::MacroRun
-            | K::MacroStop
-            | K::MacroDelete
-            | K::MacroList => Route::Room,
-            K::MenuUpdate
-            | K::ContentUpdate
-            | K::NodeUpdate
-            | K::MenuTransformSet
-            | K::MenuTransformRequest => Route::Ui,
-            K::File => Route::File,
-            K::WorkspaceRequest
-            | K::ComplexListRequest
-            | K::ComplexesRequest
-            | K::WorkspaceUpdate
-            | K::AddToWorkspace
-            | K::RemoveFromWorkspace
-            | K::StructuresUpdate
-            | K::ZoomOn
-            | K::CenterOn
-            | K::StreamCreate
-            | K::StreamFeed
-            | K::StreamDestroy
-            | K::ShapesUpload
-            | K::ShapesDestroy
-            | K::SubstructureRequest
-            | K::ApplyColorScheme
-            | K::ComplexHook
-            | K::AddVolume
-            | K::InteractionsCreate
-            | K::InteractionsDestroy
-            | K::InteractionsRequest
-            | K::InteractionsCalcDone => Route::Workspace,
-            // `ready` is the host's and `chunk` is reassembled before routing; the rest
-            // are one-way messages for the user.
-            K::Ready
-            | K::Chunk
-            | K::Closed
-            | K::Notification
-            | K::OpenUrl
-            | K::SetSkybox
-            | K::SetPluginListButton => Route::Show,
-        }
-    }
 }
 
 /// Links whose flow-control counters are kept before closed ones are pruned.
@@ -407,6 +155,25 @@ impl FrameStats {
 }
 
 impl Core {
+    fn new(
+        client: async_nats::Client,
+        presenter: PresenterInfo,
+        commands: mpsc::Receiver<Command>,
+    ) -> Self {
+        Core {
+            client,
+            presenter,
+            routes: Routes::default(),
+            workspace: SessionWorkspace::default(),
+            chunks: wire::chunk::Reassembler::default(),
+            frames: FrameStats::default(),
+            macros: HashMap::new(),
+            menus: HashMap::new(),
+            credits: Credits::default(),
+            commands,
+        }
+    }
+
     /// Starts delivering a link's events, first those that arrived before its reply.
     fn add_link(
         &mut self,
@@ -549,99 +316,6 @@ impl Core {
         if let Err(e) = super::publish_to_plugin(&self.client, to, &env).await {
             tracing::warn!("answering a plugin failed: {e}");
         }
-    }
-
-    /// Answers presenter, controller and macro requests; macros are kept per plugin.
-    fn room_request(
-        &mut self,
-        lid: &Token,
-        msg: &ToSession,
-    ) -> Option<Result<ToPlugin, crate::api::ErrorBody>> {
-        use crate::api::room::{ControllerTransforms, MacroList, Pose};
-        let done = Ok(ToPlugin::Done(crate::api::Empty {}));
-        let plugin = self.routes.links.get(lid).map(|s| s.plugin_id.clone());
-        Some(match msg {
-            ToSession::PresenterInfoRequest(_) => {
-                Ok(ToPlugin::PresenterInfo(self.presenter.clone()))
-            }
-            ToSession::ControllerTransformsRequest(_) => {
-                // A headless presenter stands at the origin, controllers at their sides.
-                let pose = |x: f32, y: f32| Pose {
-                    position: [x, y, 0.0],
-                    rotation: crate::api::structure::IDENTITY,
-                };
-                Ok(ToPlugin::ControllerTransforms(ControllerTransforms {
-                    head: pose(0.0, 1.6),
-                    left: pose(-0.3, 1.1),
-                    right: pose(0.3, 1.1),
-                }))
-            }
-            ToSession::MacroSave(m) => {
-                let Some(p) = plugin else { return Some(done) };
-                if m.title.is_empty() || m.title.len() > 256 || m.logic.len() > 1 << 20 {
-                    return Some(Err(crate::api::ErrorBody::new(
-                        crate::api::ErrorCode::BadRequest,
-                        "a macro needs a title (1-256 bytes) and at most 1 MiB of Lua",
-                    )));
-                }
-                let mine = self.macros.entry(p).or_default();
-                if mine.len() >= 1024 && !mine.contains_key(&m.title) {
-                    return Some(Err(crate::api::ErrorBody::new(
-                        crate::api::ErrorCode::BadRequest,
-                        "at most 1024 macros per plugin",
-                    )));
-                }
-                mine.insert(m.title.clone(), m.clone());
-                done
-            }
-            ToSession::MacroDelete(r) => {
-                if let Some(p) = plugin
-                    && let Some(mine) = self.macros.get_mut(&p)
-                {
-                    mine.remove(&r.title);
-                }
-                done
-            }
-            ToSession::MacroList(_) => {
-                let macros = plugin
-                    .and_then(|p| self.macros.get(&p).map(|m| m.values().cloned().collect()))
-                    .unwrap_or_default();
-                Ok(ToPlugin::Macros(MacroList { macros }))
-            }
-            ToSession::MacroRun(_) => Err(crate::api::ErrorBody::new(
-                crate::api::ErrorCode::Unavailable,
-                "the headless session does not run Lua macros (saving, listing and deleting work)",
-            )),
-            ToSession::MacroStop(_) => done,
-            _ => return None,
-        })
-    }
-
-    /// Runs a file operation for a link, on a blocking thread.
-    async fn file_op(
-        &self,
-        lid: &Token,
-        op: crate::api::link::FileOp,
-    ) -> Result<crate::api::link::FileReply, crate::api::ErrorBody> {
-        let view = self.routes.links.get(lid).map(|s| s.files.clone());
-        let view = match view {
-            Some(Ok(v)) => v,
-            Some(Err(why)) => return Err(why),
-            None => {
-                return Err(crate::api::ErrorBody::new(
-                    crate::api::ErrorCode::Closed,
-                    "the link is closed",
-                ));
-            }
-        };
-        tokio::task::spawn_blocking(move || view.lock().expect("lock").apply(&op))
-            .await
-            .unwrap_or_else(|e| {
-                Err(crate::api::ErrorBody::new(
-                    crate::api::ErrorCode::Internal,
-                    e.to_string(),
-                ))
-            })
     }
 
     /// Sends `complex_added` / `complex_removed` to every link of the session, and what
