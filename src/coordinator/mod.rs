@@ -5,6 +5,7 @@
 //! [`state`] is the sans-IO core (requests in, replies and effects out, unit-tested
 //! without a broker); [`service`] is the NATS service around it.
 
+pub mod callout;
 pub mod client;
 pub mod service;
 pub mod state;

@@ -229,6 +229,7 @@ impl Session {
         let (tx, rx) = mpsc::channel(8192);
         let subjects = subject::link(&opened.plugin_id, &self.opened.session_id, &opened.link_id);
         let files = self.files_view(&opened.plugin_id).await;
+        let waiters = router::Waiters::default();
         self.router
             .tell(router::Command::AddLink {
                 lid: opened.link_id.clone(),
@@ -236,6 +237,7 @@ impl Session {
                 to_plugin: subjects.to_plugin.clone(),
                 files,
                 tx,
+                waiters: waiters.clone(),
             })
             .await;
         Ok(Link {
@@ -246,6 +248,7 @@ impl Session {
             session_id: self.opened.session_id.clone(),
             token: self.opened.token.clone(),
             router: self.router.clone(),
+            waiters,
             rx,
         })
     }
@@ -329,6 +332,8 @@ pub struct Link {
     session_id: Token,
     token: Token,
     router: Router,
+    /// This link's requests waiting for the instance's reply.
+    waiters: router::Waiters,
     rx: mpsc::Receiver<router::Delivery>,
 }
 
@@ -394,7 +399,7 @@ impl Link {
 
     /// Sends a request and waits for the instance's reply with the same id.
     async fn request(&self, msg: ToPlugin, timeout: Duration) -> Result<ToSession, SessionError> {
-        let (id, rx) = self.router.expect_reply(&self.id).await;
+        let (id, rx) = self.waiters.expect();
         // One deadline over sending and waiting: sending blocks too while the broker is away.
         let asked = async {
             self.send(Envelope::with_id(id, msg)).await?;
@@ -404,11 +409,11 @@ impl Link {
             Ok(Ok(ToSession::Error(e))) => Err(SessionError::Refused(e)),
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(e)) => {
-                self.router.forget_reply(&self.id, id).await;
+                self.waiters.forget(id);
                 Err(e)
             }
             Err(_) => {
-                self.router.forget_reply(&self.id, id).await;
+                self.waiters.forget(id);
                 Err(SessionError::Timeout(timeout))
             }
         }

@@ -5,6 +5,7 @@
 //! stdio framing between a host and its instances, and the subject names. It does no I/O
 //! of its own except the thin async frame adapters in [`frame`].
 
+pub mod caller;
 pub mod chunk;
 pub mod envelope;
 pub mod frame;

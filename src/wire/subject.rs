@@ -110,6 +110,21 @@ pub fn ctl(op: &str) -> String {
     format!("{CTL}.{op}")
 }
 
+/// The id of the plugin named `name`: derived from the name alone (`p` and 15 base-32
+/// characters of its SHA-256), so a host's credential — which names its plugin — fixes
+/// the subjects it may use before it registers, and every coordinator agrees on it.
+pub fn plugin_id_for(name: &str) -> Token {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"nts-plugin-id\0")
+        .chain_update(name.trim().as_bytes())
+        .finalize();
+    let text = data_encoding::BASE32_NOPAD
+        .encode(&digest)
+        .to_ascii_lowercase();
+    Token(format!("p{}", &text[..15]))
+}
+
 /// `nts.v1.plugin.<pid>.link`: where the coordinator offers links to a plugin's hosts.
 pub fn plugin_link(pid: &Token) -> String {
     format!("{PREFIX}.plugin.{pid}.link")
@@ -172,6 +187,15 @@ pub fn logs(pid: &Token, lid: &Token) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plugin_ids_come_from_names() {
+        let a = plugin_id_for("notes");
+        assert_eq!(a, plugin_id_for(" notes "));
+        assert_ne!(a, plugin_id_for("Notes"));
+        assert_eq!(a.as_str().len(), 16);
+        assert!(Token::new(a.as_str()).is_ok());
+    }
 
     #[test]
     fn tokens_refuse_subject_syntax() {

@@ -1,7 +1,6 @@
 //! The handle sessions and links hold on their router task, and the commands it sends.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -22,17 +21,8 @@ pub(crate) enum Command {
         /// The link's view of the session's files, or why it has none.
         files: Result<FilesView, ErrorBody>,
         tx: mpsc::Sender<Delivery>,
-    },
-    /// Hand the instance's reply with this id to `tx` (sent before the request is).
-    ExpectReply {
-        lid: Token,
-        id: u64,
-        tx: oneshot::Sender<ToSession>,
-    },
-    /// The waiter for this id gave up.
-    ForgetReply {
-        lid: Token,
-        id: u64,
+        /// Who waits for which of the instance's replies.
+        waiters: Waiters,
     },
     Presenter(oneshot::Sender<PresenterInfo>),
     FrameStats(oneshot::Sender<FrameStats>),
@@ -58,6 +48,41 @@ pub(crate) enum Command {
     ),
 }
 
+/// A link's requests waiting for the instance's reply, by envelope id. The link adds a
+/// waiter before it sends its request and the router takes it when the reply comes; the
+/// table is the only state the two share (one lock, taken for one map operation), so a
+/// request costs no round trip through the router task.
+#[derive(Clone, Default)]
+pub(crate) struct Waiters(Arc<std::sync::Mutex<WaiterTable>>);
+
+#[derive(Default)]
+struct WaiterTable {
+    next_id: u64,
+    waiting: std::collections::HashMap<u64, oneshot::Sender<ToSession>>,
+}
+
+impl Waiters {
+    /// A fresh request id and the receiver of its reply.
+    pub(crate) fn expect(&self) -> (u64, oneshot::Receiver<ToSession>) {
+        let (tx, rx) = oneshot::channel();
+        let mut t = self.0.lock().expect("lock");
+        t.next_id += 1;
+        let id = t.next_id;
+        t.waiting.insert(id, tx);
+        (id, rx)
+    }
+
+    /// The waiter gave up.
+    pub(crate) fn forget(&self, id: u64) {
+        self.0.lock().expect("lock").waiting.remove(&id);
+    }
+
+    /// The waiter for reply `id`, if any.
+    pub(crate) fn take(&self, id: u64) -> Option<oneshot::Sender<ToSession>> {
+        self.0.lock().expect("lock").waiting.remove(&id)
+    }
+}
+
 /// Commands queued for the router at most; a handle waits beyond that.
 const MAX_COMMANDS: usize = 256;
 
@@ -65,7 +90,6 @@ const MAX_COMMANDS: usize = 256;
 #[derive(Clone)]
 pub(crate) struct Router {
     commands: mpsc::Sender<Command>,
-    next_id: Arc<AtomicU64>,
 }
 
 impl Router {
@@ -79,10 +103,7 @@ impl Router {
     ) -> (Router, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(MAX_COMMANDS);
         let task = tokio::spawn(super::Core::new(client, presenter, rx).run(inbound, events));
-        let handle = Router {
-            commands: tx,
-            next_id: Arc::new(AtomicU64::new(1)),
-        };
+        let handle = Router { commands: tx };
         (handle, task)
     }
 
@@ -157,28 +178,6 @@ impl Router {
                     "the session is closed".into(),
                 ))
             })
-    }
-
-    /// Registers a waiter for the instance's reply to a request about to be sent; the
-    /// router takes commands before inbound messages, so the reply finds it.
-    pub(crate) async fn expect_reply(&self, lid: &Token) -> (u64, oneshot::Receiver<ToSession>) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = oneshot::channel();
-        self.tell(Command::ExpectReply {
-            lid: lid.clone(),
-            id,
-            tx,
-        })
-        .await;
-        (id, rx)
-    }
-
-    pub(crate) async fn forget_reply(&self, lid: &Token, id: u64) {
-        self.tell(Command::ForgetReply {
-            lid: lid.clone(),
-            id,
-        })
-        .await;
     }
 }
 

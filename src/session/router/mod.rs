@@ -1,8 +1,10 @@
 //! The session's router: one task that owns the session's state (links, workspace, menus,
 //! macros, presenter), receives everything addressed to the session, delivers it to the
 //! right link and answers plugin requests on the way. [`Session`](super::Session) and
-//! [`Link`](super::Link) hold a cheap `Router` handle and send it `Command`s; nothing
-//! is shared behind a lock, so there is no lock order to get wrong.
+//! [`Link`](super::Link) hold a cheap `Router` handle and send it `Command`s. The one
+//! thing shared is each link's table of requests waiting for a reply (`Waiters`: one
+//! lock, held for one map operation, never together with another), so a request costs
+//! no round trip through this task; there is no lock order to get wrong.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,13 +12,13 @@ use std::sync::{Arc, Mutex};
 use crate::api::ErrorBody;
 
 use futures::StreamExt;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 mod handle;
 mod room;
 mod route;
 
-pub(crate) use handle::{Command, Router};
+pub(crate) use handle::{Command, Router, Waiters};
 use route::Route;
 
 use super::files::FilesView;
@@ -67,7 +69,7 @@ struct Slot {
     /// The link's view of the session's files, or why it has none.
     files: Result<Arc<Mutex<FilesView>>, crate::api::ErrorBody>,
     /// Requests this session sent the instance (ping, integration), by id.
-    replies: HashMap<u64, oneshot::Sender<ToSession>>,
+    replies: Waiters,
 }
 
 #[derive(Default)]
@@ -182,6 +184,7 @@ impl Core {
         to_plugin: String,
         files: Result<FilesView, ErrorBody>,
         tx: mpsc::Sender<Delivery>,
+        replies: Waiters,
     ) {
         let r = &mut self.routes;
         if let Some(early) = r.early.remove(&lid) {
@@ -203,7 +206,7 @@ impl Core {
                 to_plugin,
                 plugin_id,
                 files: files.map(|v| Arc::new(Mutex::new(v))),
-                replies: HashMap::new(),
+                replies,
             },
         );
     }
@@ -239,17 +242,8 @@ impl Core {
                 to_plugin,
                 files,
                 tx,
-            } => self.add_link(lid, plugin_id, to_plugin, files, tx),
-            Command::ExpectReply { lid, id, tx } => {
-                if let Some(slot) = self.routes.links.get_mut(&lid) {
-                    slot.replies.insert(id, tx);
-                }
-            }
-            Command::ForgetReply { lid, id } => {
-                if let Some(slot) = self.routes.links.get_mut(&lid) {
-                    slot.replies.remove(&id);
-                }
-            }
+                waiters,
+            } => self.add_link(lid, plugin_id, to_plugin, files, tx, waiters),
             Command::Presenter(tx) => {
                 let _ = tx.send(self.presenter.clone());
             }
@@ -455,7 +449,7 @@ impl Core {
             // waiter; without one (no id, or given up) they are shown.
             Route::Reply => {
                 let waiter = (env.id != 0)
-                    .then(|| self.routes.links.get_mut(&lid)?.replies.remove(&env.id))
+                    .then(|| self.routes.links.get(&lid)?.replies.take(env.id))
                     .flatten();
                 if let Some(w) = waiter {
                     let _ = w.send(env.msg);

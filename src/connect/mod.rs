@@ -4,6 +4,8 @@
 //! `nts up` writes one to its state directory; every other command finds it there
 //! (or at `--profile` / `$NTS_PROFILE`), so nothing needs flags on one machine.
 
+pub mod ticket;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
