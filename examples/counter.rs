@@ -9,7 +9,8 @@
 
 use nts::api::PresenterInfo;
 use nts::api::link::NotificationType;
-use nts::instance::{Instance, Plugin, PluginInstance};
+use nts::instance::{Instance, PluginInstance};
+use nts::plugin::Plugin;
 
 #[derive(Default)]
 struct Counter {

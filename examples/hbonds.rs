@@ -21,7 +21,8 @@ use nts::api::link::NotificationType;
 use nts::api::shape::{Anchor, AnchorType, Shape};
 use nts::api::structure::Complex;
 use nts::api::{ErrorBody, ErrorCode};
-use nts::instance::{Instance, Plugin, PluginInstance};
+use nts::instance::{Instance, PluginInstance};
+use nts::plugin::Plugin;
 
 /// Shortest donor–acceptor distance counted (Å).
 pub const MIN_DISTANCE: f32 = 2.5;

@@ -13,7 +13,8 @@ use nts::api::link::NotificationType;
 use nts::api::ui::{
     Button, Content, Dropdown, Label, LayoutNode, LoadingBar, Menu, Slider, TextInput, UiList,
 };
-use nts::instance::{Instance, Plugin, PluginInstance, UiEvent};
+use nts::instance::{Instance, PluginInstance, UiEvent};
+use nts::plugin::Plugin;
 
 /// The plugin's registration.
 pub fn plugin() -> Plugin {

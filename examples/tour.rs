@@ -16,7 +16,8 @@ use nts::api::link::NotificationType;
 use nts::api::stream::{StreamData, StreamKind};
 use nts::api::structure::{Complex, IDENTITY};
 use nts::api::volume::{VolumeData, VolumeLayer, VolumeProperties};
-use nts::instance::{Instance, Plugin, PluginInstance, RequestError, Stream};
+use nts::instance::{Instance, PluginInstance, RequestError, Stream};
+use nts::plugin::Plugin;
 
 /// The plugin's registration.
 pub fn plugin() -> Plugin {

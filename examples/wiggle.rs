@@ -12,7 +12,8 @@
 
 use nts::api::link::NotificationType;
 use nts::api::stream::{StreamData, StreamKind};
-use nts::instance::{Instance, Plugin, PluginInstance};
+use nts::instance::{Instance, PluginInstance};
+use nts::plugin::Plugin;
 
 /// Frames per run, the acknowledged last one included.
 pub const FRAMES: usize = 120;

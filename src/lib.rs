@@ -21,6 +21,7 @@ mod error;
 pub mod files;
 pub mod host;
 pub mod instance;
+pub mod plugin;
 pub mod plugins;
 pub mod runtime;
 pub mod session;

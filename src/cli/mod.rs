@@ -18,7 +18,7 @@ use crate::coordinator::service::Status;
 use crate::coordinator::store::Store;
 use crate::coordinator::{Coordinator, CoordinatorConfig};
 use crate::host::{HostConfig, InstanceCommand};
-use crate::instance::PluginArgs;
+use crate::plugin::PluginArgs;
 
 /// Why a command could not do its job; shown to the user as one line.
 #[derive(Debug, thiserror::Error)]
@@ -366,7 +366,7 @@ fn run_host(args: HostArgs) -> ExitCode {
         InstanceCommand::new(program, rest.iter().cloned()),
     );
     config.capacity = args.conn.capacity;
-    match crate::instance::plugin::serve_host(&args.conn, config) {
+    match crate::plugin::serve_host(&args.conn, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }

@@ -57,7 +57,7 @@ impl InstanceCommand {
     }
 
     /// The current executable re-run with its own arguments in instance mode
-    /// (`NTS_INSTANCE=1`): what [`crate::instance::Plugin::run`] uses.
+    /// (`NTS_INSTANCE=1`): what `nts::plugin::Plugin::run` uses.
     pub fn current_exe() -> std::io::Result<Self> {
         Ok(Self::instance_mode(
             std::env::current_exe()?,

@@ -3,12 +3,13 @@
 //! An instance is one OS process per link, started by its host. It speaks length-
 //! prefixed CBOR frames on stdin/stdout (see `docs/PROTOCOL.md`) and holds no broker
 //! credentials. Implement [`PluginInstance`], then start the process with
-//! [`Plugin::run`](plugin::Plugin::run), which is both the host and, re-run by the host,
-//! the instance.
+//! `nts::plugin::Plugin::run`, which is both the host and, re-run by the
+//! host, the instance.
 //!
 //! ```no_run
 //! use nts::api::link::NotificationType;
-//! use nts::instance::{Instance, Plugin, PluginInstance};
+//! use nts::instance::{Instance, PluginInstance};
+//! use nts::plugin::Plugin;
 //!
 //! struct Hello;
 //!
@@ -25,7 +26,6 @@
 
 mod analysis;
 mod files;
-pub mod plugin;
 mod requests;
 mod stdio;
 mod stream;
@@ -48,7 +48,6 @@ use crate::api::{Empty, ErrorBody, PresenterInfo};
 use crate::wire::frame::Outgoing;
 use crate::wire::{self, Envelope};
 
-pub use plugin::{Plugin, PluginArgs};
 pub use ui::UiEvent;
 
 pub use crate::wire::frame::INSTANCE_ENV;

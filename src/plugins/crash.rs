@@ -2,7 +2,8 @@
 //! Run aborts the process; advanced settings writes a malformed frame.
 
 use crate::api::link::NotificationType;
-use crate::instance::{Instance, Plugin, PluginInstance};
+use crate::instance::{Instance, PluginInstance};
+use crate::plugin::Plugin;
 
 /// The plugin's registration.
 pub fn plugin() -> Plugin {

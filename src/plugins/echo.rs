@@ -2,7 +2,8 @@
 //! `ROUNDS` times, then reports each round trip's time (not started by `nts up`).
 
 use crate::api::link::NotificationType;
-use crate::instance::{Instance, Plugin, PluginInstance};
+use crate::instance::{Instance, PluginInstance};
+use crate::plugin::Plugin;
 
 /// Round trips per run.
 pub const ROUNDS: usize = 10;

@@ -3,7 +3,8 @@
 use crate::api::PresenterInfo;
 use crate::api::link::NotificationType;
 use crate::api::room::{Macro, PluginListButton};
-use crate::instance::{Instance, Plugin, PluginInstance};
+use crate::instance::{Instance, PluginInstance};
+use crate::plugin::Plugin;
 
 /// The plugin's registration.
 pub fn plugin() -> Plugin {

@@ -18,7 +18,7 @@ pub mod tour;
 #[path = "../../examples/wiggle.rs"]
 pub mod wiggle;
 
-use crate::instance::Plugin;
+use crate::plugin::Plugin;
 
 /// Names of the built-in plugins.
 pub const BUILTIN: &[&str] = &[

@@ -4,7 +4,8 @@
 //! tries to read outside the session's directory, to show that it cannot.
 
 use crate::api::link::NotificationType;
-use crate::instance::{Instance, Plugin, PluginInstance};
+use crate::instance::{Instance, PluginInstance};
+use crate::plugin::Plugin;
 
 /// The plugin's registration: it declares the files permission.
 pub fn plugin() -> Plugin {

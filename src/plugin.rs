@@ -1,4 +1,6 @@
-//! `Plugin::run`: one executable that is both a plugin's host and its instances.
+//! `Plugin::run`: one executable that is both a plugin's host and its instances. It
+//! sits above both roles ([`crate::host`] and [`crate::instance`] do not know each other):
+//! a plugin author's binary is the one place they meet.
 //!
 //! Started normally, it connects to the broker, registers the plugin and serves links,
 //! re-running itself with `NTS_INSTANCE=1` once per link. Started with `NTS_INSTANCE=1`
@@ -12,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
-use super::{INSTANCE_ENV, PluginInstance};
+use crate::instance::{INSTANCE_ENV, PluginInstance};
 use crate::api::PluginMetadata;
 use crate::connect::{self, Profile};
 use crate::host::{Host, HostConfig, HostError, InstanceCommand};
@@ -276,7 +278,7 @@ fn run_instance<P: PluginInstance>(factory: impl FnOnce() -> P) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(super::run_stdio(factory())) {
+    match rt.block_on(crate::instance::run_stdio(factory())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nts instance: {e}");
