@@ -14,10 +14,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
-use crate::instance::{INSTANCE_ENV, PluginInstance};
 use crate::api::PluginMetadata;
 use crate::connect::{self, Profile};
 use crate::host::{Host, HostConfig, HostError, InstanceCommand};
+use crate::instance::{INSTANCE_ENV, PluginInstance};
 
 /// Connection flags every plugin executable accepts.
 #[derive(Debug, Clone, Default, clap::Args)]
