@@ -109,13 +109,13 @@ pub(super) async fn logs(args: LogsArgs) -> ExitCode {
         .map(|p| (p.plugin_id.to_string(), p.metadata.name.clone()))
         .collect();
     let subject = match &args.plugin {
-        None => "nts.v1.logs.>".to_string(),
+        None => crate::wire::subject::logs_of(None),
         Some(want) => match list
             .plugins
             .iter()
             .find(|p| &p.metadata.name == want || p.plugin_id.as_str() == want)
         {
-            Some(p) => format!("nts.v1.logs.{}.>", p.plugin_id),
+            Some(p) => crate::wire::subject::logs_of(Some(&p.plugin_id)),
             None => return fail(format!("no plugin named {want:?}")),
         },
     };
@@ -513,6 +513,9 @@ async fn run_actions(
             }
             Err(e) if e.may_resolve_later() => return Ok(()),
             Err(e) => {
+                // The menus the action was judged against (they may have arrived since
+                // they were last printed), then why it cannot be done.
+                show_menus(args, link, shown).await;
                 eprintln!("error: --act {line:?}: {e}");
                 return Err(ExitCode::from(4));
             }

@@ -110,6 +110,11 @@ pub fn ctl(op: &str) -> String {
     format!("{CTL}.{op}")
 }
 
+/// The operation a `nts.v1.ctl.<op>` subject names.
+pub fn ctl_op(subject: &str) -> Option<&str> {
+    subject.strip_prefix(CTL)?.strip_prefix('.')
+}
+
 /// The id of the plugin named `name`: derived from the name alone (`p` and 15 base-32
 /// characters of its SHA-256), so a host's credential — which names its plugin — fixes
 /// the subjects it may use before it registers, and every coordinator agrees on it.
@@ -135,6 +140,15 @@ pub fn host_ctl(hid: &Token) -> String {
     format!("{PREFIX}.host.{hid}.ctl")
 }
 
+/// The host a `nts.v1.host.<hid>.ctl` subject addresses.
+pub fn host_of_ctl(subject: &str) -> Option<Token> {
+    let hid = subject
+        .strip_prefix(PREFIX)?
+        .strip_prefix(".host.")?
+        .strip_suffix(".ctl")?;
+    Token::new(hid).ok()
+}
+
 /// The two data subjects of one link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkSubjects {
@@ -155,6 +169,13 @@ pub fn link(pid: &Token, sid: &Token, lid: &Token) -> LinkSubjects {
 /// Wildcard for everything any plugin sends to session `sid`.
 pub fn session_inbound(sid: &Token) -> String {
     format!("{PREFIX}.link.*.{sid}.*.to_session")
+}
+
+/// The `to_plugin` subject of the link whose `to_session` subject is `to_session`: where
+/// a session answers what came in on the other.
+pub fn to_plugin_of(to_session: &str) -> Option<String> {
+    let link = to_session.strip_suffix(".to_session")?;
+    Some(format!("{link}.to_plugin"))
 }
 
 /// Extracts the link id from a `…link.<pid>.<sid>.<lid>.<dir>` subject.
@@ -184,9 +205,31 @@ pub fn logs(pid: &Token, lid: &Token) -> String {
     format!("{PREFIX}.logs.{pid}.{lid}")
 }
 
+/// Every instance's logs (`None`) or those of plugin `pid`.
+pub fn logs_of(pid: Option<&Token>) -> String {
+    match pid {
+        Some(pid) => format!("{PREFIX}.logs.{pid}.>"),
+        None => format!("{PREFIX}.logs.>"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_parse_back_where_they_are_built() {
+        let (p, s, l) = (Token::random(), Token::random(), Token::random());
+        let link = link(&p, &s, &l);
+        assert_eq!(to_plugin_of(&link.to_session), Some(link.to_plugin.clone()));
+        assert_eq!(to_plugin_of(&link.to_plugin), None);
+        assert_eq!(host_of_ctl(&host_ctl(&p)), Some(p.clone()));
+        assert_eq!(host_of_ctl("nts.v1.host.a*b.ctl"), None);
+        assert_eq!(ctl_op(&ctl("link.open")), Some("link.open"));
+        assert_eq!(ctl_op("nts.v1.link.x"), None);
+        assert_eq!(logs_of(None), "nts.v1.logs.>");
+        assert!(logs_of(Some(&p)).starts_with(&format!("nts.v1.logs.{p}.")));
+    }
 
     #[test]
     fn plugin_ids_come_from_names() {

@@ -94,10 +94,7 @@ impl Coordinator {
         let request = async_nats::Request::new()
             .payload(payload.into())
             .timeout(Some(self.config.offer_timeout));
-        let host = subject
-            .strip_prefix("nts.v1.host.")
-            .and_then(|r| r.strip_suffix(".ctl"))
-            .and_then(|h| Token::new(h).ok());
+        let host = crate::wire::subject::host_of_ctl(subject);
         let msg = match self.client.send_request(subject.to_string(), request).await {
             Ok(msg) => msg,
             Err(e) => {

@@ -304,11 +304,7 @@ impl Coordinator {
     }
 
     async fn handle(&self, req: async_nats::service::Request) {
-        let endpoint = req
-            .message
-            .subject
-            .as_str()
-            .strip_prefix("nts.v1.ctl.")
+        let endpoint = subject::ctl_op(&req.message.subject)
             .unwrap_or_default()
             .to_string();
         let (id, result) = match wire::decode::<CtlRequest>(&req.message.payload, MAX_CTL_REQUEST) {

@@ -376,7 +376,7 @@ impl Core {
                     // Credit only what was handled: a session that falls behind holds
                     // its plugins back instead of being flooded.
                     if let Some(received) = self.credits.received(&lid, len) {
-                        let to = from.as_str().replace(".to_session", ".to_plugin");
+                        let to = subject::to_plugin_of(&from).unwrap_or_default();
                         let credit = Envelope::event(ToPlugin::Credit(crate::api::link::Credit { received }));
                         if let Err(e) = super::publish_to_plugin(&self.client, &to, &credit).await {
                             tracing::debug!("sending flow-control credit failed: {e}");
@@ -401,7 +401,7 @@ impl Core {
             let (reply, changes) = self.workspace.feed_frame(&lid, &frame);
             self.frames.record();
             if frame.id != 0 || matches!(reply, Err(_) | Ok(ToPlugin::StreamInterrupt(_))) {
-                let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+                let to = subject::to_plugin_of(&msg.subject).unwrap_or_default();
                 self.reply(&to, frame.id, reply).await;
             }
             self.announce(Some(&lid), changes).await;
@@ -426,7 +426,7 @@ impl Core {
                     id => id,
                 };
                 if id != 0 {
-                    let to = msg.subject.as_str().replace(".to_session", ".to_plugin");
+                    let to = subject::to_plugin_of(&msg.subject).unwrap_or_default();
                     self.reply(&to, id, Err(error)).await;
                 }
                 return;
@@ -443,7 +443,7 @@ impl Core {
             };
         }
         // Built only when something is answered: most messages are not requests.
-        let to = || msg.subject.as_str().replace(".to_session", ".to_plugin");
+        let to = || subject::to_plugin_of(&msg.subject).unwrap_or_default();
         match Route::of(wire::Message::kind(&env.msg)) {
             // Replies to this session's own requests (ping, integration) go to their
             // waiter; without one (no id, or given up) they are shown.
