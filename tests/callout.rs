@@ -118,7 +118,7 @@ async fn connect_as(
     let (tx, rx) = mpsc::unbounded_channel();
     let client = tls(b)
         .token(ticket.into())
-        .name(caller.connection_name())
+        .name(caller.connection_name(false))
         .custom_inbox_prefix(caller.inbox(false))
         .event_callback(move |e| {
             let tx = tx.clone();
@@ -159,6 +159,30 @@ fn ticket(key: &TicketKey, kind: TicketKind, name: &str) -> String {
     key.issue(&Claims::new(kind, name, Duration::from_secs(600)))
 }
 
+/// Publishes "hello" on `subject` from `from` until `sub` receives it (the subscription
+/// reaches the server on its own connection, so the first publish may come before it);
+/// the message received.
+async fn delivered(
+    from: &async_nats::Client,
+    sub: &mut async_nats::Subscriber,
+    subject: &str,
+) -> async_nats::Message {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        from.publish(subject.to_string(), "hello".into())
+            .await
+            .unwrap();
+        from.flush().await.unwrap();
+        match tokio::time::timeout(Duration::from_millis(100), sub.next()).await {
+            Ok(Some(m)) => return m,
+            _ => assert!(
+                tokio::time::Instant::now() < deadline,
+                "{subject}: nothing delivered to an allowed subscription"
+            ),
+        }
+    }
+}
+
 /// Waits for the server to report a permissions violation on `rx` that names `subject`.
 async fn violation(rx: &mut mpsc::UnboundedReceiver<String>, subject: &str) {
     let got = tokio::time::timeout(WAIT, async {
@@ -190,16 +214,7 @@ async fn a_lobby_ticket_gets_its_grant_and_nothing_more() {
 
     // Allowed: plugin events.
     let mut events = client.subscribe("nts.v1.evt.plugin.p1.x").await.unwrap();
-    client.flush().await.unwrap();
-    coordinator
-        .publish("nts.v1.evt.plugin.p1.x", "hello".into())
-        .await
-        .unwrap();
-    coordinator.flush().await.unwrap();
-    let got = tokio::time::timeout(WAIT, events.next())
-        .await
-        .unwrap()
-        .unwrap();
+    let got = delivered(&coordinator, &mut events, "nts.v1.evt.plugin.p1.x").await;
     assert_eq!(&got.payload[..], b"hello");
 
     // Refused by the server: another room's traffic, the old shared inbox, everything.
@@ -287,15 +302,7 @@ async fn a_host_ticket_binds_its_plugin() {
         .expect("a valid plugin ticket is admitted");
     let mine = format!("nts.v1.link.{pid}.s1.l1.to_plugin");
     let mut sub = client.subscribe(mine.clone()).await.unwrap();
-    client.flush().await.unwrap();
-    coordinator.publish(mine, "run".into()).await.unwrap();
-    coordinator.flush().await.unwrap();
-    assert!(
-        tokio::time::timeout(WAIT, sub.next())
-            .await
-            .unwrap()
-            .is_some()
-    );
+    delivered(&coordinator, &mut sub, &mine).await;
     let other = nts::wire::subject::plugin_id_for("other");
     let theirs = format!("nts.v1.link.{other}.s1.l1.to_plugin");
     let _denied = client.subscribe(theirs.clone()).await.unwrap();

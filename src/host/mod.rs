@@ -111,13 +111,13 @@ impl HostConfig {
 
     /// The broker connection name this host must use: `host/<host_id>`.
     pub fn connection_name(&self) -> String {
-        format!("{HOST_CONNECTION_PREFIX}{}", self.host_id)
+        crate::wire::subject::host_connection_name(&self.host_id, false)
     }
 
     /// The name of this host's link-traffic connection (not a host connection name to
     /// the coordinator: only the control connection's loss means the host is lost).
     pub fn data_connection_name(&self) -> String {
-        format!("{}/data", self.connection_name())
+        crate::wire::subject::host_connection_name(&self.host_id, true)
     }
 }
 

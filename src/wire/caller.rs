@@ -97,11 +97,11 @@ impl Caller {
     }
 
     /// The connection name the client must use (and the broker user name it is given):
-    /// `host/<hid>` (control) and `host/<hid>/data` for a host's two connections,
+    /// `host/<hid>` (control) and `host/<hid>/data` (`data`) for a host's two connections,
     /// `lobby/<conn>`, `member/<sid>/<uid>`, `operator/<conn>`.
-    pub fn connection_name(&self) -> String {
+    pub fn connection_name(&self, data: bool) -> String {
         match self {
-            Caller::Host { host_id, .. } => format!("host/{host_id}"),
+            Caller::Host { host_id, .. } => super::subject::host_connection_name(host_id, data),
             Caller::Lobby { conn, .. } => format!("lobby/{conn}"),
             Caller::Member {
                 session_id,

@@ -105,6 +105,13 @@ impl std::str::FromStr for Token {
     }
 }
 
+/// The broker connection name of host `hid`: `host/<hid>` for its control connection (the
+/// one whose loss means the host is lost), `host/<hid>/data` for its link traffic.
+pub fn host_connection_name(hid: &Token, data: bool) -> String {
+    let suffix = if data { "/data" } else { "" };
+    format!("{HOST_CONNECTION_PREFIX}{hid}{suffix}")
+}
+
 /// `nts.v1.ctl.<op>`: a coordinator endpoint.
 pub fn ctl(op: &str) -> String {
     format!("{CTL}.{op}")

@@ -79,11 +79,7 @@ pub fn grant(caller: &Caller, data: bool, expires: Option<u64>) -> Grant {
     publish.extend(ctl);
     let denied: Vec<String> = ALWAYS_DENIED.iter().map(|s| s.to_string()).collect();
     Grant {
-        name: if data {
-            format!("{}/data", caller.connection_name())
-        } else {
-            caller.connection_name()
-        },
+        name: caller.connection_name(data),
         publish: Subjects {
             allow: publish,
             deny: denied.clone(),

@@ -178,3 +178,55 @@ pub async fn serve(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connect::ticket::TicketKey;
+    use std::time::Duration;
+
+    fn setup() -> (TicketKey, Verifier) {
+        let key = TicketKey::generate();
+        let v = Verifier::new([key.public_key().as_str()]).unwrap();
+        (key, v)
+    }
+
+    #[test]
+    fn a_plugin_ticket_names_its_hosts_plugin_and_connection() {
+        let (key, v) = setup();
+        let t = key.issue(&Claims::new(
+            TicketKind::Plugin,
+            "notes",
+            Duration::from_secs(60),
+        ));
+        let never = |_: &Token| false;
+        let (caller, data, _) = decide(&v, &t, "host/h1/data", 0, never).unwrap();
+        assert!(data);
+        assert_eq!(
+            caller,
+            Caller::Host {
+                plugin_id: subject::plugin_id_for("notes"),
+                host_id: Token::new("h1").unwrap(),
+            }
+        );
+        for name in ["lobby/c1", "host/h1/ctl", "host/a*b", "host", ""] {
+            assert_eq!(
+                decide(&v, &t, name, 0, never).unwrap_err().kind(),
+                RefusalKind::Name,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_revoked_ticket_is_refused() {
+        let (key, v) = setup();
+        let claims = Claims::new(TicketKind::User, "ada", Duration::from_secs(60));
+        let t = key.issue(&claims);
+        assert!(decide(&v, &t, "lobby/c1", 0, |_| false).is_ok());
+        assert_eq!(
+            decide(&v, &t, "lobby/c1", 0, |id| *id == claims.id),
+            Err(Refusal::Revoked)
+        );
+    }
+}
