@@ -28,21 +28,21 @@ pub struct PluginArgs {
     /// Broker port; defaults to the profile's.
     #[arg(short = 'p', long = "port", env = "NTS_PORT")]
     pub port: Option<u16>,
-    /// Plugin key, or a file holding it (nanome-lib's `-k/--keyfile`).
+    /// The plugin's key (`nts token plugin NAME`), or a file holding it (nanome-lib's
+    /// `-k/--keyfile`). Without one, a key is made from the operator's profile if this
+    /// is it.
     #[arg(short = 'k', long = "key", alias = "keyfile", env = "NTS_KEY")]
     pub key: Option<String>,
     /// Display name, overriding the plugin's own.
     #[arg(short = 'n', long = "name", env = "PLUGIN_NAME")]
     pub name: Option<String>,
-    /// Connection profile (default: the one `nts up` writes).
+    /// Connection profile (default: operator.json in the state directory `nts up` uses,
+    /// else its profile.json).
     #[arg(long, env = "NTS_PROFILE")]
     pub profile: Option<PathBuf>,
     /// CA certificate to verify the broker with (default: the profile's).
     #[arg(long, env = "NTS_CA")]
     pub ca: Option<PathBuf>,
-    /// Host role password (default: the profile's).
-    #[arg(long, env = "NTS_HOST_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
     /// Most links this host serves at once.
     #[arg(long, default_value_t = 32)]
     pub capacity: u32,
@@ -57,7 +57,7 @@ impl PluginArgs {
         let path = self
             .profile
             .clone()
-            .unwrap_or_else(connect::default_profile_path);
+            .unwrap_or_else(connect::operator_profile_path);
         let base = match Profile::load(&path) {
             Ok(p) => Some(p),
             Err(connect::ConnectError::NoProfile(_))
@@ -70,8 +70,9 @@ impl PluginArgs {
         let mut p = base.unwrap_or_else(|| Profile {
             url: String::new(),
             ca_file: PathBuf::new(),
+            ticket: String::new(),
             credentials: Default::default(),
-            plugin_key: String::new(),
+            keys: None,
         });
         if self.host.is_some() || self.port.is_some() {
             let (old_host, old_port) = split_url(&p.url);
@@ -86,17 +87,17 @@ impl PluginArgs {
         if let Some(ca) = &self.ca {
             p.ca_file = ca.clone();
         }
-        if let Some(pw) = &self.password {
-            p.credentials.host = pw.clone();
-        }
-        if let Some(key) = &self.key {
-            // nanome-lib accepts a key or a path to a key file.
-            p.plugin_key = match std::fs::read_to_string(key) {
-                Ok(text) => text.trim().to_string(),
-                Err(_) => key.clone(),
-            };
-        }
         Ok(p)
+    }
+
+    /// The plugin key given (`-k`): the key itself, or the contents of the file it names.
+    pub fn key(&self) -> Option<String> {
+        let key = self.key.as_ref()?;
+        // nanome-lib accepts a key or a path to a key file.
+        Some(match std::fs::read_to_string(key) {
+            Ok(text) => text.trim().to_string(),
+            Err(_) => key.trim().to_string(),
+        })
     }
 }
 
@@ -249,8 +250,8 @@ crate::error::error_kind!(ServeError => ServeErrorKind {
 /// Connects as a host with `args` and serves `config` until SIGINT/SIGTERM.
 pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), ServeError> {
     let profile = args.profile()?;
-    if config.plugin_key.is_empty() {
-        config.plugin_key = profile.plugin_key.clone();
+    if let Some(key) = args.key() {
+        config.key = key;
     }
     let rt = tokio::runtime::Runtime::new().map_err(ServeError::Runtime)?;
     rt.block_on(async move {

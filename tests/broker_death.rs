@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use nix::sys::signal::Signal;
-use nts::connect::{self, ConnectOptions, Profile, Role};
+use nts::connect::Profile;
 use nts::session::Session;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
@@ -51,10 +51,8 @@ async fn nts_up_restarts_a_killed_broker_and_sessions_survive() {
     let home = tempfile::tempdir().unwrap();
     let mut up = up(home.path()).await;
     let profile = Profile::load(&home.path().join("profile.json")).unwrap();
-    let client = connect::connect(&profile, Role::Session, ConnectOptions::named("test"))
-        .await
-        .unwrap();
-    let session = Session::open(client, "room", user("alice")).await.unwrap();
+    let lobby = nts::session::Lobby::connect(&profile).await.unwrap();
+    let session = Session::open(&lobby, "room", user("alice")).await.unwrap();
     let mut link = session.connect("hello").await.unwrap();
     link.run().await.unwrap();
     next_notification(&mut link).await;

@@ -1,8 +1,8 @@
 //! The auth callout's building blocks against a real nats-server 2.15.1 with TLS: the
 //! server asks nts's callout (`coordinator::callout::serve`) about every connection that is
 //! not a configured user; a ticket holder gets exactly its grant, enforced by the server;
-//! forged, expired and misused tickets are refused. (The system's own broker
-//! configuration does not use the callout yet: issue 9.)
+//! forged, expired and misused tickets are refused. (tests/security.rs attacks the
+//! whole system, whose broker uses the same callout.)
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -149,8 +149,17 @@ async fn setup(
         issuer,
         tickets: Verifier::new([tickets.public_key().as_str()]).unwrap(),
     });
-    tokio::spawn(callout::serve(auth.clone(), callout, stop.clone()));
+    let requests = auth
+        .queue_subscribe(callout::REQUEST_SUBJECT, callout::QUEUE.into())
+        .await
+        .unwrap();
     auth.flush().await.unwrap();
+    tokio::spawn(callout::serve(
+        auth.clone(),
+        requests,
+        callout,
+        stop.clone(),
+    ));
     let coordinator = connect_user(&b, "coordinator", "pw_coord").await.unwrap();
     Some((b, coordinator, stop))
 }

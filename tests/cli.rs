@@ -180,8 +180,15 @@ async fn no_broker_and_no_profile_are_clear_errors() {
     let profile = nts::connect::Profile {
         url: format!("tls://127.0.0.1:{port}"),
         ca_file: dir.path().join("ca.pem"),
+        ticket: nts::connect::ticket::TicketKey::generate().issue(
+            &nts::connect::ticket::Claims::new(
+                nts::connect::ticket::TicketKind::User,
+                "ann",
+                std::time::Duration::from_secs(60),
+            ),
+        ),
         credentials: Default::default(),
-        plugin_key: String::new(),
+        keys: None,
     };
     std::fs::write(dir.path().join("ca.pem"), "").unwrap();
     profile.save(&dir.path().join("p.json")).unwrap();

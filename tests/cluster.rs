@@ -11,7 +11,7 @@ use common::{WAIT, next_notification};
 use nts::api::control::UserInfo;
 use nts::api::link::CloseCode;
 use nts::connect::{self, ConnectOptions, Profile, Role};
-use nts::session::{self, LinkEvent, Session};
+use nts::session::{LinkEvent, Lobby, Session};
 use testcontainers::core::{ContainerPort, Mount, WaitFor};
 use testcontainers::runners::AsyncRunner;
 use testcontainers::{ContainerAsync, GenericImage, ImageExt};
@@ -61,7 +61,10 @@ struct Cluster {
     network: String,
     dir: tempfile::TempDir,
     nats: Vec<ContainerAsync<GenericImage>>,
+    /// A user's profile for this machine (the published ports).
     local: Profile,
+    /// The operator's profile for this machine.
+    operator: Profile,
 }
 
 fn docker(args: &[&str]) {
@@ -139,12 +142,15 @@ impl Cluster {
         }
         let mut local = Profile::load(&dir.path().join("profile-local.json")).unwrap();
         local.url = urls.join(",");
+        let mut operator = Profile::load(&dir.path().join("operator-local.json")).unwrap();
+        operator.url = urls.join(",");
         let cluster = Cluster {
             suffix,
             network,
             dir,
             nats,
             local,
+            operator,
         };
         cluster.wait_for_jetstream().await;
         cluster
@@ -196,6 +202,8 @@ impl Cluster {
             name,
             &[
                 "coordinator",
+                "--profile",
+                "/etc/nts/operator.json",
                 "--replicas",
                 "3",
                 "--lease-ms",
@@ -209,21 +217,35 @@ impl Cluster {
     async fn host(&self, name: &str, capacity: u32) -> ContainerAsync<GenericImage> {
         self.nts(
             name,
-            &["plugin", "hello", "--capacity", &capacity.to_string()],
+            &[
+                "plugin",
+                "hello",
+                "--capacity",
+                &capacity.to_string(),
+                "--key",
+                "/etc/nts/plugins/hello.key",
+            ],
             "ready plugin",
         )
         .await
     }
 
     async fn client(&self, role: Role) -> async_nats::Client {
-        connect::connect(&self.local, role, ConnectOptions::named("test"))
+        connect::connect(&self.operator, role, ConnectOptions::named("test"))
+            .await
+            .expect("connect to the cluster")
+    }
+
+    /// A user's lobby connection, with the user ticket `nts init` wrote.
+    async fn lobby(&self) -> Lobby {
+        Lobby::connect(&self.local)
             .await
             .expect("connect to the cluster")
     }
 
     async fn session(&self, name: &str) -> Session {
         Session::open(
-            self.client(Role::Session).await,
+            &self.lobby().await,
             "room",
             UserInfo {
                 name: name.into(),
@@ -306,7 +328,7 @@ async fn a_killed_host_container_is_detected_and_new_links_go_to_the_survivor() 
     let s = c.session("alice").await;
     let mut link = s.connect("hello").await.unwrap();
     // Which host took it? Kill that one.
-    let client = c.client(Role::Session).await;
+    let lobby = c.lobby().await;
     let t0 = Instant::now();
     let on_h1 = docker_top_has_instance(h1.id());
     docker(&["kill", if on_h1 { h1.id() } else { h2.id() }]);
@@ -318,7 +340,7 @@ async fn a_killed_host_container_is_detected_and_new_links_go_to_the_survivor() 
         "host container killed: its session was told after {:?}",
         t0.elapsed()
     );
-    let list = session::list_plugins(&client).await.unwrap();
+    let list = lobby.plugins().await.unwrap();
     assert_eq!(list.plugins[0].hosts, 1, "the dead host left the plugin");
     let again = s
         .connect("hello")
@@ -351,15 +373,21 @@ async fn killing_the_active_coordinator_container_loses_no_session() {
     let b = c
         .nts(
             "coordinator-b",
-            &["coordinator", "--replicas", "3"],
+            &[
+                "coordinator",
+                "--profile",
+                "/etc/nts/operator.json",
+                "--replicas",
+                "3",
+            ],
             "standby coordinator",
         )
         .await;
     let _host = c.host("host", 8).await;
     let alice = c.session("alice").await;
     let bob = Session::join(
-        c.client(Role::Session).await,
-        alice.id().clone(),
+        &c.lobby().await,
+        &alice.invitation(),
         UserInfo {
             name: "bob".into(),
             ..Default::default()
@@ -371,8 +399,8 @@ async fn killing_the_active_coordinator_container_loses_no_session() {
 
     docker(&["kill", a.id()]); // SIGKILL: no graceful hand-over
     let t0 = Instant::now();
-    let client = c.client(Role::Session).await;
-    while session::list_plugins(&client).await.is_err() {
+    let lobby = c.lobby().await;
+    while lobby.plugins().await.is_err() {
         assert!(t0.elapsed() < WAIT, "no coordinator took over");
     }
     eprintln!(
@@ -401,7 +429,7 @@ async fn a_host_cut_off_the_network_is_dropped_and_returns_when_reconnected() {
     let host = c.host("host", 8).await;
     let s = c.session("alice").await;
     let mut link = s.connect("hello").await.unwrap();
-    let client = c.client(Role::Session).await;
+    let lobby = c.lobby().await;
 
     let t0 = Instant::now();
     docker(&["network", "disconnect", &c.network, host.id()]);
@@ -413,18 +441,12 @@ async fn a_host_cut_off_the_network_is_dropped_and_returns_when_reconnected() {
         "host cut off: its session was told after {:?}",
         t0.elapsed()
     );
-    assert!(
-        session::list_plugins(&client)
-            .await
-            .unwrap()
-            .plugins
-            .is_empty()
-    );
+    assert!(lobby.plugins().await.unwrap().plugins.is_empty());
 
     docker(&["network", "connect", &c.network, host.id()]);
     let t1 = Instant::now();
     loop {
-        let list = session::list_plugins(&client).await.unwrap();
+        let list = lobby.plugins().await.unwrap();
         if list.plugins.iter().any(|p| p.hosts == 1) {
             break;
         }

@@ -172,13 +172,12 @@ END
 
 #[tokio::test]
 async fn tour_example_uses_substructures_colours_hooks_streams_volumes_and_interactions() {
-    use nts::connect::Role;
     use nts::session::Session;
     let sys = System::start().await;
     let _tour = sys.example("tour").await;
     let path = sys.dir.path().join("mixed.pdb");
     std::fs::write(&path, MIXED).unwrap();
-    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
         .await
         .unwrap();
     let loaded = s

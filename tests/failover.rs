@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use common::*;
 use nix::sys::signal::Signal;
 use nts::connect::Role;
-use nts::session::{self, Session};
+use nts::session::{Lobby, Session};
 
 /// Waits (bounded) until the control plane answers again; returns how long it took.
-async fn control_plane_back(client: &async_nats::Client, since: Instant) -> Duration {
+async fn control_plane_back(lobby: &Lobby, since: Instant) -> Duration {
     loop {
-        if session::list_plugins(client).await.is_ok() {
+        if lobby.plugins().await.is_ok() {
             return since.elapsed();
         }
         assert!(
@@ -36,8 +36,8 @@ async fn killing_the_active_coordinator_loses_no_session_or_link() {
     sys.coordinator.wait().await;
     let t0 = Instant::now();
     standby.wait_line("ready").await;
-    let client = sys.client(Role::Session).await;
-    let back = control_plane_back(&client, t0).await;
+    let lobby = sys.lobby().await;
+    let back = control_plane_back(&lobby, t0).await;
     eprintln!("failover: control plane answered again {back:?} after the kill");
 
     // The data path never depended on the coordinator.
@@ -45,7 +45,7 @@ async fn killing_the_active_coordinator_loses_no_session_or_link() {
         .await
         .expect("the link survived");
     // The registry survived: the plugin, its host and the link are known.
-    let list = session::list_plugins(&client).await.unwrap();
+    let list = lobby.plugins().await.unwrap();
     assert_eq!(
         (
             list.plugins.len(),
@@ -72,7 +72,7 @@ async fn killing_the_active_coordinator_loses_no_session_or_link() {
 async fn a_restarted_coordinator_resumes_where_it_stopped() {
     let mut sys = System::start().await;
     let hello = sys.plugin("hello").await;
-    let alice = Session::open(sys.client(Role::Session).await, "room", user("alice"))
+    let alice = Session::open(&sys.lobby().await, "room", user("alice"))
         .await
         .unwrap();
     let mut link = alice.connect("hello").await.unwrap();
@@ -147,9 +147,9 @@ async fn a_panic_inside_an_operation_is_contained_and_the_coordinator_keeps_serv
             .args(["coordinator", "--inject-panic", "session.open"]),
     )
     .await;
-    let client = sys.client(Role::Session).await;
+    let lobby = sys.lobby().await;
     let started = Instant::now();
-    let failed = Session::open(client.clone(), "room", user("carol"))
+    let failed = Session::open(&lobby, "room", user("carol"))
         .await
         .err()
         .expect("the failed operation is answered with an error");
@@ -162,7 +162,7 @@ async fn a_panic_inside_an_operation_is_contained_and_the_coordinator_keeps_serv
     // The same request works now, and the state from before the failure is intact.
     let back = Instant::now();
     let carol = loop {
-        match Session::open(client.clone(), "room", user("carol")).await {
+        match Session::open(&lobby, "room", user("carol")).await {
             Ok(s) => break s,
             Err(e) => {
                 assert!(

@@ -6,8 +6,7 @@ mod common;
 
 use common::*;
 use nts::api::link::{CloseCode, ToSession};
-use nts::connect::Role;
-use nts::session::{self, LinkEvent, Session};
+use nts::session::{LinkEvent, Session};
 
 /// The heavy tests (hundreds of megabytes through Python, the host and the broker) run one
 /// at a time: on two cores, several at once starve the host's heartbeats.
@@ -20,7 +19,7 @@ async fn system() -> System {
 }
 
 async fn open(sys: &System) -> Session {
-    Session::open(sys.client(Role::Session).await, "room", user("alice"))
+    Session::open(&sys.lobby().await, "room", user("alice"))
         .await
         .expect("open")
 }
@@ -196,9 +195,7 @@ async fn a_flooding_instance_is_held_back_and_loses_nothing() {
         );
     }
     // Heartbeats went on: the plugin is still listed.
-    let list = session::list_plugins(&sys.client(Role::Session).await)
-        .await
-        .unwrap();
+    let list = sys.lobby().await.plugins().await.unwrap();
     assert!(list.plugins.iter().any(|p| p.metadata.name == "flood"));
 }
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use common::*;
 use nts::api::control::UserInfo;
-use nts::connect::Role;
 use nts::session::Session;
 
 #[tokio::test]
@@ -17,7 +16,7 @@ async fn python_instance_speaks_the_frame_protocol() {
     let script = repo("examples/python/hello_instance.py");
     let host = sys.host("py-hello", &[&py, script.to_str().unwrap()]).await;
     let alice = Session::open(
-        sys.client(Role::Session).await,
+        &sys.lobby().await,
         "room",
         UserInfo {
             name: "Alice".into(),
@@ -27,8 +26,8 @@ async fn python_instance_speaks_the_frame_protocol() {
     .await
     .unwrap();
     let bob = Session::join(
-        sys.client(Role::Session).await,
-        alice.id().clone(),
+        &sys.lobby().await,
+        &alice.invitation(),
         UserInfo {
             name: "Bob".into(),
             ..Default::default()

@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use nts::connect::Role;
 use nts::session::Session;
 
 /// Two waters whose oxygens are 2.8 Å apart (one hydrogen bond), a third far away.
@@ -28,7 +27,7 @@ fn waters(dir: &std::path::Path) -> std::path::PathBuf {
 async fn a_plugin_reads_computes_and_updates_the_workspace() {
     let sys = System::start().await;
     let _hbonds = sys.plugin("hbonds").await;
-    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
         .await
         .unwrap();
     let complex = nts::files::load(&waters(sys.dir.path())).unwrap();
@@ -69,7 +68,7 @@ async fn a_plugin_reads_computes_and_updates_the_workspace() {
 async fn plugins_hear_about_complexes_the_session_adds() {
     let sys = System::start().await;
     let _hello = sys.plugin("hello").await;
-    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
         .await
         .unwrap();
     let mut link = s.connect("hello").await.unwrap();
@@ -208,7 +207,7 @@ async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
         ciborium::into_writer(&complex, &mut v).unwrap();
         v.len()
     };
-    let max_payload = sys.client(Role::Session).await.server_info().max_payload;
+    let max_payload = sys.lobby().await.client().server_info().max_payload;
     assert!(
         encoded > max_payload,
         "the test needs a complex over max_payload: {encoded} <= {max_payload}"
@@ -216,7 +215,7 @@ async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
     let expected = nts::plugins::hbonds::find(&complex);
     assert!(!expected.is_empty());
 
-    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
         .await
         .unwrap();
     s.add_complexes(vec![complex]).await.unwrap();
@@ -238,7 +237,7 @@ async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
 async fn a_position_stream_moves_the_sessions_atoms() {
     let sys = System::start().await;
     let _wiggle = sys.example("wiggle").await;
-    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
         .await
         .unwrap();
     let complex = nts::files::load(&waters(sys.dir.path())).unwrap();
@@ -320,9 +319,7 @@ async fn the_session_calls_a_declared_integration() {
     let sys = System::start().await;
     let _hbonds = sys.plugin("hbonds").await;
     let _hello = sys.plugin("hello").await;
-    let list = nts::session::list_plugins(&sys.client(Role::Session).await)
-        .await
-        .unwrap();
+    let list = sys.lobby().await.plugins().await.unwrap();
     let hb = list
         .plugins
         .iter()
@@ -349,7 +346,7 @@ ATOM      4  O   ALA B   1      31.251   2.390   0.000  1.00  0.00           O
     std::fs::write(&path, pdb).unwrap();
     let complex = nts::files::load(&path).unwrap();
     assert_eq!(complex.residues().count(), 4);
-    let s = Session::open(sys.client(Role::Session).await, "room", user("ann"))
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
         .await
         .unwrap();
     let link = s.connect("hbonds").await.unwrap();

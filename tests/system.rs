@@ -10,11 +10,11 @@ use nix::sys::signal::Signal;
 use nts::api::ErrorCode;
 use nts::api::link::{CloseCode, ToSession};
 use nts::connect::Role;
-use nts::session::{self, LinkEvent, Session, SessionError};
+use nts::session::{LinkEvent, Session, SessionError};
 use nts::wire::Envelope;
 
 async fn open(sys: &System, name: &str) -> Session {
-    Session::open(sys.client(Role::Session).await, "room", user(name))
+    Session::open(&sys.lobby().await, "room", user(name))
         .await
         .expect("open session")
 }
@@ -34,9 +34,7 @@ async fn plugins_register_and_are_listed_with_their_metadata() {
     let sys = System::start().await;
     let _hello = sys.plugin("hello").await;
     let _crash = sys.plugin("crash").await;
-    let list = session::list_plugins(&sys.client(Role::Session).await)
-        .await
-        .unwrap();
+    let list = sys.lobby().await.plugins().await.unwrap();
     let names: Vec<&str> = list
         .plugins
         .iter()
@@ -52,15 +50,52 @@ async fn plugins_register_and_are_listed_with_their_metadata() {
 #[tokio::test]
 async fn wrong_plugin_key_is_refused() {
     let sys = System::start().await;
+    let user = sys.dir.path().join("user.json");
+    sys.user_profile("ann").save(&user).unwrap();
+    let forged =
+        nts::connect::ticket::TicketKey::generate().issue(&nts::connect::ticket::Claims::new(
+            nts::connect::ticket::TicketKind::Plugin,
+            "hello",
+            Duration::from_secs(60),
+        ));
+    let notes_key = plugin_key(&sys.profile, "notes");
+    for (key, why) in [
+        ("not-a-key", "the credential is not an nts ticket"),
+        (forged.as_str(), "refused"),
+        (notes_key.as_str(), "is for plugin \"notes\""),
+        (sys.profile.ticket.as_str(), "a user ticket"),
+    ] {
+        let out = sys
+            .nts()
+            .args(["plugin", "hello", "--key", key])
+            .env("NTS_PROFILE", &user)
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{why}: {err}");
+    }
+    // Without a key, a user's profile cannot make one.
     let out = sys
         .nts()
-        .args(["plugin", "hello", "--key", "not-the-key"])
+        .args(["plugin", "hello"])
+        .env("NTS_PROFILE", &user)
         .output()
         .await
         .unwrap();
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("wrong plugin key"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nts token plugin hello"));
+    // Its own key works with the same profile.
+    let key = plugin_key(&sys.profile, "hello");
+    let mut ok = spawn_ready(
+        sys.nts()
+            .args(["plugin", "hello", "--key", &key])
+            .env("NTS_PROFILE", &user),
+    )
+    .await;
+    ok.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(ok.wait().await.success());
 }
 
 #[tokio::test]
@@ -271,9 +306,7 @@ async fn killed_host_is_detected_at_once_and_leaves_no_orphans() {
         "{}",
         reason.message
     );
-    let list = session::list_plugins(&sys.client(Role::Session).await)
-        .await
-        .unwrap();
+    let list = sys.lobby().await.plugins().await.unwrap();
     assert!(
         list.plugins.is_empty(),
         "the plugin left the list: {list:?}"
@@ -292,25 +325,14 @@ async fn hung_host_loses_its_lease_and_rejoins_when_it_resumes() {
     let reason = closed(&mut link).await;
     assert_eq!(reason.code, CloseCode::HostLost);
     assert!(reason.message.contains("lease"), "{}", reason.message);
-    let client = sys.client(Role::Session).await;
-    assert!(
-        session::list_plugins(&client)
-            .await
-            .unwrap()
-            .plugins
-            .is_empty()
-    );
+    let lobby = sys.lobby().await;
+    assert!(lobby.plugins().await.unwrap().plugins.is_empty());
 
     hello.signal(Signal::SIGCONT);
     // Back: it stops the instance its session was told about, and registers again.
     assert!(gone(instance).await, "the stale instance is stopped");
     let until = tokio::time::Instant::now() + WAIT;
-    while session::list_plugins(&client)
-        .await
-        .unwrap()
-        .plugins
-        .is_empty()
-    {
+    while lobby.plugins().await.unwrap().plugins.is_empty() {
         assert!(
             tokio::time::Instant::now() < until,
             "the host did not register again"
@@ -341,9 +363,7 @@ async fn stopping_a_host_tells_its_sessions_and_stops_its_instances() {
     for pid in pids {
         assert!(!alive(pid), "instance {pid} outlived its host");
     }
-    let list = session::list_plugins(&sys.client(Role::Session).await)
-        .await
-        .unwrap();
+    let list = sys.lobby().await.plugins().await.unwrap();
     assert!(list.plugins.is_empty(), "deregistered: {list:?}");
 }
 
@@ -352,9 +372,7 @@ async fn hosts_of_one_plugin_share_sessions_within_their_capacity() {
     let sys = System::start().await;
     let h1 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
     let h2 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
-    let list = session::list_plugins(&sys.client(Role::Session).await)
-        .await
-        .unwrap();
+    let list = sys.lobby().await.plugins().await.unwrap();
     assert_eq!(
         (
             list.plugins.len(),
@@ -420,7 +438,10 @@ async fn coordinator_is_a_discoverable_nats_service() {
         .iter()
         .map(|e| e["subject"].as_str().unwrap())
         .collect();
-    assert!(subjects.contains(&"nts.v1.ctl.link.open"), "{subjects:?}");
+    assert!(
+        subjects.contains(&"nts.v1.ctl.*.*.*.link.open"),
+        "every caller's requests, the caller named in the subject: {subjects:?}"
+    );
 }
 
 #[tokio::test]
@@ -433,7 +454,9 @@ async fn a_request_with_a_malformed_body_gets_an_error_reply() {
     let link = s.connect("hello").await.unwrap();
     let subjects = nts::wire::subject::link(link.plugin_id(), s.id(), link.id());
     // What a host would relay from an instance: well-formed CBOR, the right kind, a wrong body.
-    let host = sys.client(Role::Host).await;
+    let host = sys
+        .host_client("hello", &nts::wire::subject::Token::random(), true)
+        .await;
     let mut replies = host.subscribe(subjects.to_plugin.clone()).await.unwrap();
     host.flush().await.unwrap();
     let text = |s: &str| ciborium::Value::Text(s.into());

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::link::CloseReason;
 use super::{Empty, ErrorBody, PluginMetadata, PresenterInfo};
 use crate::messages;
+use crate::wire::caller::Caller;
 use crate::wire::subject::Token;
 
 messages! {
@@ -103,6 +104,25 @@ messages! {
     }
 }
 
+/// Whether `caller`'s role may send requests of kind `op` at all (the coordinator then
+/// checks the ids in each request against the caller; the callout grants publishing
+/// only these subjects).
+pub fn may_send(caller: &Caller, op: CtlRequestKind) -> bool {
+    use CtlRequestKind as K;
+    match caller {
+        Caller::Host { .. } => matches!(
+            op,
+            K::PluginRegister | K::PluginHeartbeat | K::PluginDeregister | K::LinkClosed
+        ),
+        Caller::Lobby { .. } => matches!(op, K::PluginList | K::SessionOpen | K::SessionJoin),
+        Caller::Member { .. } => matches!(
+            op,
+            K::PluginList | K::SessionLeave | K::SessionPresenter | K::LinkOpen | K::LinkClose
+        ),
+        Caller::Operator { .. } => matches!(op, K::PluginList),
+    }
+}
+
 /// A host's refusal of a link offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declined {
@@ -115,8 +135,6 @@ pub struct Declined {
 /// A plugin registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Register {
-    /// The deployment's plugin key (empty if the coordinator requires none).
-    pub key: String,
     /// The registering host's id (chosen by the host).
     pub host_id: Token,
     /// What the plugin list shows.
@@ -215,6 +233,8 @@ pub struct SessionOpen {
 pub struct SessionJoin {
     /// The session.
     pub session_id: Token,
+    /// The room's secret, from a member's invitation (a public id alone is not enough).
+    pub invitation: Token,
     /// The joining user.
     pub user: UserInfo,
 }
@@ -241,6 +261,11 @@ pub struct SessionOpened {
     pub presenter: Token,
     /// The current presenter's details.
     pub presenter_info: PresenterInfo,
+    /// The room's secret: what another user needs, with the session id, to join.
+    pub invitation: Token,
+    /// The member's ticket: the credential of its connection to the room (the broker
+    /// lets that connection reach this room and nothing else).
+    pub ticket: String,
 }
 
 /// Hand the presenter role to another member.

@@ -9,7 +9,7 @@ use tokio::process::{Child, Command};
 
 use super::pki::{DevPki, PkiError};
 use super::{DEV_CONF, NATS_SERVER_VERSION};
-use crate::connect::{Credentials, Profile};
+use crate::connect::{Credentials, Keys, Profile};
 
 /// How to start the broker.
 #[derive(Debug, Clone)]
@@ -167,8 +167,10 @@ pub struct Broker {
     pub port: u16,
     /// The TLS files.
     pub pki: DevPki,
-    /// The role passwords this server accepts.
+    /// The passwords this server accepts.
     pub credentials: Credentials,
+    /// The deployment's keys (the callout's issuer is the one this server trusts).
+    pub keys: Keys,
     /// The server's log file.
     pub log: PathBuf,
     /// The server's version.
@@ -183,6 +185,8 @@ struct Spec {
     pki: DevPki,
     js_dir: PathBuf,
     credentials: Credentials,
+    /// The callout issuer's public key.
+    issuer: String,
     log: PathBuf,
     ready_timeout: Duration,
 }
@@ -200,6 +204,17 @@ impl Broker {
         std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         let pki = DevPki::ensure(&dir.join("tls"))?;
         let credentials = Credentials::generate();
+        // Kept across restarts, so tickets issued before one stay valid.
+        let keys_path = dir.join("keys.json");
+        let keys = Keys::load_or_generate(&keys_path)
+            .map_err(io(format!("reading or writing {}", keys_path.display())))?;
+        let issuer = keys
+            .issuer()
+            .map_err(|e| BrokerError::Start {
+                reason: format!("{}: {e}", keys_path.display()),
+                log: dir.join("nats-server.log"),
+            })?
+            .public_key();
         let conf = dir.join("nats-server.conf");
         std::fs::write(&conf, DEV_CONF).map_err(io(format!("writing {}", conf.display())))?;
         let accounts = dir.join("accounts.conf");
@@ -221,6 +236,7 @@ impl Broker {
             pki,
             js_dir,
             credentials,
+            issuer,
             log,
             ready_timeout: opts.ready_timeout,
         };
@@ -231,6 +247,7 @@ impl Broker {
             port,
             pki: spec.pki.clone(),
             credentials: spec.credentials.clone(),
+            keys,
             log: spec.log.clone(),
             version,
             spec,
@@ -251,13 +268,14 @@ impl Broker {
         self.child.id()
     }
 
-    /// A connection profile for this broker (all roles' credentials).
+    /// The operator's profile for this broker: every password and key.
     pub fn profile(&self) -> Profile {
         Profile {
             url: self.url.clone(),
             ca_file: self.pki.ca_cert.clone(),
+            ticket: String::new(),
             credentials: self.credentials.clone(),
-            plugin_key: String::new(),
+            keys: Some(self.keys.clone()),
         }
     }
 
@@ -286,6 +304,7 @@ async fn spawn(spec: &Spec, port: &str) -> Result<(Child, u16), BrokerError> {
         pki,
         js_dir,
         credentials,
+        issuer,
         log,
         ready_timeout,
     } = spec;
@@ -298,9 +317,10 @@ async fn spawn(spec: &Spec, port: &str) -> Result<(Child, u16), BrokerError> {
         .env("NTS_TLS_CA", &pki.ca_cert)
         .env("NTS_JS_DIR", js_dir)
         .env("NTS_PW_COORDINATOR", &credentials.coordinator)
-        .env("NTS_PW_HOST", &credentials.host)
-        .env("NTS_PW_SESSION", &credentials.session)
+        .env("NTS_PW_AUTH", &credentials.auth)
+        .env("NTS_PW_OPERATOR", &credentials.operator)
         .env("NTS_PW_SYS", &credentials.sys)
+        .env("NTS_CALLOUT_ISSUER", issuer)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

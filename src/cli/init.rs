@@ -1,18 +1,26 @@
 //! `nts init`: the files a multi-node deployment needs (docker-compose.yml uses them).
 //!
-//! Writes into `--dir`: `tls/` (CA + a broker certificate valid for every broker name),
-//! `nats.env` (role passwords for the brokers' environment), `profile.json` (for nts
-//! processes inside the deployment) and `profile-local.json` (for a session on this
-//! machine, through the published ports). Existing files are kept, so re-running is safe.
+//! Writes into `--dir`:
+//! - `tls/`: a CA and a broker certificate valid for every broker name;
+//! - `nats.env`: the brokers' environment (passwords, the callout's public key);
+//! - `operator.json`: the passwords and keys, for the coordinators;
+//! - `profile.json`: a user's profile, for the deployment's hosts and health checks;
+//! - `plugins/NAME.key`: each plugin's key for its hosts;
+//! - `profile-local.json` and `operator-local.json`: a user's and the operator's profile
+//!   for this machine, through the published ports.
+//!
+//! Passwords and keys are kept when the files exist, so re-running is safe. The files
+//! are readable by the containers' users (0644): the directory is the operator's.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use super::{CliError, fail};
 use crate::broker::DevPki;
 use crate::broker::pki::write_private;
-use crate::connect::{Credentials, Profile};
-use crate::wire::subject::Token;
+use crate::connect::ticket::{Claims, TicketKind};
+use crate::connect::{ConnectError, Credentials, Keys, OPERATOR_PROFILE, Profile};
 
 /// Flags of `nts init`.
 #[derive(Debug, clap::Args)]
@@ -29,6 +37,9 @@ pub struct InitArgs {
     /// Where the deployment's processes find `tls/ca.pem` (the directory's mount point).
     #[arg(long, default_value = "/etc/nts")]
     mount: PathBuf,
+    /// Plugins to issue keys for (`plugins/NAME.key`), comma-separated.
+    #[arg(long, default_value = "hello,crash")]
+    plugins: String,
 }
 
 fn urls(list: &str) -> String {
@@ -65,41 +76,81 @@ fn init(args: &InitArgs) -> Result<(), CliError> {
     // Containers run as other users; the key must stay readable by the broker process.
     set_mode(&pki.server_key, 0o644)?;
 
-    let profile_path = dir.join("profile.json");
-    let mut profile = match Profile::load(&profile_path) {
-        Ok(p) => p,
-        Err(_) => Profile {
-            url: urls(&args.brokers),
+    // The operator's profile: passwords and keys, kept across re-runs (tickets issued
+    // before stay valid). The coordinators read it.
+    let operator_path = dir.join(OPERATOR_PROFILE);
+    let mut operator = match Profile::load(&operator_path) {
+        Ok(p) if p.keys.is_some() => p,
+        _ => Profile {
+            url: String::new(),
             ca_file: args.mount.join("tls/ca.pem"),
+            ticket: String::new(),
             credentials: Credentials::generate(),
-            plugin_key: format!("key_{}", Token::random()),
+            keys: Some(Keys::generate()),
         },
     };
-    profile.url = urls(&args.brokers);
-    profile
-        .save(&profile_path)
-        .map_err(CliError::file("writing", &profile_path))?;
-    set_mode(&profile_path, 0o644)?;
-
-    let local = Profile {
-        url: urls(&args.published),
-        ca_file: std::fs::canonicalize(&pki.ca_cert)
-            .map_err(CliError::file("resolving", &pki.ca_cert))?,
-        ..profile.clone()
+    operator.url = urls(&args.brokers);
+    let keys = operator.keys.clone().expect("set above");
+    let tickets = keys.ticket_key().map_err(ConnectError::from)?;
+    let ticket = |kind, name: &str, days: u64| {
+        tickets.issue(&Claims::new(kind, name, Duration::from_secs(days * 86400)))
     };
-    let local_path = dir.join("profile-local.json");
-    local
-        .save(&local_path)
-        .map_err(CliError::file("writing", &local_path))?;
+    save(&operator, &operator_path)?;
 
-    let c = &profile.credentials;
+    // The deployment's own processes (hosts, health checks) get a user's profile; each
+    // plugin its own key.
+    let user = operator.session_only(ticket(TicketKind::User, "compose", 365));
+    save(&user, &dir.join("profile.json"))?;
+    let plugins = dir.join("plugins");
+    std::fs::create_dir_all(&plugins).map_err(CliError::file("creating", &plugins))?;
+    for name in args
+        .plugins
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let path = plugins.join(format!("{name}.key"));
+        if !path.exists() {
+            write_private(&path, &ticket(TicketKind::Plugin, name, 365))
+                .map_err(CliError::file("writing", &path))?;
+        }
+        set_mode(&path, 0o644)?;
+    }
+
+    // For this machine, through the published ports: a user's and the operator's.
+    let local_ca =
+        std::fs::canonicalize(&pki.ca_cert).map_err(CliError::file("resolving", &pki.ca_cert))?;
+    let local = |p: &Profile| Profile {
+        url: urls(&args.published),
+        ca_file: local_ca.clone(),
+        ..p.clone()
+    };
+    let local_user = local(&operator.session_only(ticket(TicketKind::User, "local", 30)));
+    save(&local_user, &dir.join("profile-local.json"))?;
+    let mut local_operator = local(&operator);
+    local_operator.ticket = local_user.ticket.clone();
+    let path = dir.join("operator-local.json");
+    local_operator
+        .save(&path)
+        .map_err(CliError::file("writing", &path))?;
+
+    let c = &operator.credentials;
+    let issuer = keys.issuer().map_err(ConnectError::from)?.public_key();
     let env = format!(
-        "NTS_PW_COORDINATOR={}\nNTS_PW_HOST={}\nNTS_PW_SESSION={}\nNTS_PW_SYS={}\n",
-        c.coordinator, c.host, c.session, c.sys
+        "NTS_PW_COORDINATOR={}\nNTS_PW_AUTH={}\nNTS_PW_OPERATOR={}\nNTS_PW_SYS={}\nNTS_CALLOUT_ISSUER={issuer}\n",
+        c.coordinator, c.auth, c.operator, c.sys
     );
     let env_path = dir.join("nats.env");
     write_private(&env_path, &env).map_err(CliError::file("writing", &env_path))?;
     set_mode(&env_path, 0o644)
+}
+
+/// Writes a profile the deployment's containers (other users) can read.
+fn save(profile: &Profile, path: &std::path::Path) -> Result<(), CliError> {
+    profile
+        .save(path)
+        .map_err(CliError::file("writing", path))?;
+    set_mode(path, 0o644)
 }
 
 fn set_mode(path: &std::path::Path, mode: u32) -> Result<(), CliError> {

@@ -3,6 +3,7 @@
 mod bench;
 mod init;
 mod session;
+mod token;
 mod up;
 
 use std::path::PathBuf;
@@ -94,6 +95,9 @@ enum Command {
     Logs(session::LogsArgs),
     /// Write the TLS files, passwords and profiles of a multi-node deployment.
     Init(init::InitArgs),
+    /// Issue credentials: a user's profile, or a plugin's key (operator only).
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Measure round trips, throughput and connect latency against their baselines.
     Bench(bench::BenchArgs),
 }
@@ -106,9 +110,6 @@ struct CoordinatorArgs {
     /// Host lease in milliseconds (hosts heartbeat at a third of it).
     #[arg(long, default_value_t = 6000)]
     lease_ms: u64,
-    /// Plugin key hosts must present (default: the profile's).
-    #[arg(long, env = "NTS_PLUGIN_KEY", hide_env_values = true)]
-    plugin_key: Option<String>,
     /// Copies of the state bucket (3 in a 3-node cluster).
     #[arg(long, default_value_t = 1)]
     replicas: usize,
@@ -169,6 +170,7 @@ pub fn main() -> ExitCode {
         Command::Plugin(args) => run_builtin(args),
         Command::Host(args) => run_host(args),
         Command::Init(args) => init::run(args),
+        Command::Token(c) => token::run(c),
         other => {
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -182,7 +184,10 @@ pub fn main() -> ExitCode {
                     Command::Bench(a) => bench::run(a).await,
                     Command::Health(a) => health(a).await,
                     Command::Logs(a) => session::logs(a).await,
-                    Command::Plugin(_) | Command::Host(_) | Command::Init(_) => {
+                    Command::Plugin(_)
+                    | Command::Host(_)
+                    | Command::Init(_)
+                    | Command::Token(_) => {
                         unreachable!("handled above")
                     }
                 }
@@ -208,7 +213,22 @@ pub(crate) async fn coordinator_for(
     config: CoordinatorConfig,
     replicas: Option<usize>,
 ) -> Result<Coordinator, CliError> {
-    let mut coordinator = Coordinator::new(client.clone(), config);
+    let keys = profile.keys()?;
+    let mut config = config;
+    config.tickets = Some(std::sync::Arc::new(
+        keys.ticket_key().map_err(connect::ConnectError::from)?,
+    ));
+    let callout = crate::coordinator::callout::Callout {
+        issuer: keys.issuer().map_err(connect::ConnectError::from)?,
+        tickets: keys.verifier().map_err(connect::ConnectError::from)?,
+    };
+    let auth = connect::connect(
+        profile,
+        Role::Auth,
+        ConnectOptions::named("coordinator-auth").retry_initial(),
+    )
+    .await?;
+    let mut coordinator = Coordinator::new(client.clone(), config).with_callout(auth, callout);
     if let Some(replicas) = replicas {
         let store = Store::open(client, replicas).await?;
         coordinator = coordinator.with_store(store);
@@ -245,9 +265,14 @@ fn load_profile(path: Option<PathBuf>) -> Result<Profile, connect::ConnectError>
     Profile::load(&path.unwrap_or_else(connect::default_profile_path))
 }
 
+/// The operator's profile: `path`, else [`connect::operator_profile_path`].
+fn load_operator_profile(path: Option<PathBuf>) -> Result<Profile, connect::ConnectError> {
+    Profile::load(&path.unwrap_or_else(connect::operator_profile_path))
+}
+
 async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
     init_tracing(args.verbose);
-    let profile = match load_profile(args.profile) {
+    let profile = match load_operator_profile(args.profile) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -263,9 +288,6 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
     };
     let config = CoordinatorConfig {
         lease: Duration::from_millis(args.lease_ms.max(300)),
-        plugin_key: args
-            .plugin_key
-            .unwrap_or_else(|| profile.plugin_key.clone()),
         inject_panic: args.inject_panic,
         ..Default::default()
     };
@@ -301,12 +323,7 @@ async fn health(args: HealthArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let client =
-        match connect::connect(&profile, Role::Session, ConnectOptions::named("health")).await {
-            Ok(c) => c,
-            Err(e) => return fail(e),
-        };
-    let list = match crate::session::list_plugins(&client).await {
+    let list = match plugin_list(&profile).await {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -319,6 +336,23 @@ async fn health(args: HealthArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// The plugin list, asked as the profile's user (its ticket) or, in an operator's
+/// profile without one, as the operator.
+async fn plugin_list(
+    profile: &Profile,
+) -> Result<crate::api::control::PluginList, crate::session::SessionError> {
+    if !profile.ticket.is_empty() {
+        return crate::session::Lobby::connect(profile)
+            .await?
+            .plugins()
+            .await;
+    }
+    let me = crate::wire::caller::Caller::operator("health");
+    let opts = ConnectOptions::named("health").inbox(me.inbox(false));
+    let client = connect::connect(profile, Role::Operator, opts).await?;
+    crate::session::list_plugins(&client, &me).await
 }
 
 fn run_builtin(args: BuiltinArgs) -> ExitCode {

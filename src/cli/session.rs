@@ -7,13 +7,14 @@ use std::time::Duration;
 use clap::Subcommand;
 use tokio_util::sync::CancellationToken;
 
-use super::{cancel_on_signal, fail, load_profile};
+use super::{cancel_on_signal, fail, load_operator_profile, load_profile};
 use crate::api::control::UserInfo;
 use crate::api::link::{CloseCode, ToSession, ToSessionKind};
 use crate::connect::{self, ConnectOptions, Role};
 use crate::runtime::within;
-use crate::session::{self, LinkEvent, Session};
+use crate::session::{self, LinkEvent, Lobby, Session};
 use crate::wire;
+use crate::wire::caller::Caller;
 
 /// `nts session …` subcommands.
 #[derive(Debug, Subcommand)]
@@ -85,7 +86,7 @@ pub struct LogsArgs {
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long = "for", value_name = "SECS")]
     duration: Option<f64>,
-    /// Connection profile (default: the one `nts up` writes).
+    /// Operator profile (default: operator.json in the state directory `nts up` uses).
     #[arg(long, env = "NTS_PROFILE")]
     profile: Option<PathBuf>,
 }
@@ -94,12 +95,18 @@ pub struct LogsArgs {
 pub(super) async fn logs(args: LogsArgs) -> ExitCode {
     use futures::StreamExt;
     super::init_tracing(false);
-    let client = match connect_session(args.profile.clone()).await {
+    let profile = match load_operator_profile(args.profile.clone()) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let me = Caller::operator("logs");
+    let opts = ConnectOptions::named("logs").inbox(me.inbox(false));
+    let client = match connect::connect(&profile, Role::Operator, opts).await {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
     // Resolving the plugin is also the round trip that proves the subscription is live.
-    let list = match session::list_plugins(&client).await {
+    let list = match session::list_plugins(&client, &me).await {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -123,7 +130,7 @@ pub(super) async fn logs(args: LogsArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let _ = session::list_plugins(&client).await; // the SUB is processed before "ready"
+    let _ = session::list_plugins(&client, &me).await; // the SUB is processed before "ready"
     println!("ready logs");
     let timer = async {
         match args.duration {
@@ -140,8 +147,10 @@ pub(super) async fn logs(args: LogsArgs) -> ExitCode {
         tokio::select! {
             msg = sub.next() => {
                 let Some(msg) = msg else { break };
+                // nts.v1.logs.<pid>.<sid>.<lid>
                 let mut parts = msg.subject.as_str().split('.').skip(3);
-                let (pid, lid) = (parts.next().unwrap_or("?"), parts.next().unwrap_or("?"));
+                let pid = parts.next().unwrap_or("?");
+                let lid = parts.nth(1).unwrap_or("?");
                 let plugin = names.get(pid).map(String::as_str).unwrap_or(pid);
                 println!("{plugin}/{lid}: {}", String::from_utf8_lossy(&msg.payload));
             }
@@ -160,19 +169,19 @@ pub(super) async fn run(cmd: SessionCommand) -> ExitCode {
     }
 }
 
-async fn connect_session(
-    profile: Option<PathBuf>,
-) -> Result<async_nats::Client, connect::ConnectError> {
-    let profile = load_profile(profile)?;
-    connect::connect(&profile, Role::Session, ConnectOptions::named("session")).await
+/// The user's lobby connection (the ticket of the profile `nts up` writes, or of
+/// `--profile`).
+async fn connect_lobby(profile: Option<PathBuf>) -> Result<Lobby, session::SessionError> {
+    let profile = load_profile(profile).map_err(session::SessionError::from)?;
+    Lobby::connect(&profile).await
 }
 
 async fn list(json: bool, profile: Option<PathBuf>) -> ExitCode {
-    let client = match connect_session(profile).await {
+    let lobby = match connect_lobby(profile).await {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let list = match session::list_plugins(&client).await {
+    let list = match lobby.plugins().await {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -271,13 +280,13 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     // Ctrl-C is honoured from here on, while connecting too.
     let stop = CancellationToken::new();
     tokio::spawn(cancel_on_signal(stop.clone()));
-    let client = match unless_stopped(&stop, connect_session(args.profile.clone())).await {
+    let lobby = match unless_stopped(&stop, connect_lobby(args.profile.clone())).await {
         None => return ExitCode::from(130),
         Some(Ok(c)) => c,
         Some(Err(e)) => return fail(e),
     };
     let opened = Session::open(
-        client.clone(),
+        &lobby,
         &args.room,
         UserInfo {
             name: args.user.clone(),
@@ -289,6 +298,8 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         Some(Ok(s)) => s,
         Some(Err(e)) => return fail(format!("opening a session failed: {e}")),
     };
+    // The room's own connection: the one whose loss matters from here on.
+    let client = session.client().clone();
     if let Some(dir) = &args.files {
         if let Err(e) = std::fs::create_dir_all(dir) {
             let _ = within(CLEANUP, session.leave()).await;

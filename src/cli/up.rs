@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{cancel_on_signal, fail, init_tracing};
 use crate::broker::{Broker, BrokerError, BrokerOptions};
+use crate::connect::ticket::{Claims, TicketKind};
 use crate::connect::{self, ConnectOptions, Role};
 use crate::coordinator::CoordinatorConfig;
 use crate::host::Host;
@@ -37,6 +38,24 @@ pub struct UpArgs {
     verbose: bool,
 }
 
+/// How long the user ticket of the profile `nts up` writes lasts.
+const USER_TICKET: Duration = Duration::from_secs(30 * 86400);
+
+/// The name of this machine's user, as a ticket's user name (`local` if it has none
+/// usable).
+fn local_user() -> String {
+    let name: String = std::env::var("USER")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(32)
+        .collect();
+    match Token::new(name) {
+        Ok(t) => t.to_string(),
+        Err(_) => "local".into(),
+    }
+}
+
 /// Broker crashes tolerated within [`RESTART_WINDOW`] before `nts up` gives up.
 const MAX_RESTARTS: usize = 5;
 const RESTART_WINDOW: Duration = Duration::from_secs(60);
@@ -59,10 +78,24 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
+    // The operator's profile holds every password and key; the user's holds a ticket
+    // and nothing else, so handing it out (or a plugin reading it) gives no more than a
+    // room member's rights.
     let mut profile = broker.profile();
-    profile.plugin_key = format!("key_{}", Token::random());
+    let keys = profile.keys.clone().expect("the broker's profile has keys");
+    profile.ticket = match keys.ticket_key() {
+        Ok(key) => key.issue(&Claims::new(TicketKind::User, local_user(), USER_TICKET)),
+        Err(e) => return fail(e),
+    };
+    let operator_path = state_dir.join(connect::OPERATOR_PROFILE);
+    if let Err(e) = profile.save(&operator_path) {
+        return fail(format!("writing {}: {e}", operator_path.display()));
+    }
     let profile_path = state_dir.join("profile.json");
-    if let Err(e) = profile.save(&profile_path) {
+    if let Err(e) = profile
+        .session_only(profile.ticket.clone())
+        .save(&profile_path)
+    {
         return fail(format!("writing {}: {e}", profile_path.display()));
     }
 
@@ -82,7 +115,6 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
     };
     let config = CoordinatorConfig {
         lease: Duration::from_millis(args.lease_ms.max(300)),
-        plugin_key: profile.plugin_key.clone(),
         ..Default::default()
     };
     let coordinator = match super::coordinator_for(&profile, coordinator, config, Some(1)).await {
@@ -108,8 +140,7 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
             Err(e) => return fail(format!("cannot find the nts executable: {e}")),
         };
         for name in crate::plugins::BUILTIN {
-            let mut config = crate::plugins::host_config(name, &exe).expect("listed plugins exist");
-            config.plugin_key = profile.plugin_key.clone();
+            let config = crate::plugins::host_config(name, &exe).expect("listed plugins exist");
             let host = match Host::connect(&profile, config, false).await {
                 Ok(h) => h,
                 Err(e) => return fail(e),
@@ -120,9 +151,10 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
     }
 
     println!(
-        "ready url={} profile={} plugins={}",
+        "ready url={} profile={} operator={} plugins={}",
         profile.url,
         profile_path.display(),
+        operator_path.display(),
         if names.is_empty() {
             "-".to_string()
         } else {

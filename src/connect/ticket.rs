@@ -121,6 +121,13 @@ crate::error::error_kind!(TicketError => TicketErrorKind {
 /// (and of `nts user add` / `nts plugin add`, which run where the secrets are).
 pub struct TicketKey(nkeys::KeyPair);
 
+impl std::fmt::Debug for TicketKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the seed.
+        write!(f, "TicketKey({})", self.public_key())
+    }
+}
+
 impl TicketKey {
     /// A new random key.
     pub fn generate() -> Self {
@@ -142,6 +149,13 @@ impl TicketKey {
     /// The public key (`A…`), which verifiers trust.
     pub fn public_key(&self) -> String {
         self.0.public_key()
+    }
+
+    /// A verifier trusting this key alone.
+    pub fn verifier(&self) -> Verifier {
+        Verifier(vec![
+            nkeys::KeyPair::from_public_key(&self.public_key()).expect("own public key"),
+        ])
     }
 
     /// Signs `claims` into a ticket.
@@ -175,20 +189,7 @@ impl Verifier {
     /// The claims of `ticket` if a trusted key signed it and it has not expired at `now`
     /// (seconds since the Unix epoch).
     pub fn verify_at(&self, ticket: &str, now: u64) -> Result<Claims, TicketError> {
-        if ticket.len() > MAX_TICKET {
-            return Err(TicketError::Malformed("too long"));
-        }
-        let (signed, sig) = ticket
-            .rsplit_once('.')
-            .ok_or(TicketError::Malformed("no signature"))?;
-        let payload = signed
-            .strip_prefix("nts1.")
-            .ok_or(TicketError::Malformed("no nts1 tag"))?;
-        let sig = BASE64URL_NOPAD
-            .decode(sig.as_bytes())
-            .ok()
-            .filter(|s| s.len() == 64)
-            .ok_or(TicketError::Malformed("bad signature encoding"))?;
+        let (signed, sig, claims) = split(ticket)?;
         if !self
             .0
             .iter()
@@ -196,11 +197,6 @@ impl Verifier {
         {
             return Err(TicketError::BadSignature);
         }
-        let json = BASE64URL_NOPAD
-            .decode(payload.as_bytes())
-            .map_err(|_| TicketError::Malformed("bad claims encoding"))?;
-        let claims: Claims =
-            serde_json::from_slice(&json).map_err(|_| TicketError::Malformed("bad claims"))?;
         if claims.exp <= now {
             return Err(TicketError::Expired);
         }
@@ -218,6 +214,36 @@ impl Verifier {
         }
         Ok(claims)
     }
+}
+
+/// A ticket's parts: the signed text, the signature and the claims (not yet verified).
+fn split(ticket: &str) -> Result<(&str, Vec<u8>, Claims), TicketError> {
+    if ticket.len() > MAX_TICKET {
+        return Err(TicketError::Malformed("too long"));
+    }
+    let (signed, sig) = ticket
+        .rsplit_once('.')
+        .ok_or(TicketError::Malformed("no signature"))?;
+    let payload = signed
+        .strip_prefix("nts1.")
+        .ok_or(TicketError::Malformed("no nts1 tag"))?;
+    let sig = BASE64URL_NOPAD
+        .decode(sig.as_bytes())
+        .ok()
+        .filter(|s| s.len() == 64)
+        .ok_or(TicketError::Malformed("bad signature encoding"))?;
+    let json = BASE64URL_NOPAD
+        .decode(payload.as_bytes())
+        .map_err(|_| TicketError::Malformed("bad claims encoding"))?;
+    let claims: Claims =
+        serde_json::from_slice(&json).map_err(|_| TicketError::Malformed("bad claims"))?;
+    Ok((signed, sig, claims))
+}
+
+/// What a ticket says, read without checking its signature: for its holder, who needs
+/// its own name and kind to pick its connection name. Never a basis for trust.
+pub fn peek(ticket: &str) -> Result<Claims, TicketError> {
+    split(ticket.trim()).map(|(_, _, claims)| claims)
 }
 
 /// Seconds since the Unix epoch.

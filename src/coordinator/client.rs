@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::api::ErrorBody;
 use crate::api::control::{CtlReply, CtlRequest};
-use crate::wire::{self, Envelope, Message, subject};
+use crate::wire::caller::Caller;
+use crate::wire::{self, Envelope, Message};
 
 /// Default deadline of a control request (link.open waits for a host to spawn).
 pub const CTL_TIMEOUT: Duration = Duration::from_secs(20);
@@ -75,10 +76,12 @@ impl CtlError {
     }
 }
 
-/// Sends `req` to `nts.v1.ctl.<kind>` and returns the reply (never `CtlReply::Error`:
-/// that becomes [`CtlError::Refused`]).
+/// Sends `req` as `caller` (to `nts.v1.ctl.<role>.<a>.<b>.<kind>`, the only control
+/// subjects the broker lets `caller`'s connection publish to) and returns the reply
+/// (never `CtlReply::Error`: that becomes [`CtlError::Refused`]).
 pub async fn call(
     client: &async_nats::Client,
+    caller: &Caller,
     req: CtlRequest,
     timeout: Duration,
 ) -> Result<CtlReply, CtlError> {
@@ -92,7 +95,7 @@ pub async fn call(
         .timeout(Some(timeout));
     // The whole call is bounded, not only the wait for the reply: while the broker is
     // unreachable the client's queue fills and even sending would wait forever.
-    let sent = crate::runtime::within(timeout, client.send_request(subject::ctl(kind), request));
+    let sent = crate::runtime::within(timeout, client.send_request(caller.ctl(kind), request));
     let msg = sent
         .await
         .ok_or(CtlError::Timeout { kind, timeout })?

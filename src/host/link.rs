@@ -136,7 +136,7 @@ pub async fn start(
     let tail = Arc::new(Mutex::new(VecDeque::new()));
     tokio::spawn(log_stderr(
         client.clone(),
-        subject::logs(&offer.plugin_id, &offer.link_id),
+        subject::logs(&offer.plugin_id, &offer.session_id, &offer.link_id),
         stderr,
         tail.clone(),
         span.clone(),

@@ -25,10 +25,53 @@ use crate::api::control::{
 use crate::api::link::{CloseCode, CloseReason};
 use crate::api::{Empty, ErrorBody, ErrorCode, PluginMetadata};
 use crate::coordinator::client::{self as ctl, CtlError};
+use crate::wire::caller::Caller;
 use crate::wire::subject::{self, Token};
 use crate::wire::{self, Envelope};
 
 pub use link::{LinkHandle, LinkSettings};
+
+/// How long a plugin ticket minted from the operator's key lasts.
+const MINTED_KEY: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The plugin ticket `config`'s host connects with: its configured key, or one minted
+/// for its plugin name when `profile` is the operator's (it holds the ticket key).
+fn plugin_key(
+    profile: &crate::connect::Profile,
+    config: &HostConfig,
+) -> Result<String, crate::connect::ConnectError> {
+    use crate::connect::ticket::{Claims, TicketKind};
+    let name = config.metadata.name.trim();
+    let key = config.key.trim();
+    if !key.is_empty() {
+        // Checked here for a clear message: the broker would refuse it anyway (or grant
+        // another plugin's subjects, where this host's requests would be refused).
+        let claims = crate::connect::ticket::peek(key)?;
+        if claims.kind != TicketKind::Plugin {
+            return Err(crate::connect::ticket::TicketError::WrongKind {
+                got: claims.kind.as_str(),
+                want: "plugin",
+            }
+            .into());
+        }
+        if claims.name.trim() != name {
+            return Err(crate::connect::ConnectError::Missing(format!(
+                "this key is for plugin {:?}, not {name:?}: ask the operator for one \
+                 (`nts token plugin {name}`)",
+                claims.name
+            )));
+        }
+        return Ok(key.to_string());
+    }
+    let key = profile.keys().map_err(|_| {
+        crate::connect::ConnectError::Missing(format!(
+            "no key for plugin {name:?}: ask the operator for one (`nts token plugin {name}`) \
+             and pass it with -k/--key or NTS_KEY"
+        ))
+    })?;
+    let claims = Claims::new(TicketKind::Plugin, name, MINTED_KEY);
+    Ok(key.ticket_key()?.issue(&claims))
+}
 
 pub use crate::wire::subject::HOST_CONNECTION_PREFIX;
 
@@ -87,8 +130,9 @@ pub struct HostConfig {
     pub command: InstanceCommand,
     /// Most links served at once; further offers are declined.
     pub capacity: u32,
-    /// The deployment's plugin key.
-    pub plugin_key: String,
+    /// The plugin's key: a plugin ticket (`nts plugin add NAME`). Empty: minted from the
+    /// profile's ticket key, when the profile is the operator's.
+    pub key: String,
     /// Link timing and limits.
     pub link: LinkSettings,
     /// This host's id; its broker connection must be named [`HostConfig::connection_name`]
@@ -103,10 +147,15 @@ impl HostConfig {
             metadata,
             command,
             capacity: 32,
-            plugin_key: String::new(),
+            key: String::new(),
             link: LinkSettings::default(),
             host_id: Token::random(),
         }
+    }
+
+    /// Who this host is on the broker: its plugin's id (from the name) and its own.
+    pub fn caller(&self) -> Caller {
+        Caller::host(&self.metadata.name, self.host_id.clone())
     }
 
     /// The broker connection name this host must use: `host/<host_id>`.
@@ -158,6 +207,8 @@ crate::error::error_kind!(HostError => HostErrorKind {
 struct Shared {
     /// Control traffic: registration, heartbeats, offers, orders, reports.
     client: async_nats::Client,
+    /// Who this host is (the subjects of its control requests).
+    caller: Caller,
     /// Link traffic, on its own connection so that data cannot delay a heartbeat.
     data: async_nats::Client,
     /// Bytes all links may have in flight to their sessions.
@@ -222,14 +273,16 @@ impl Host {
         config: HostConfig,
         retry: bool,
     ) -> Result<Host, HostError> {
-        use crate::connect::{ConnectOptions, Role};
-        let open = |name: String| {
-            let opts = ConnectOptions::named(name);
+        use crate::connect::ConnectOptions;
+        let key = plugin_key(profile, &config)?;
+        let caller = config.caller();
+        let open = |data: bool| {
+            let opts = ConnectOptions::named("host");
             let opts = if retry { opts.retry_initial() } else { opts };
-            crate::connect::connect(profile, Role::Host, opts)
+            crate::connect::connect_as(profile, &caller, data, &key, opts)
         };
-        let control = open(config.connection_name()).await?;
-        let data = open(config.data_connection_name()).await?;
+        let control = open(false).await?;
+        let data = open(true).await?;
         Self::register_split(control, data, config).await
     }
 
@@ -253,13 +306,16 @@ impl Host {
     ) -> Result<Host, HostError> {
         crate::sys::become_subreaper();
         let host_id = config.host_id.clone();
+        let caller = config.caller();
+        let first_pid = subject::plugin_id_for(&config.metadata.name);
         let shared = Arc::new(Shared {
             client: control,
+            caller,
             data,
             budget: flow::Budget::default(),
             config,
             host_id,
-            plugin_id: Mutex::new(Token::random()),
+            plugin_id: Mutex::new(first_pid),
             links: Mutex::new(HashMap::new()),
             lease_ms: AtomicU64::new(0),
             endings: TaskTracker::new(),
@@ -267,7 +323,7 @@ impl Host {
         let (pid, _) = shared.register().await?;
         *shared.plugin_id.lock().expect("lock") = pid.clone();
         let offers = shared.subscribe_offers(&pid).await?;
-        let subject = subject::host_ctl(&shared.host_id);
+        let subject = subject::host_ctl(&pid, &shared.host_id);
         let orders = shared
             .client
             .subscribe(subject.clone())
@@ -340,7 +396,7 @@ impl Host {
             plugin_id: pid,
             host_id: s.host_id.clone(),
         });
-        if let Err(e) = ctl::call(&s.client, dereg, Duration::from_secs(3)).await {
+        if let Err(e) = ctl::call(&s.client, &s.caller, dereg, Duration::from_secs(3)).await {
             tracing::warn!("deregistering failed (the lease will expire instead): {e}");
         }
         // Bounded: on a dead broker `flush` would wait forever.
@@ -369,18 +425,19 @@ impl Shared {
             links: self.links.lock().expect("lock").len() as u32,
         });
         let lease = Duration::from_millis(self.lease_ms.load(Ordering::Relaxed).max(300));
-        ctl::call(&self.client, hb, lease / 3).await.map(|_| ())
+        ctl::call(&self.client, &self.caller, hb, lease / 3)
+            .await
+            .map(|_| ())
     }
 
     async fn register(&self) -> Result<(Token, Duration), HostError> {
         let req = CtlRequest::PluginRegister(Register {
-            key: self.config.plugin_key.clone(),
             host_id: self.host_id.clone(),
             metadata: self.config.metadata.clone(),
             capacity: self.config.capacity,
         });
         let name = self.config.metadata.name.clone();
-        match ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await {
+        match ctl::call(&self.client, &self.caller, req, ctl::CTL_TIMEOUT).await {
             Ok(CtlReply::PluginRegistered(r)) => {
                 self.lease_ms.store(r.lease_ms, Ordering::Relaxed);
                 Ok((r.plugin_id, Duration::from_millis(r.lease_ms)))
@@ -498,7 +555,8 @@ impl Shared {
             host_id: self.host_id.clone(),
             reason,
         });
-        if let Err(e) = ctl::call(&self.client, report, Duration::from_secs(5)).await {
+        if let Err(e) = ctl::call(&self.client, &self.caller, report, Duration::from_secs(5)).await
+        {
             tracing::warn!("reporting a closed link to the coordinator failed: {e}");
         }
     }

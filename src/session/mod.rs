@@ -21,7 +21,9 @@ use crate::api::control::{
 use crate::api::integration::{IntegrationRequest, IntegrationResult};
 use crate::api::link::{CloseReason, ToPlugin, ToSession};
 use crate::api::{Empty, ErrorBody, ErrorCode, PresenterInfo};
+use crate::connect::{ConnectError, ConnectOptions, Profile};
 use crate::coordinator::client::{self as ctl, CtlError};
+use crate::wire::caller::Caller;
 use crate::wire::subject::{self, LinkSubjects, Token};
 use crate::wire::{self, Envelope};
 
@@ -39,6 +41,9 @@ pub enum SessionError {
     /// The broker connection failed.
     #[error("broker: {0}")]
     Broker(String),
+    /// The broker could not be reached or refused the credential.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
     /// The link is closed.
     #[error("the link is closed")]
     Closed,
@@ -55,6 +60,8 @@ crate::error::error_kind!(SessionError => SessionErrorKind {
     Control,
     /// The broker connection failed.
     Broker,
+    /// The broker could not be reached or refused the credential.
+    Connect,
     /// The link is closed.
     Closed,
     /// The session refused an operation (e.g. an invalid structure).
@@ -72,17 +79,106 @@ pub enum LinkEvent {
     Closed(CloseReason),
 }
 
-/// Lists the plugins available.
-pub async fn list_plugins(client: &async_nats::Client) -> Result<PluginList, SessionError> {
-    match ctl::call(client, CtlRequest::PluginList(Empty {}), ctl::CTL_TIMEOUT).await? {
+/// Lists the plugins available, asking as `caller` on `client`.
+pub async fn list_plugins(
+    client: &async_nats::Client,
+    caller: &Caller,
+) -> Result<PluginList, SessionError> {
+    let req = CtlRequest::PluginList(Empty {});
+    match ctl::call(client, caller, req, ctl::CTL_TIMEOUT).await? {
         CtlReply::PluginList(list) => Ok(list),
         other => Err(ctl::unexpected("plugin.list", &other).into()),
+    }
+}
+
+/// A user's connection before it is in a room, made with the user's ticket: it may list
+/// plugins and open or join sessions, and the broker lets it do nothing else. Each
+/// session it opens or joins gets a connection of its own, confined to that room.
+pub struct Lobby {
+    client: async_nats::Client,
+    caller: Caller,
+    profile: Profile,
+}
+
+impl Lobby {
+    /// Connects with the ticket of `profile` (a user's profile, `nts user add`).
+    pub async fn connect(profile: &Profile) -> Result<Lobby, SessionError> {
+        if profile.ticket.trim().is_empty() {
+            return Err(ConnectError::Missing(
+                "this profile holds no user ticket: use the profile `nts up` writes \
+                 (profile.json in its state directory) or one from `nts user add NAME`"
+                    .into(),
+            )
+            .into());
+        }
+        let claims = crate::connect::ticket::peek(&profile.ticket).map_err(ConnectError::from)?;
+        let user = Token::new(claims.name.clone()).map_err(|_| {
+            ConnectError::Missing(format!(
+                "the ticket's user name {:?} is not usable (letters, digits, '_' and '-')",
+                claims.name
+            ))
+        })?;
+        let caller = Caller::Lobby {
+            user,
+            conn: Token::random(),
+        };
+        let client = crate::connect::connect_as(
+            profile,
+            &caller,
+            false,
+            &profile.ticket,
+            ConnectOptions::named("lobby"),
+        )
+        .await?;
+        Ok(Lobby {
+            client,
+            caller,
+            profile: profile.clone(),
+        })
+    }
+
+    /// The broker connection.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// The plugins available.
+    pub async fn plugins(&self) -> Result<PluginList, SessionError> {
+        list_plugins(&self.client, &self.caller).await
+    }
+}
+
+/// What another user needs to join a room: its id and its secret. Written
+/// `<session id>:<secret>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The room.
+    pub session_id: Token,
+    /// The room's secret.
+    pub secret: Token,
+}
+
+impl std::fmt::Display for Invitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.session_id, self.secret)
+    }
+}
+
+impl std::str::FromStr for Invitation {
+    type Err = crate::wire::subject::TokenError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (sid, secret) = s.trim().split_once(':').unwrap_or((s, ""));
+        Ok(Invitation {
+            session_id: Token::new(sid)?,
+            secret: Token::new(secret)?,
+        })
     }
 }
 
 /// An open session, seen by one of its members.
 pub struct Session {
     client: async_nats::Client,
+    caller: Caller,
     opened: SessionOpened,
     router: Router,
     task: tokio::task::JoinHandle<()>,
@@ -91,38 +187,59 @@ pub struct Session {
 
 impl Session {
     /// Opens a new session in `room`; `user` becomes its presenter.
-    pub async fn open(
-        client: async_nats::Client,
-        room: &str,
-        user: UserInfo,
-    ) -> Result<Session, SessionError> {
+    pub async fn open(lobby: &Lobby, room: &str, user: UserInfo) -> Result<Session, SessionError> {
         let req = CtlRequest::SessionOpen(SessionOpen {
             room: room.into(),
             user,
         });
-        Self::start(client, req, "session.open").await
+        Self::start(lobby, req, "session.open").await
     }
 
-    /// Joins an open session as another member.
+    /// Joins an open session as another member, with an invitation from one of them.
     pub async fn join(
-        client: async_nats::Client,
-        session_id: Token,
+        lobby: &Lobby,
+        invitation: &Invitation,
         user: UserInfo,
     ) -> Result<Session, SessionError> {
-        let req = CtlRequest::SessionJoin(SessionJoin { session_id, user });
-        Self::start(client, req, "session.join").await
+        let req = CtlRequest::SessionJoin(SessionJoin {
+            session_id: invitation.session_id.clone(),
+            invitation: invitation.secret.clone(),
+            user,
+        });
+        Self::start(lobby, req, "session.join").await
     }
 
     async fn start(
-        client: async_nats::Client,
+        lobby: &Lobby,
         req: CtlRequest,
         kind: &'static str,
     ) -> Result<Session, SessionError> {
-        let opened = match ctl::call(&client, req, ctl::CTL_TIMEOUT).await? {
+        let opened = match ctl::call(&lobby.client, &lobby.caller, req, ctl::CTL_TIMEOUT).await? {
             CtlReply::SessionOpened(o) => o,
             other => return Err(ctl::unexpected(kind, &other).into()),
         };
         let sid = opened.session_id.clone();
+        // The room gets its own connection, made with the member ticket just issued:
+        // the broker confines it to this room.
+        let caller = Caller::Member {
+            session_id: sid.clone(),
+            user_id: opened.user_id.clone(),
+        };
+        if opened.ticket.is_empty() {
+            return Err(ConnectError::Missing(
+                "the coordinator issued no member ticket (it runs without the deployment's keys)"
+                    .into(),
+            )
+            .into());
+        }
+        let client = crate::connect::connect_as(
+            &lobby.profile,
+            &caller,
+            false,
+            &opened.ticket,
+            ConnectOptions::named("member"),
+        )
+        .await?;
         let broker = |e: async_nats::SubscribeError| SessionError::Broker(e.to_string());
         // Subscribed before any link opens, so an instance's first words are not lost.
         let inbound = client
@@ -141,6 +258,7 @@ impl Session {
         );
         Ok(Session {
             client,
+            caller,
             opened,
             router,
             task,
@@ -151,6 +269,19 @@ impl Session {
     /// The session's id.
     pub fn id(&self) -> &Token {
         &self.opened.session_id
+    }
+
+    /// What another user needs to join this session.
+    pub fn invitation(&self) -> Invitation {
+        Invitation {
+            session_id: self.opened.session_id.clone(),
+            secret: self.opened.invitation.clone(),
+        }
+    }
+
+    /// Who this member's connection is on the broker.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
     }
 
     /// This member's public id.
@@ -222,7 +353,7 @@ impl Session {
             token: self.opened.token.clone(),
             plugin: plugin.into(),
         });
-        let opened = match ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await? {
+        let opened = match ctl::call(&self.client, &self.caller, req, ctl::CTL_TIMEOUT).await? {
             CtlReply::LinkOpened(o) => o,
             other => return Err(ctl::unexpected("link.open", &other).into()),
         };
@@ -242,6 +373,7 @@ impl Session {
             .await;
         Ok(Link {
             client: self.client.clone(),
+            caller: self.caller.clone(),
             subjects,
             id: opened.link_id,
             plugin_id: opened.plugin_id,
@@ -267,7 +399,7 @@ impl Session {
                 "this session offers no files (start it with --files DIR)",
             ));
         };
-        let list = list_plugins(&self.client)
+        let list = list_plugins(&self.client, &self.caller)
             .await
             .map_err(|e| ErrorBody::new(ErrorCode::Unavailable, e.to_string()))?;
         let declared = list.plugins.iter().any(|p| {
@@ -301,7 +433,7 @@ impl Session {
             token: self.opened.token.clone(),
             to: to.clone(),
         });
-        ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await?;
+        ctl::call(&self.client, &self.caller, req, ctl::CTL_TIMEOUT).await?;
         Ok(())
     }
 
@@ -311,7 +443,7 @@ impl Session {
             session_id: self.opened.session_id.clone(),
             token: self.opened.token.clone(),
         });
-        let r = ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await;
+        let r = ctl::call(&self.client, &self.caller, req, ctl::CTL_TIMEOUT).await;
         self.task.abort();
         r.map(|_| ()).map_err(Into::into)
     }
@@ -326,6 +458,7 @@ impl Drop for Session {
 /// A session's connection to one plugin instance.
 pub struct Link {
     client: async_nats::Client,
+    caller: Caller,
     subjects: LinkSubjects,
     id: Token,
     plugin_id: Token,
@@ -460,7 +593,7 @@ impl Link {
             token: self.token.clone(),
             link_id: self.id.clone(),
         });
-        ctl::call(&self.client, req, ctl::CTL_TIMEOUT).await?;
+        ctl::call(&self.client, &self.caller, req, ctl::CTL_TIMEOUT).await?;
         Ok(())
     }
 }

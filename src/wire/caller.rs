@@ -40,6 +40,22 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// An operator connection of `name` with a fresh connection id.
+    pub fn operator(name: &str) -> Caller {
+        Caller::Operator {
+            name: Token::new(name).unwrap_or_else(|_| Token::new("operator").expect("valid")),
+            conn: Token::random(),
+        }
+    }
+
+    /// Host `host_id` of the plugin named `plugin` (its id follows from the name).
+    pub fn host(plugin: &str, host_id: Token) -> Caller {
+        Caller::Host {
+            plugin_id: super::subject::plugin_id_for(plugin),
+            host_id,
+        }
+    }
+
     /// The role token in subjects.
     pub fn role(&self) -> &'static str {
         match self {

@@ -5,17 +5,20 @@
 //!
 //! | subject | publisher → subscriber |
 //! |---|---|
-//! | `nts.v1.ctl.<op>` | any role → coordinator (service `nts-coordinator`) |
+//! | `nts.v1.ctl.<role>.<a>.<b>.<op>` | the caller named in it → coordinator (service `nts-coordinator`) |
 //! | `nts.v1.plugin.<pid>.link` | coordinator → the plugin's hosts (queue group `hosts`) |
-//! | `nts.v1.host.<hid>.ctl` | coordinator → one host |
+//! | `nts.v1.host.<pid>.<hid>.ctl` | coordinator → one host |
 //! | `nts.v1.link.<pid>.<sid>.<lid>.to_plugin` | session, coordinator → host → instance |
 //! | `nts.v1.link.<pid>.<sid>.<lid>.to_session` | host (instance) → session |
 //! | `nts.v1.evt.plugin.<pid>.<what>` | coordinator → anyone |
 //! | `nts.v1.evt.session.<sid>.<what>` | coordinator → the session's members |
-//! | `nts.v1.logs.<pid>.<lid>` | host → log followers |
+//! | `nts.v1.logs.<pid>.<sid>.<lid>` | host → the room's members, operators |
 //!
-//! A session may then be limited to `nts.v1.link.*.<sid>.*.to_plugin` (publish) and
-//! `…to_session` (subscribe); a host of plugin `pid` to `nts.v1.link.<pid>.>`.
+//! Every subject names what it belongs to, so the broker confines each connection with
+//! patterns alone: a member of room `sid` to `nts.v1.link.*.<sid>.*.to_plugin` (publish)
+//! and `…to_session` (subscribe); a host of plugin `pid` to `nts.v1.link.<pid>.…`. A
+//! control request names its caller ([`super::caller::Caller`]), and each connection may
+//! publish only under its own name.
 
 /// Broker connection names of hosts start with this, followed by the host id (so the
 /// coordinator recognises a host's disconnect).
@@ -112,14 +115,10 @@ pub fn host_connection_name(hid: &Token, data: bool) -> String {
     format!("{HOST_CONNECTION_PREFIX}{hid}{suffix}")
 }
 
-/// `nts.v1.ctl.<op>`: a coordinator endpoint.
-pub fn ctl(op: &str) -> String {
-    format!("{CTL}.{op}")
-}
-
-/// The operation a `nts.v1.ctl.<op>` subject names.
-pub fn ctl_op(subject: &str) -> Option<&str> {
-    subject.strip_prefix(CTL)?.strip_prefix('.')
+/// The subject (below [`CTL`]) of the coordinator's endpoint for `op`: every caller's
+/// requests of that kind, `<role>.<a>.<b>.<op>`.
+pub fn ctl_endpoint(op: &str) -> String {
+    format!("*.*.*.{op}")
 }
 
 /// The id of the plugin named `name`: derived from the name alone (`p` and 15 base-32
@@ -142,17 +141,19 @@ pub fn plugin_link(pid: &Token) -> String {
     format!("{PREFIX}.plugin.{pid}.link")
 }
 
-/// `nts.v1.host.<hid>.ctl`: commands for one host.
-pub fn host_ctl(hid: &Token) -> String {
-    format!("{PREFIX}.host.{hid}.ctl")
+/// `nts.v1.host.<pid>.<hid>.ctl`: commands for host `hid` of plugin `pid`.
+pub fn host_ctl(pid: &Token, hid: &Token) -> String {
+    format!("{PREFIX}.host.{pid}.{hid}.ctl")
 }
 
-/// The host a `nts.v1.host.<hid>.ctl` subject addresses.
+/// The host a `nts.v1.host.<pid>.<hid>.ctl` subject addresses.
 pub fn host_of_ctl(subject: &str) -> Option<Token> {
-    let hid = subject
+    let rest = subject
         .strip_prefix(PREFIX)?
         .strip_prefix(".host.")?
         .strip_suffix(".ctl")?;
+    let (pid, hid) = rest.split_once('.')?;
+    Token::new(pid).ok()?;
     Token::new(hid).ok()
 }
 
@@ -207,9 +208,9 @@ pub fn session_events(sid: &Token) -> String {
     format!("{PREFIX}.evt.session.{sid}.>")
 }
 
-/// `nts.v1.logs.<pid>.<lid>`.
-pub fn logs(pid: &Token, lid: &Token) -> String {
-    format!("{PREFIX}.logs.{pid}.{lid}")
+/// `nts.v1.logs.<pid>.<sid>.<lid>`: the log lines of one link's instance.
+pub fn logs(pid: &Token, sid: &Token, lid: &Token) -> String {
+    format!("{PREFIX}.logs.{pid}.{sid}.{lid}")
 }
 
 /// Every instance's logs (`None`) or those of plugin `pid`.
@@ -218,6 +219,11 @@ pub fn logs_of(pid: Option<&Token>) -> String {
         Some(pid) => format!("{PREFIX}.logs.{pid}.>"),
         None => format!("{PREFIX}.logs.>"),
     }
+}
+
+/// The logs of every instance serving room `sid`.
+pub fn session_logs(sid: &Token) -> String {
+    format!("{PREFIX}.logs.*.{sid}.*")
 }
 
 #[cfg(test)]
@@ -230,10 +236,9 @@ mod tests {
         let link = link(&p, &s, &l);
         assert_eq!(to_plugin_of(&link.to_session), Some(link.to_plugin.clone()));
         assert_eq!(to_plugin_of(&link.to_plugin), None);
-        assert_eq!(host_of_ctl(&host_ctl(&p)), Some(p.clone()));
-        assert_eq!(host_of_ctl("nts.v1.host.a*b.ctl"), None);
-        assert_eq!(ctl_op(&ctl("link.open")), Some("link.open"));
-        assert_eq!(ctl_op("nts.v1.link.x"), None);
+        assert_eq!(host_of_ctl(&host_ctl(&s, &p)), Some(p.clone()));
+        assert_eq!(host_of_ctl("nts.v1.host.p.a*b.ctl"), None);
+        assert_eq!(host_of_ctl("nts.v1.host.ab.ctl"), None);
         assert_eq!(logs_of(None), "nts.v1.logs.>");
         assert!(logs_of(Some(&p)).starts_with(&format!("nts.v1.logs.{p}.")));
     }

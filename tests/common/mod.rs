@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use nts::broker::{Broker, BrokerOptions};
 use nts::connect::{self, ConnectOptions, Profile, Role};
-use nts::session::{Link, LinkEvent};
+use nts::session::{Link, LinkEvent, Lobby};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -84,8 +84,9 @@ impl System {
             .expect(
                 "nats-server must start: run scripts/install-nats-server or set NTS_NATS_SERVER",
             );
+        // The operator's profile, with a user ticket too: the tests act as both.
         let mut profile = broker.profile();
-        profile.plugin_key = "test-key".into();
+        profile.ticket = user_ticket(&profile, "tester");
         let profile_path = dir.path().join("profile.json");
         profile.save(&profile_path).expect("save profile");
         let coordinator = spawn_ready(
@@ -161,11 +162,42 @@ impl System {
         spawn_ready(&mut cmd).await
     }
 
-    /// A broker connection as role `role`.
+    /// A broker connection as the deployment's own user `role`.
     pub async fn client(&self, role: Role) -> async_nats::Client {
         connect::connect(&self.profile, role, ConnectOptions::named("test"))
             .await
             .expect("connect")
+    }
+
+    /// A user's lobby connection (the test user's ticket).
+    pub async fn lobby(&self) -> Lobby {
+        Lobby::connect(&self.profile).await.expect("lobby connect")
+    }
+
+    /// A profile for user `name` holding what `nts token user` gives: address, CA and a
+    /// user ticket, nothing else.
+    pub fn user_profile(&self, name: &str) -> Profile {
+        self.profile.session_only(user_ticket(&self.profile, name))
+    }
+
+    /// A connection as host `host_id` of plugin `plugin` (`data`: its link-traffic
+    /// connection), with a key the operator issued for that plugin.
+    pub async fn host_client(
+        &self,
+        plugin: &str,
+        host_id: &nts::wire::subject::Token,
+        data: bool,
+    ) -> async_nats::Client {
+        let caller = nts::wire::caller::Caller::host(plugin, host_id.clone());
+        connect::connect_as(
+            &self.profile,
+            &caller,
+            data,
+            &plugin_key(&self.profile, plugin),
+            ConnectOptions::named("test"),
+        )
+        .await
+        .expect("host connect")
     }
 
     /// A `Command` for the nts CLI with this system's profile.
@@ -174,6 +206,25 @@ impl System {
         c.env("NTS_PROFILE", &self.profile_path);
         c
     }
+}
+
+/// A user ticket for `name`, signed with the profile's ticket key.
+pub fn user_ticket(profile: &Profile, name: &str) -> String {
+    ticket(profile, nts::connect::ticket::TicketKind::User, name)
+}
+
+/// A plugin key for `name`, signed with the profile's ticket key.
+pub fn plugin_key(profile: &Profile, name: &str) -> String {
+    ticket(profile, nts::connect::ticket::TicketKind::Plugin, name)
+}
+
+fn ticket(profile: &Profile, kind: nts::connect::ticket::TicketKind, name: &str) -> String {
+    let key = profile.keys().unwrap().ticket_key().unwrap();
+    key.issue(&nts::connect::ticket::Claims::new(
+        kind,
+        name,
+        Duration::from_secs(3600),
+    ))
 }
 
 /// Spawns a process with its stdout captured (quiet logs unless `RUST_LOG` is set).
@@ -321,16 +372,12 @@ pub async fn room_of_two(
     first: &str,
     second: &str,
 ) -> (nts::session::Session, nts::session::Session) {
-    let a = nts::session::Session::open(sys.client(Role::Session).await, "room", user(first))
+    let a = nts::session::Session::open(&sys.lobby().await, "room", user(first))
         .await
         .expect("open");
-    let b = nts::session::Session::join(
-        sys.client(Role::Session).await,
-        a.id().clone(),
-        user(second),
-    )
-    .await
-    .expect("join");
+    let b = nts::session::Session::join(&sys.lobby().await, &a.invitation(), user(second))
+        .await
+        .expect("join");
     (a, b)
 }
 

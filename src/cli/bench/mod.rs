@@ -27,10 +27,11 @@ use crate::api::Empty;
 use crate::api::control::UserInfo;
 use crate::api::link::ToPlugin;
 use crate::broker::{Broker, BrokerOptions};
+use crate::connect::ticket::{Claims, TicketKind};
 use crate::connect::{self, ConnectOptions, Role};
 use crate::coordinator::CoordinatorConfig;
 use crate::host::Host;
-use crate::session::Session;
+use crate::session::{Lobby, Session};
 use crate::wire::subject::Token;
 use crate::wire::{self, Envelope};
 
@@ -123,7 +124,13 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
 
 async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()> {
     let mut broker = Broker::start(BrokerOptions::new(dir)).await?;
-    let profile = broker.profile();
+    let mut profile = broker.profile();
+    let tickets = profile.keys()?.ticket_key()?;
+    profile.ticket = tickets.issue(&Claims::new(
+        TicketKind::User,
+        "bench",
+        Duration::from_secs(3600),
+    ));
     println!(
         "nts bench: nats-server {} with TLS on {}, {} CPUs",
         broker.version,
@@ -153,19 +160,12 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     let mut host_cfg = crate::plugins::host_config("hello", &exe).expect("hello is built in");
     let command = host_cfg.command.clone();
     host_cfg.capacity = 1024;
-    let host_client = connect::connect(
-        &profile,
-        Role::Host,
-        ConnectOptions::named(host_cfg.connection_name()),
-    )
-    .await?;
-    let host = Host::register(host_client, host_cfg).await?;
+    let host = Host::connect(&profile, host_cfg, false).await?;
     let host_task = tokio::spawn(host.serve(stop_host.clone()));
 
-    let session_client =
-        connect::connect(&profile, Role::Session, ConnectOptions::named("session")).await?;
+    let lobby = Lobby::connect(&profile).await?;
     let session = Session::open(
-        session_client.clone(),
+        &lobby,
         "bench",
         UserInfo {
             name: "bench".into(),
@@ -287,11 +287,44 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         full.median.as_secs_f64() / bare.median.as_secs_f64()
     );
 
+    // 3b. A broker connect (TLS + login): a deployment user's password, checked by the
+    // server itself, beside a user's ticket, checked by the auth callout.
+    let (mut password, mut ticket) = (Vec::new(), Vec::new());
+    for _ in 0..args.connects.max(20) {
+        let t0 = Instant::now();
+        let c = connect::connect(&profile, Role::Operator, ConnectOptions::named("bench")).await?;
+        password.push(t0.elapsed());
+        drop(c);
+        let t0 = Instant::now();
+        let l = Lobby::connect(&profile).await?;
+        ticket.push(t0.elapsed());
+        drop(l);
+    }
+    let (password, ticket) = (stats(password), stats(ticket));
+    println!(
+        "
+broker connect, TLS + login"
+    );
+    println!(
+        "  password (no callout)          median {:>8}  p99 {:>8}",
+        us(password.median),
+        us(password.p99)
+    );
+    println!(
+        "  user ticket via auth callout   median {:>8}  p99 {:>8}",
+        us(ticket.median),
+        us(ticket.p99)
+    );
+    println!(
+        "  ratio                          median {:>7.2}x",
+        ticket.median.as_secs_f64() / password.median.as_secs_f64()
+    );
+
     // 4. Position stream: frames of `stream_atoms` positions, plugin → session, applied.
     let (stream_rate, raw_stream_rate, frame_bytes) = stream_bench(
         &profile,
         &exe,
-        &session_client,
+        &lobby,
         &raw_a,
         &raw_b,
         args.stream_atoms,
@@ -322,7 +355,7 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     let (ws_ours, ws_raw, ws_bytes) = workspace_bench(
         &profile,
         &exe,
-        &session_client,
+        &lobby,
         &raw_a,
         &raw_b,
         args.workspace_atoms,
@@ -353,7 +386,7 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     let t0 = Instant::now();
     for i in 0..args.sessions {
         let s = Session::open(
-            session_client.clone(),
+            &lobby,
             "bench",
             UserInfo {
                 name: format!("u{i}"),
@@ -401,7 +434,7 @@ sessions per host ({} sessions, each with its own instance process, on one host)
     stop_host.cancel();
     let _ = host_task.await;
     stop.cancel();
-    drop((session, session_client, raw_a, raw_b));
+    drop((session, lobby, raw_a, raw_b));
     broker.stop(Duration::from_secs(5)).await;
     Ok(())
 }

@@ -5,9 +5,8 @@ use super::DEADLINE;
 use super::codec::codec_complex;
 use crate::api::control::UserInfo;
 use crate::api::link::ToSession;
-use crate::connect::{self, ConnectOptions, Role};
 use crate::host::Host;
-use crate::session::{LinkEvent, Session};
+use crate::session::{LinkEvent, Lobby, Session};
 use crate::wire::{self, Envelope};
 use anyhow::bail;
 use futures::StreamExt;
@@ -24,7 +23,7 @@ pub(super) const STREAM_ROUNDS: usize = 5;
 pub(super) async fn stream_bench(
     profile: &crate::connect::Profile,
     exe: &std::path::Path,
-    session_client: &async_nats::Client,
+    session_client: &Lobby,
     raw_a: &async_nats::Client,
     raw_b: &async_nats::Client,
     atoms: usize,
@@ -56,13 +55,7 @@ pub(super) async fn serve_builtin(
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     let cfg = crate::plugins::host_config(name, exe).expect("built in");
-    let client = connect::connect(
-        profile,
-        Role::Host,
-        ConnectOptions::named(cfg.connection_name()),
-    )
-    .await?;
-    let host = Host::register(client, cfg).await?;
+    let host = Host::connect(profile, cfg, false).await?;
     tokio::spawn(host.serve(stop));
     Ok(())
 }
@@ -70,12 +63,12 @@ pub(super) async fn serve_builtin(
 /// Opens a session holding an `atoms`-atom complex, runs `plugin` on it and returns the
 /// text of the first notification it sends (its result).
 pub(super) async fn run_on_complex(
-    session_client: &async_nats::Client,
+    session_client: &Lobby,
     plugin: &str,
     atoms: usize,
 ) -> anyhow::Result<(Session, crate::session::Link, String)> {
     let session = Session::open(
-        session_client.clone(),
+        session_client,
         plugin,
         UserInfo {
             name: "bench".into(),
@@ -99,7 +92,7 @@ pub(super) async fn run_on_complex(
 }
 
 /// One run of the `wiggle` plugin on a fresh session; frames/s applied by the session.
-async fn stream_run(session_client: &async_nats::Client, atoms: usize) -> anyhow::Result<f64> {
+async fn stream_run(session_client: &Lobby, atoms: usize) -> anyhow::Result<f64> {
     let (session, link, text) = run_on_complex(session_client, "wiggle", atoms).await?;
     if !text.starts_with("streamed") {
         bail!("the stream run failed: {text}");

@@ -4,6 +4,7 @@
 use super::stream::{run_on_complex, serve_builtin};
 use super::{DEADLINE, stats};
 use crate::api::link::ToPlugin;
+use crate::session::Lobby;
 use crate::wire::{self, Envelope};
 use anyhow::bail;
 use futures::StreamExt;
@@ -16,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 pub(super) async fn workspace_bench(
     profile: &crate::connect::Profile,
     exe: &std::path::Path,
-    session_client: &async_nats::Client,
+    session_client: &Lobby,
     raw_a: &async_nats::Client,
     raw_b: &async_nats::Client,
     atoms: usize,

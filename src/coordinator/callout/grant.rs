@@ -4,31 +4,13 @@
 //! `$SRV` and NATS's default inbox.
 
 use super::jwt::{Grant, Subjects};
-use crate::api::control::CtlRequestKind;
+use crate::api::control::{CtlRequestKind, may_send};
 use crate::wire::Kind as _;
 use crate::wire::caller::Caller;
 use crate::wire::subject::PREFIX;
 
 /// Subjects no callout-issued connection may publish to or subscribe to.
 pub const ALWAYS_DENIED: &[&str] = &["$JS.>", "$KV.>", "$O.>", "$SYS.>", "$SRV.>", "_INBOX.>"];
-
-/// The control requests a role may send (the coordinator checks the ids in each one
-/// against the caller again).
-pub fn may_send(caller: &Caller, op: CtlRequestKind) -> bool {
-    use CtlRequestKind as K;
-    match caller {
-        Caller::Host { .. } => matches!(
-            op,
-            K::PluginRegister | K::PluginHeartbeat | K::PluginDeregister | K::LinkClosed
-        ),
-        Caller::Lobby { .. } => matches!(op, K::PluginList | K::SessionOpen | K::SessionJoin),
-        Caller::Member { .. } => matches!(
-            op,
-            K::PluginList | K::SessionLeave | K::SessionPresenter | K::LinkOpen | K::LinkClose
-        ),
-        Caller::Operator { .. } => matches!(op, K::PluginList),
-    }
-}
 
 /// The grant of `caller`'s connection; `data` for a host's data connection (its own
 /// inbox). `expires`: when the credential ends, if it does.

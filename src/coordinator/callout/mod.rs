@@ -115,23 +115,22 @@ pub struct Callout {
     pub tickets: Verifier,
 }
 
-/// Answers the server's authorization requests on `client` (the `auth` user, in the
+/// Answers the server's authorization requests arriving on `requests` (subscribed to
+/// [`REQUEST_SUBJECT`] in queue group [`QUEUE`] by `client`, the `auth` user in the
 /// callout account) until `shutdown`; each request in its own task, so a slow one
 /// delays no other connection.
 pub async fn serve(
     client: async_nats::Client,
+    mut requests: async_nats::Subscriber,
     callout: Arc<Callout>,
     shutdown: CancellationToken,
-) -> Result<(), async_nats::SubscribeError> {
-    let mut requests = client
-        .queue_subscribe(REQUEST_SUBJECT, QUEUE.to_string())
-        .await?;
+) {
     loop {
         let msg = tokio::select! {
-            () = shutdown.cancelled() => return Ok(()),
+            () = shutdown.cancelled() => return,
             msg = requests.next() => match msg {
                 Some(m) => m,
-                None => return Ok(()),
+                None => return,
             },
         };
         let (client, callout) = (client.clone(), callout.clone());

@@ -56,7 +56,7 @@ impl Coordinator {
                 .into_iter()
                 .next();
             match next {
-                Some(host) => subject = subject::host_ctl(&host),
+                Some(host) => subject = subject::host_ctl(&offer.plugin_id, &host),
                 None => break,
             }
         }
@@ -79,7 +79,7 @@ impl Coordinator {
                     link_id: offer.link_id.clone(),
                     reason,
                 };
-                self.order_close(&host_id, order).await;
+                self.order_close(&offer.plugin_id, &host_id, order).await;
                 Err(e)
             }
         }
@@ -150,6 +150,7 @@ impl Coordinator {
     /// whether the host confirmed.
     pub(super) async fn order_close(
         &self,
+        plugin_id: &Token,
         host_id: &Token,
         order: crate::api::control::LinkCloseOrder,
     ) -> bool {
@@ -159,7 +160,7 @@ impl Coordinator {
             .timeout(Some(self.config.offer_timeout));
         match self
             .client
-            .send_request(subject::host_ctl(host_id), request)
+            .send_request(subject::host_ctl(plugin_id, host_id), request)
             .await
         {
             Ok(reply) => matches!(

@@ -1,6 +1,8 @@
-//! The coordinator as a NATS service (`nts-coordinator`, endpoints `nts.v1.ctl.<kind>`).
+//! The coordinator as a NATS service (`nts-coordinator`, endpoints
+//! `nts.v1.ctl.<role>.<a>.<b>.<kind>`: the caller's identity, then the request kind).
 //!
-//! Each request is decoded, applied to the [`Registry`] under a short lock (never held
+//! Each request is checked against its caller (read from the subject, which the broker
+//! lets only that caller publish to), decoded, applied to the [`Registry`] under a short lock (never held
 //! across an await), answered, and its effects published. `link.open` is the one request
 //! that waits on a host; it runs in its own task so the control plane stays responsive.
 
@@ -15,10 +17,14 @@ use bytes::Bytes;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use super::callout::Callout;
 use super::state::{Effect, Registry};
 use super::store::Store;
+use crate::api::control::SessionOpened;
 use crate::api::control::{CtlReply, CtlRequest, LinkClosedReport};
 use crate::api::{Empty, ErrorBody, ErrorCode};
+use crate::connect::ticket::{Claims, TicketKey, TicketKind};
+use crate::wire::caller::Caller;
 use crate::wire::subject::{self, Token};
 use crate::wire::{self, Envelope};
 
@@ -33,8 +39,11 @@ pub const MAX_CTL_REQUEST: usize = 1024 * 1024;
 pub struct CoordinatorConfig {
     /// Host lease length (hosts heartbeat at a third of it).
     pub lease: Duration,
-    /// Key plugins must present (empty: none).
-    pub plugin_key: String,
+    /// Signs the member tickets `session.open` and `session.join` hand out (without one,
+    /// members get no ticket and cannot connect through the callout).
+    pub tickets: Option<Arc<TicketKey>>,
+    /// How long a member ticket is valid.
+    pub member_ticket: Duration,
     /// How long a host may take to start an instance and complete its handshake.
     pub offer_timeout: Duration,
     /// Testing only: panic inside the registry operation of the first request of this
@@ -47,7 +56,8 @@ impl Default for CoordinatorConfig {
     fn default() -> Self {
         CoordinatorConfig {
             lease: Duration::from_secs(6),
-            plugin_key: String::new(),
+            tickets: None,
+            member_ticket: Duration::from_secs(24 * 3600),
             offer_timeout: Duration::from_secs(15),
             inject_panic: None,
         }
@@ -95,6 +105,8 @@ pub struct Coordinator {
     config: CoordinatorConfig,
     /// A system-account connection for the broker's disconnect advisories, if available.
     system: Option<async_nats::Client>,
+    /// The auth callout this coordinator answers (its connection and keys), if any.
+    callout: Option<(async_nats::Client, Arc<Callout>)>,
     /// Durable state and leadership, if configured.
     store: Option<(Store, Writer)>,
     /// This coordinator's id (in the leader lease).
@@ -107,15 +119,13 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator using `client` (connected as the coordinator role).
     pub fn new(client: async_nats::Client, config: CoordinatorConfig) -> Self {
-        let state = Arc::new(Mutex::new(Registry::new(
-            config.lease,
-            config.plugin_key.clone(),
-        )));
+        let state = Arc::new(Mutex::new(Registry::new(config.lease)));
         Coordinator {
             client,
             state,
             config,
             system: None,
+            callout: None,
             store: None,
             id: Token::random(),
             status: Arc::new(tokio::sync::watch::channel(Status::Starting).0),
@@ -165,9 +175,46 @@ impl Coordinator {
         self
     }
 
+    /// Also answers the broker's auth callout on `auth` (the `auth` user's connection):
+    /// every coordinator does, the standby too, since the decision needs only the keys.
+    pub fn with_callout(mut self, auth: async_nats::Client, callout: Callout) -> Self {
+        self.callout = Some((auth, Arc::new(callout)));
+        self
+    }
+
     /// Serves until `shutdown`. With a store, first waits for the leader lease and loads
     /// the stored state. [`Coordinator::status`] turns `Active` once the endpoints answer.
-    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), CoordinatorError> {
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), CoordinatorError> {
+        let callout = match self.callout.clone() {
+            Some((auth, keys)) => {
+                let requests = auth
+                    .queue_subscribe(
+                        super::callout::REQUEST_SUBJECT,
+                        super::callout::QUEUE.into(),
+                    )
+                    .await
+                    .map_err(|e| {
+                        CoordinatorError::Service(format!("subscribing to the auth callout: {e}"))
+                    })?;
+                // One round trip: the broker has the SUB before anyone is told we are up.
+                crate::runtime::flush_within(&auth, Duration::from_secs(5)).await;
+                Some(tokio::spawn(super::callout::serve(
+                    auth,
+                    requests,
+                    keys,
+                    shutdown.clone(),
+                )))
+            }
+            None => None,
+        };
+        let result = self.serve(shutdown).await;
+        if let Some(task) = callout {
+            task.abort();
+        }
+        result
+    }
+
+    async fn serve(mut self, shutdown: CancellationToken) -> Result<(), CoordinatorError> {
         let mut leadership = match self.store.clone() {
             Some((store, _)) => {
                 let status = self.status.clone();
@@ -201,7 +248,9 @@ impl Coordinator {
         for kind in <CtlRequest as wire::Message>::KINDS {
             endpoints.push(
                 group
-                    .endpoint(*kind)
+                    .endpoint_builder()
+                    .name(kind)
+                    .add(subject::ctl_endpoint(kind))
                     .await
                     .map_err(|e| CoordinatorError::Service(e.to_string()))?,
             );
@@ -214,7 +263,10 @@ impl Coordinator {
         let client = self.client.clone();
         tokio::spawn(async move {
             let r = client
-                .request(subject::ctl("plugin.list"), probe.into())
+                .request(
+                    Caller::operator("coordinator").ctl("plugin.list"),
+                    probe.into(),
+                )
                 .await;
             let _ = tx.send(r.is_ok());
         });
@@ -304,32 +356,36 @@ impl Coordinator {
     }
 
     async fn handle(&self, req: async_nats::service::Request) {
-        let endpoint = subject::ctl_op(&req.message.subject)
-            .unwrap_or_default()
-            .to_string();
+        // The broker let this connection publish only under its own name: the subject
+        // says who is asking.
+        let Some((caller, endpoint)) = Caller::of_ctl(&req.message.subject) else {
+            return;
+        };
+        let endpoint = endpoint.to_string();
         let (id, result) = match wire::decode::<CtlRequest>(&req.message.payload, MAX_CTL_REQUEST) {
             Ok(env) if wire::Message::kind(&env.msg).as_str() != endpoint => (
                 env.id,
                 Err(ErrorBody::new(
                     ErrorCode::BadRequest,
                     format!(
-                        "kind {:?} sent to endpoint {endpoint:?}: send each request to nts.v1.ctl.<kind>",
+                        "kind {:?} sent to endpoint {endpoint:?}: send each request to nts.v1.ctl.<role>.<id>.<id>.<kind>",
                         wire::Message::kind(&env.msg).as_str()
                     ),
                 )),
             ),
-            Ok(env) => (env.id, self.dispatch(env.msg).await),
+            Ok(env) => (env.id, self.dispatch(&caller, env.msg).await),
             Err(e) => (e.request_id(), Err(ErrorBody::from(&e))),
         };
         if let Err(e) = &result {
-            tracing::info!(endpoint, code = %e.code, "refused: {}", e.message);
+            tracing::info!(endpoint, caller = %caller.connection_name(false), code = %e.code, "refused: {}", e.message);
         }
         respond(&req, id, result).await;
     }
 
-    async fn dispatch(&self, req: CtlRequest) -> Result<CtlReply, ErrorBody> {
+    async fn dispatch(&self, caller: &Caller, req: CtlRequest) -> Result<CtlReply, ErrorBody> {
         let now = Instant::now();
         let kind = wire::Message::kind(&req).as_str();
+        self.with(kind, |s| s.authorize(caller, &req))??;
         let ok = CtlReply::Ok(Empty {});
         let (reply, effects) = match req {
             CtlRequest::PluginRegister(r) => {
@@ -349,11 +405,11 @@ impl Coordinator {
             }
             CtlRequest::SessionOpen(r) => {
                 let (opened, fx) = self.with(kind, |s| s.open_session(r))??;
-                (CtlReply::SessionOpened(opened), fx)
+                (CtlReply::SessionOpened(self.with_ticket(opened)), fx)
             }
             CtlRequest::SessionJoin(r) => {
                 let (opened, fx) = self.with(kind, |s| s.join_session(r))??;
-                (CtlReply::SessionOpened(opened), fx)
+                (CtlReply::SessionOpened(self.with_ticket(opened)), fx)
             }
             CtlRequest::SessionLeave(r) => {
                 let fx = self.with(kind, |s| s.leave_session(r))??;
@@ -368,7 +424,10 @@ impl Coordinator {
                 let (link, order) = self.with(kind, |s| s.begin_close(&r))??;
                 // A host that confirms reports `link.closed` itself, with the exit status;
                 // for one that does not answer, the coordinator closes the link on its own.
-                let fx = if self.order_close(&link.host_id, order.clone()).await {
+                let fx = if self
+                    .order_close(&link.plugin_id, &link.host_id, order.clone())
+                    .await
+                {
                     vec![]
                 } else {
                     self.with(kind, |s| {
@@ -388,6 +447,21 @@ impl Coordinator {
         };
         self.apply(effects).await;
         Ok(reply)
+    }
+
+    /// `opened` with the new member's ticket: the credential of its room connection.
+    fn with_ticket(&self, mut opened: SessionOpened) -> SessionOpened {
+        if let Some(key) = &self.config.tickets {
+            let mut claims = Claims::new(
+                TicketKind::Member,
+                opened.user_id.to_string(),
+                self.config.member_ticket,
+            );
+            claims.session_id = Some(opened.session_id.clone());
+            claims.user_id = Some(opened.user_id.clone());
+            opened.ticket = key.issue(&claims);
+        }
+        opened
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
@@ -439,12 +513,7 @@ impl Coordinator {
 
     /// A registry rebuilt from stored records (unreadable ones are logged and skipped).
     fn restore(&self, records: Vec<(String, Vec<u8>)>) -> Registry {
-        let (registry, bad) = Registry::restore(
-            self.config.lease,
-            self.config.plugin_key.clone(),
-            records,
-            Instant::now(),
-        );
+        let (registry, bad) = Registry::restore(self.config.lease, records, Instant::now());
         for key in bad {
             tracing::error!(key, "skipping an unreadable stored record");
         }
@@ -496,9 +565,13 @@ impl Coordinator {
                 Effect::ToSession { subject, msg } => {
                     (subject, wire::encode(&Envelope::event(msg)))
                 }
-                Effect::CloseLink { host_id, order } => {
+                Effect::CloseLink {
+                    plugin_id,
+                    host_id,
+                    order,
+                } => {
                     let me = self.clone();
-                    tokio::spawn(async move { me.order_close(&host_id, order).await });
+                    tokio::spawn(async move { me.order_close(&plugin_id, &host_id, order).await });
                     continue;
                 }
             };

@@ -68,11 +68,13 @@ async fn live_host_connections(
     #[derive(serde::Deserialize)]
     struct Conn {
         #[serde(default)]
-        name: String,
+        authorized_user: String,
     }
     let inbox = sys.new_inbox();
     let mut replies = sys.subscribe(inbox.clone()).await.ok()?;
-    let filter = br#"{"user":"host","limit":100000}"#;
+    // Hosts are recognised by the user name the callout gave them (`host/<hid>`), which
+    // — unlike a connection name — a client cannot choose.
+    let filter = br#"{"acc":"NTS","auth":true,"limit":100000}"#;
     sys.publish_with_reply(
         "$SYS.REQ.SERVER.PING.CONNZ",
         inbox,
@@ -94,7 +96,9 @@ async fn live_host_connections(
         };
         answered = true;
         live.extend(reply.data.connections.into_iter().filter_map(|c| {
-            let id = c.name.strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
+            let id = c
+                .authorized_user
+                .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
             Token::new(id).ok()
         }));
     }
@@ -111,8 +115,9 @@ fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
     }
     #[derive(serde::Deserialize)]
     struct Client {
+        /// The user name the callout gave the connection (never the client's choice).
         #[serde(default)]
-        name: String,
+        user: String,
     }
     if payload.len() > MAX_CTL_REQUEST {
         return None;
@@ -120,7 +125,7 @@ fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
     let advisory: Advisory = serde_json::from_slice(payload).ok()?;
     let id = advisory
         .client
-        .name
+        .user
         .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
     Some((Token::new(id).ok()?, advisory.reason))
 }
@@ -131,14 +136,18 @@ mod tests {
 
     #[test]
     fn reads_host_disconnect_advisories() {
-        let adv = br#"{"type":"io.nats.server.advisory.v1.client_disconnect","client":{"acc":"NTS","user":"host","name":"host/abc123"},"reason":"Client Closed"}"#;
+        let adv = br#"{"type":"io.nats.server.advisory.v1.client_disconnect","client":{"acc":"NTS","user":"host/abc123","name":"host/abc123"},"reason":"Client Closed"}"#;
         let (host, reason) = disconnected_host(adv).unwrap();
         assert_eq!(
             (host.as_str(), reason.as_str()),
             ("abc123", "Client Closed")
         );
-        assert!(disconnected_host(br#"{"client":{"name":"session"}}"#).is_none());
-        assert!(disconnected_host(br#"{"client":{"name":"host/a.b"}}"#).is_none());
+        assert!(disconnected_host(br#"{"client":{"user":"member/s/u"}}"#).is_none());
+        assert!(disconnected_host(br#"{"client":{"user":"host/a.b"}}"#).is_none());
+        // A connection name is the client's choice: it never makes a host.
+        assert!(
+            disconnected_host(br#"{"client":{"user":"operator","name":"host/abc123"}}"#).is_none()
+        );
         assert!(disconnected_host(b"not json").is_none());
     }
 }

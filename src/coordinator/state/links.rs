@@ -168,6 +168,7 @@ impl Registry {
         let mut effects = Vec::new();
         if reason.code == CloseCode::SessionClosed {
             effects.push(Effect::CloseLink {
+                plugin_id: link.plugin_id.clone(),
                 host_id: link.host_id.clone(),
                 order: LinkCloseOrder {
                     link_id: lid.clone(),

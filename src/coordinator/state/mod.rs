@@ -4,6 +4,7 @@
 //! and messages for the service adapter to publish). Nothing here does I/O, so every
 //! rule (presenter-only, leases, idempotent closes) is tested directly.
 
+mod authorize;
 mod links;
 mod plugins;
 mod sessions;
@@ -48,6 +49,8 @@ pub enum Effect {
     },
     /// Ask a host to stop a link's instance.
     CloseLink {
+        /// The link's plugin.
+        plugin_id: Token,
         /// The host.
         host_id: Token,
         /// The order.
@@ -85,6 +88,9 @@ struct Session {
     members: Vec<MemberRec>,
     presenter: Token,
     links: BTreeSet<Token>,
+    /// What a joining user must present (records from before it existed get a new one).
+    #[serde(default = "Token::random")]
+    secret: Token,
 }
 
 /// A link the coordinator granted.
@@ -102,7 +108,6 @@ pub struct LinkRec {
 #[derive(Debug)]
 pub struct Registry {
     lease: Duration,
-    plugin_key: String,
     plugins: BTreeMap<Token, Plugin>,
     names: HashMap<String, Token>,
     sessions: HashMap<Token, Session>,
@@ -150,12 +155,10 @@ fn err(code: ErrorCode, msg: impl Into<String>) -> ErrorBody {
 }
 
 impl Registry {
-    /// An empty registry granting leases of `lease`; registrations must present
-    /// `plugin_key` (empty: none required).
-    pub fn new(lease: Duration, plugin_key: impl Into<String>) -> Self {
+    /// An empty registry granting leases of `lease`.
+    pub fn new(lease: Duration) -> Self {
         Registry {
             lease,
-            plugin_key: plugin_key.into(),
             plugins: BTreeMap::new(),
             names: HashMap::new(),
             sessions: HashMap::new(),
@@ -197,11 +200,10 @@ impl Registry {
     /// and reported.
     pub fn restore(
         lease: Duration,
-        plugin_key: impl Into<String>,
         records: impl IntoIterator<Item = (String, Vec<u8>)>,
         now: Instant,
     ) -> (Self, Vec<String>) {
-        let mut r = Registry::new(lease, plugin_key);
+        let mut r = Registry::new(lease);
         let mut bad = Vec::new();
         for (key, bytes) in records {
             let Some((kind, id)) = key.split_once('.') else {

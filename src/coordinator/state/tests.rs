@@ -26,9 +26,13 @@ fn counting() -> impl FnMut() -> Token + Send + 'static {
 #[test]
 fn ids_come_from_the_registry_s_source() {
     let now = Instant::now();
-    let mut r = Registry::new(LEASE, "").with_ids(counting());
+    let mut r = Registry::new(LEASE).with_ids(counting());
     let pid = reg(&mut r, "hello", &Token::new("host").unwrap(), now);
-    assert_eq!(pid.as_str(), "id1");
+    assert_eq!(
+        pid,
+        crate::wire::subject::plugin_id_for("hello"),
+        "a plugin's id follows from its name, as in its hosts' credentials"
+    );
     let (opened, _) = r
         .open_session(SessionOpen {
             room: "room".into(),
@@ -38,14 +42,14 @@ fn ids_come_from_the_registry_s_source() {
             },
         })
         .unwrap();
-    assert_eq!(opened.user_id.as_str(), "id2", "the member first");
-    assert_eq!(opened.session_id.as_str(), "id3");
-    assert_ne!(opened.token.as_str(), "id4", "secret tokens stay random");
+    assert_eq!(opened.user_id.as_str(), "id1", "the member first");
+    assert_eq!(opened.session_id.as_str(), "id2");
+    assert_ne!(opened.token.as_str(), "id3", "secret tokens stay random");
+    assert_ne!(opened.invitation.as_str(), "id3", "so do invitations");
 }
 
 fn reg(r: &mut Registry, name: &str, host: &Token, now: Instant) -> Token {
     let req = Register {
-        key: "k".into(),
         host_id: host.clone(),
         metadata: PluginMetadata {
             name: name.into(),
@@ -75,6 +79,7 @@ fn join(r: &mut Registry, s: &SessionOpened, who: &str) -> SessionOpened {
     };
     r.join_session(SessionJoin {
         session_id: s.session_id.clone(),
+        invitation: s.invitation.clone(),
         user,
     })
     .unwrap()
@@ -94,7 +99,7 @@ fn link(r: &mut Registry, s: &SessionOpened, plugin: &str, host: &Token) -> Link
 
 #[test]
 fn restored_registry_keeps_sessions_links_and_presenters() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     let t0 = Instant::now();
     let host = Token::random();
     let pid = reg(&mut r, "hello", &host, t0);
@@ -123,7 +128,7 @@ fn restored_registry_keeps_sessions_links_and_presenters() {
     );
 
     let later = t0 + LEASE * 3;
-    let (mut r2, bad) = Registry::restore(LEASE, "", store, later);
+    let (mut r2, bad) = Registry::restore(LEASE, store, later);
     assert!(bad.is_empty());
     assert!(r2.expire(later).is_empty(), "restored leases start afresh");
     assert_eq!(r2.link(&l.link_id).map(|l| &l.host_id), Some(&host));
@@ -146,26 +151,8 @@ fn restored_registry_keeps_sessions_links_and_presenters() {
 }
 
 #[test]
-fn wrong_key_is_refused() {
-    let mut r = Registry::new(LEASE, "secret");
-    let req = Register {
-        key: "nope".into(),
-        host_id: Token::random(),
-        metadata: PluginMetadata {
-            name: "x".into(),
-            ..Default::default()
-        },
-        capacity: 1,
-    };
-    assert_eq!(
-        r.register(req, Instant::now()).unwrap_err().code,
-        ErrorCode::Forbidden
-    );
-}
-
-#[test]
 fn hosts_of_one_name_share_a_plugin() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     let now = Instant::now();
     let a = reg(&mut r, "hello", &Token::random(), now);
     let b = reg(&mut r, "hello", &Token::random(), now);
@@ -177,7 +164,7 @@ fn hosts_of_one_name_share_a_plugin() {
 
 #[test]
 fn only_the_presenter_links_and_unlinks() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     let host = Token::random();
     reg(&mut r, "hello", &host, Instant::now());
     let alice = open(&mut r, "alice");
@@ -204,7 +191,7 @@ fn only_the_presenter_links_and_unlinks() {
 
 #[test]
 fn unknown_plugin_names_the_available_ones() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     reg(&mut r, "hello", &Token::random(), Instant::now());
     let s = open(&mut r, "alice");
     let e = r
@@ -220,7 +207,7 @@ fn unknown_plugin_names_the_available_ones() {
 
 #[test]
 fn presenter_change_reaches_every_link() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     let host = Token::random();
     reg(&mut r, "hello", &host, Instant::now());
     let alice = open(&mut r, "alice");
@@ -259,7 +246,7 @@ fn presenter_change_reaches_every_link() {
 
 #[test]
 fn expired_host_closes_its_links_and_leaves_the_list() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     let t0 = Instant::now();
     let host = Token::random();
     let pid = reg(&mut r, "hello", &host, t0);
@@ -304,7 +291,7 @@ fn expired_host_closes_its_links_and_leaves_the_list() {
 
 #[test]
 fn link_closed_is_idempotent_and_checks_the_host() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     let host = Token::random();
     reg(&mut r, "hello", &host, Instant::now());
     let s = open(&mut r, "alice");
@@ -324,7 +311,7 @@ fn link_closed_is_idempotent_and_checks_the_host() {
 
 #[test]
 fn last_member_leaving_closes_session_and_links() {
-    let mut r = Registry::new(LEASE, "");
+    let mut r = Registry::new(LEASE);
     let host = Token::random();
     reg(&mut r, "hello", &host, Instant::now());
     let s = open(&mut r, "alice");
@@ -348,4 +335,96 @@ fn last_member_leaving_closes_session_and_links() {
         }
     )));
     assert!(r.link(&l.link_id).is_none());
+}
+
+#[test]
+fn joining_needs_the_rooms_invitation_not_just_its_id() {
+    let mut r = Registry::new(LEASE);
+    let s = open(&mut r, "ann");
+    let refused = r
+        .join_session(SessionJoin {
+            session_id: s.session_id.clone(),
+            invitation: Token::random(),
+            user: UserInfo {
+                name: "eve".into(),
+                ..Default::default()
+            },
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    let bob = join(&mut r, &s, "bob");
+    assert_eq!(bob.invitation, s.invitation, "every member can invite");
+}
+
+#[test]
+fn a_caller_speaks_only_for_itself() {
+    use crate::api::control::{CtlRequest, Heartbeat, HostRef, LinkClosedReport, UserAuth};
+    use crate::api::link::{CloseCode, CloseReason};
+    use crate::wire::caller::Caller;
+    let mut r = Registry::new(LEASE);
+    let now = Instant::now();
+    let (h1, h2) = (Token::random(), Token::random());
+    let pid = reg(&mut r, "hello", &h1, now);
+    reg(&mut r, "hello", &h2, now);
+    let me = Caller::host("hello", h1.clone());
+    let other_plugin = Caller::host("notes", h1.clone());
+    let beat = |host: &Token| {
+        CtlRequest::PluginHeartbeat(Heartbeat {
+            plugin_id: pid.clone(),
+            host_id: host.clone(),
+            links: 0,
+        })
+    };
+    assert!(r.authorize(&me, &beat(&h1)).is_ok());
+    let forbidden = |res: Result<(), crate::api::ErrorBody>| {
+        assert_eq!(res.unwrap_err().code, ErrorCode::Forbidden);
+    };
+    forbidden(r.authorize(&me, &beat(&h2)));
+    forbidden(r.authorize(&other_plugin, &beat(&h1)));
+    forbidden(r.authorize(
+        &me,
+        &CtlRequest::PluginDeregister(HostRef {
+            plugin_id: pid.clone(),
+            host_id: h2.clone(),
+        }),
+    ));
+    // A link served by h2 cannot be reported closed by h1.
+    let s = open(&mut r, "ann");
+    let l = link(&mut r, &s, "hello", &h2);
+    let report = |host: &Token| {
+        CtlRequest::LinkClosed(LinkClosedReport {
+            link_id: l.link_id.clone(),
+            host_id: host.clone(),
+            reason: CloseReason::new(CloseCode::ClosedByPresenter, "x"),
+        })
+    };
+    forbidden(r.authorize(&me, &report(&h1)));
+    forbidden(r.authorize(&me, &report(&h2)));
+    assert!(
+        r.authorize(&Caller::host("hello", h2.clone()), &report(&h2))
+            .is_ok()
+    );
+    // Members: their own token in their own room, and only member requests.
+    let bob = join(&mut r, &s, "bob");
+    let as_member = |o: &SessionOpened| Caller::Member {
+        session_id: o.session_id.clone(),
+        user_id: o.user_id.clone(),
+    };
+    let leave = |o: &SessionOpened| {
+        CtlRequest::SessionLeave(UserAuth {
+            session_id: o.session_id.clone(),
+            token: o.token.clone(),
+        })
+    };
+    assert!(r.authorize(&as_member(&bob), &leave(&bob)).is_ok());
+    forbidden(r.authorize(&as_member(&bob), &leave(&s)));
+    let elsewhere = open(&mut r, "cy");
+    forbidden(r.authorize(&as_member(&elsewhere), &leave(&s)));
+    forbidden(r.authorize(&as_member(&bob), &beat(&h1)));
+    let lobby = Caller::Lobby {
+        user: Token::random(),
+        conn: Token::random(),
+    };
+    forbidden(r.authorize(&lobby, &leave(&bob)));
+    forbidden(r.authorize(&Caller::operator("op"), &leave(&bob)));
 }

@@ -7,7 +7,6 @@ use nts::api::{Empty, ErrorCode};
 pub(crate) fn ctl_request_samples() -> Vec<CtlRequest> {
     let mut v = vec![
         CtlRequest::PluginRegister(Register {
-            key: String::new(),
             host_id: tok("h1"),
             metadata: metadata(),
             capacity: 8,
@@ -32,6 +31,7 @@ pub(crate) fn ctl_request_samples() -> Vec<CtlRequest> {
         }),
         CtlRequest::SessionJoin(SessionJoin {
             session_id: tok("s-1"),
+            invitation: tok("room_SECRET"),
             user: user(false),
         }),
         CtlRequest::SessionLeave(UserAuth {
@@ -86,6 +86,8 @@ pub(crate) fn ctl_reply_samples() -> Vec<CtlReply> {
             token: tok("secret_TOKEN"),
             presenter: tok("u1"),
             presenter_info: presenter(true),
+            invitation: tok("room_SECRET"),
+            ticket: "nts1.e30.c2ln".into(),
         }),
         CtlReply::LinkOpened(LinkOpened {
             link_id: tok("l1"),
