@@ -257,13 +257,14 @@ pub fn serve_host(args: &PluginArgs, mut config: HostConfig) -> Result<(), Serve
     rt.block_on(async move {
         let plugin_name = config.metadata.name.clone();
         let host = Host::connect(&profile, config, true).await?;
+        // Handlers first: a stop requested right after "ready" must be a clean stop.
+        let shutdown = CancellationToken::new();
+        tokio::spawn(crate::runtime::cancel_on_signal(shutdown.clone()));
         println!(
             "ready plugin={plugin_name:?} plugin_id={} host_id={}",
             host.plugin_id(),
             host.host_id()
         );
-        let shutdown = CancellationToken::new();
-        tokio::spawn(crate::runtime::cancel_on_signal(shutdown.clone()));
         Ok(host.serve(shutdown).await?)
     })
 }

@@ -94,10 +94,10 @@ pub(super) fn run(cmd: TokenCommand) -> ExitCode {
                     .join("users")
                     .join(format!("{name}.json"))
             });
-            if let Some(dir) = path.parent() {
-                if let Err(e) = std::fs::create_dir_all(dir) {
-                    return fail(format!("creating {}: {e}", dir.display()));
-                }
+            if let Some(dir) = path.parent()
+                && let Err(e) = std::fs::create_dir_all(dir)
+            {
+                return fail(format!("creating {}: {e}", dir.display()));
             }
             if let Err(e) = operator.session_only(ticket).save(&path) {
                 return fail(format!("writing {}: {e}", path.display()));

@@ -284,6 +284,12 @@ impl Session {
         &self.caller
     }
 
+    /// This member's secret token, which its control requests carry (the coordinator
+    /// also checks that it is this connection's own).
+    pub fn member_token(&self) -> &Token {
+        &self.opened.token
+    }
+
     /// This member's public id.
     pub fn user_id(&self) -> &Token {
         &self.opened.user_id
@@ -377,6 +383,7 @@ impl Session {
             subjects,
             id: opened.link_id,
             plugin_id: opened.plugin_id,
+            host_id: opened.host_id,
             session_id: self.opened.session_id.clone(),
             token: self.opened.token.clone(),
             router: self.router.clone(),
@@ -462,6 +469,7 @@ pub struct Link {
     subjects: LinkSubjects,
     id: Token,
     plugin_id: Token,
+    host_id: Token,
     session_id: Token,
     token: Token,
     router: Router,
@@ -474,6 +482,11 @@ impl Link {
     /// The link's id.
     pub fn id(&self) -> &Token {
         &self.id
+    }
+
+    /// The host running this link's instance.
+    pub fn host_id(&self) -> &Token {
+        &self.host_id
     }
 
     /// The plugin's id.

@@ -230,7 +230,6 @@ fn schema_accepts_what_decoders_default() {
         "plugin.register",
         2,
         map(vec![
-            ("key", text("")),
             ("host_id", text("h1")),
             ("metadata", map(vec![("name", text("Bare"))])),
             ("capacity", int(1)),
