@@ -527,3 +527,44 @@ async fn profiles_hold_only_what_their_holder_needs() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o077, 0, "profiles are private to their owner");
 }
+
+#[tokio::test]
+async fn an_instance_gets_no_secret_and_no_way_to_the_profiles() {
+    let sys = System::start().await;
+    let out = sys.dir.path().join("instance-env.txt");
+    // An instance that dumps its environment and tries the profile paths it could know.
+    let script = format!(
+        "env > {out}.tmp; for f in \"$NTS_PROFILE\" \"$NTS_HOME/operator.json\" \"$NTS_HOME/profile.json\"; do \
+         cat \"$f\" >> {out}.tmp 2>/dev/null; done; mv {out}.tmp {out}; exec sleep 30",
+        out = out.display()
+    );
+    let _host = sys.host("envdump", &["sh", "-c", &script]).await;
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
+        .await
+        .unwrap();
+    // The instance never greets (it is no plugin): the link fails, the dump is written.
+    let connecting = tokio::spawn(async move { s.connect("envdump").await.is_err() });
+    let until = tokio::time::Instant::now() + WAIT;
+    while !out.exists() {
+        assert!(tokio::time::Instant::now() < until, "the instance never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let dump = std::fs::read_to_string(&out).unwrap();
+    let keys = sys.profile.keys.as_ref().unwrap();
+    for secret in [
+        sys.profile.credentials.coordinator.as_str(),
+        &sys.profile.credentials.operator,
+        &sys.profile.credentials.sys,
+        &sys.profile.credentials.auth,
+        &keys.tickets,
+        &keys.issuer,
+        &sys.profile.ticket,
+        "NTS_PROFILE",
+        "NTS_HOME",
+        "NTS_KEY",
+    ] {
+        assert!(!dump.contains(secret), "the instance saw {secret:.12}…");
+    }
+    assert!(dump.contains("PATH="), "the dump is the instance's environment");
+    connecting.abort();
+}

@@ -107,6 +107,13 @@ pub async fn start(
     let fail = |code, msg: String| ErrorBody::new(code, msg);
 
     let mut cmd = Command::new(&config.command.program);
+    // An instance gets no credential and no way to find one: nothing of nts's own
+    // environment (profile and key paths, the state directory) reaches it.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("NTS_") || name == "XDG_STATE_HOME" {
+            cmd.env_remove(name);
+        }
+    }
     cmd.args(&config.command.args)
         .envs(config.command.env.iter().cloned())
         .env(LINK_TAG, offer.link_id.as_str())
