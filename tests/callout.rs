@@ -148,6 +148,7 @@ async fn setup(
     let callout = Arc::new(Callout {
         issuer,
         tickets: Verifier::new([tickets.public_key().as_str()]).unwrap(),
+        revoked: Default::default(),
     });
     let requests = auth
         .queue_subscribe(callout::REQUEST_SUBJECT, callout::QUEUE.into())

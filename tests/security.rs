@@ -546,7 +546,10 @@ async fn an_instance_gets_no_secret_and_no_way_to_the_profiles() {
     let connecting = tokio::spawn(async move { s.connect("envdump").await.is_err() });
     let until = tokio::time::Instant::now() + WAIT;
     while !out.exists() {
-        assert!(tokio::time::Instant::now() < until, "the instance never ran");
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the instance never ran"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let dump = std::fs::read_to_string(&out).unwrap();
@@ -565,6 +568,75 @@ async fn an_instance_gets_no_secret_and_no_way_to_the_profiles() {
     ] {
         assert!(!dump.contains(secret), "the instance saw {secret:.12}…");
     }
-    assert!(dump.contains("PATH="), "the dump is the instance's environment");
+    assert!(
+        dump.contains("PATH="),
+        "the dump is the instance's environment"
+    );
     connecting.abort();
+}
+
+#[tokio::test]
+async fn a_member_who_left_is_dropped_and_cannot_come_back() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let (victim_session, mut victim_link) = victim(&sys).await;
+    let eve = sys.user_profile("eve");
+    let lobby = Caller::Lobby {
+        user: Token::new("eve").unwrap(),
+        conn: Token::random(),
+    };
+    let lobby = Attacker::connect(&eve, &lobby, &eve.ticket).await.unwrap();
+    let invitation = victim_session.invitation();
+    let opened = match ctl::call(
+        &lobby.client,
+        &lobby.caller,
+        CtlRequest::SessionJoin(SessionJoin {
+            session_id: invitation.session_id.clone(),
+            invitation: invitation.secret.clone(),
+            user: user("eve"),
+        }),
+        WAIT,
+    )
+    .await
+    .unwrap()
+    {
+        CtlReply::SessionOpened(o) => o,
+        other => panic!("{other:?}"),
+    };
+    let me = Caller::Member {
+        session_id: opened.session_id.clone(),
+        user_id: opened.user_id.clone(),
+    };
+    let member = Attacker::connect(&eve, &me, &opened.ticket).await.unwrap();
+    // While a member, it reads its room (as it should).
+    let _room = member
+        .client
+        .subscribe(subject::session_inbound(victim_session.id()))
+        .await
+        .unwrap();
+    ctl::call(
+        &member.client,
+        &me,
+        CtlRequest::SessionLeave(UserAuth {
+            session_id: opened.session_id.clone(),
+            token: opened.token.clone(),
+        }),
+        WAIT,
+    )
+    .await
+    .unwrap();
+    // Dropped by the broker at once, and its ticket no longer admitted.
+    let until = tokio::time::Instant::now() + WAIT;
+    while member.client.connection_state() == async_nats::connection::State::Connected {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the member who left is still connected"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        Attacker::connect(&eve, &me, &opened.ticket).await.is_err(),
+        "a member who left cannot connect to the room again"
+    );
+    unaffected(&victim_session, &mut victim_link).await;
 }

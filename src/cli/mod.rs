@@ -221,6 +221,7 @@ pub(crate) async fn coordinator_for(
     let callout = crate::coordinator::callout::Callout {
         issuer: keys.issuer().map_err(connect::ConnectError::from)?,
         tickets: keys.verifier().map_err(connect::ConnectError::from)?,
+        revoked: Default::default(),
     };
     let auth = connect::connect(
         profile,

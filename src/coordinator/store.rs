@@ -177,6 +177,36 @@ impl Store {
         Ok(out)
     }
 
+    /// Follows the `revoked.<id>` records (written by whichever coordinator leads) into
+    /// `into`, for this coordinator's callout; the standby's too. Runs until aborted,
+    /// watching again after a broker restart.
+    pub async fn watch_revocations(self, into: crate::coordinator::callout::Revocations) {
+        use async_nats::jetstream::kv::Operation;
+        loop {
+            match self.kv.watch_with_history("revoked.*").await {
+                Ok(mut entries) => {
+                    while let Some(Ok(entry)) = entries.next().await {
+                        let Some(id) = entry
+                            .key
+                            .strip_prefix("revoked.")
+                            .and_then(|id| crate::wire::subject::Token::new(id).ok())
+                        else {
+                            continue;
+                        };
+                        if entry.operation != Operation::Put {
+                            continue;
+                        }
+                        if let Ok(until) = ciborium::from_reader::<u64, _>(&entry.value[..]) {
+                            into.revoke(id, until);
+                        }
+                    }
+                }
+                Err(e) => tracing::debug!("watching revocations: {e}; retrying"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     /// Writes and deletes records, in order, fenced. A transient failure (the broker
     /// restarting) is retried for a few seconds.
     pub async fn apply(&self, changes: Vec<Change>) -> Result<(), StoreError> {

@@ -65,7 +65,8 @@ pub fn decide(
     revoked: impl Fn(&Token) -> bool,
 ) -> Result<(Caller, bool, Claims), Refusal> {
     let claims = verifier.verify_at(token, now)?;
-    if revoked(&claims.id) {
+    // A member's ticket is revoked with its membership (by member id).
+    if revoked(&claims.id) || claims.user_id.as_ref().is_some_and(&revoked) {
         return Err(Refusal::Revoked);
     }
     let bad = |expected| Refusal::Name {
@@ -107,12 +108,43 @@ pub fn decide(
 }
 
 /// The callout's keys: the issuer that signs user JWTs (its public key is in the
-/// server's `auth_callout.issuer`) and the ticket keys it trusts.
+/// server's `auth_callout.issuer`) and the ticket keys it trusts; and what was revoked.
 pub struct Callout {
     /// Signs the answers.
     pub issuer: nkeys::KeyPair,
     /// Checks the tickets.
     pub tickets: Verifier,
+    /// Ticket and member ids that may not connect any more.
+    pub revoked: Revocations,
+}
+
+/// Revoked ticket and member ids, each until its tickets expire. Cheap to clone: every
+/// clone is the same set (the coordinator adds what it revokes and what the store says
+/// other coordinators revoked; the callout reads it).
+#[derive(Clone, Default)]
+pub struct Revocations(Arc<std::sync::Mutex<std::collections::HashMap<Token, u64>>>);
+
+impl Revocations {
+    /// Revokes `id` until `until` (seconds since the Unix epoch).
+    pub fn revoke(&self, id: Token, until: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, until);
+    }
+
+    /// Whether `id` is revoked at `now` (expired entries are dropped as they are met).
+    pub fn contains(&self, id: &Token, now: u64) -> bool {
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match set.get(id) {
+            Some(until) if *until > now => true,
+            Some(_) => {
+                set.remove(id);
+                false
+            }
+            None => false,
+        }
+    }
 }
 
 /// Answers the server's authorization requests arriving on `requests` (subscribed to
@@ -146,9 +178,9 @@ pub async fn serve(
             };
             let now = crate::connect::ticket::unix_now();
             let opts = &req.connect_opts;
-            let answer = match decide(&callout.tickets, &opts.auth_token, &opts.name, now, |_| {
-                false
-            }) {
+            let revoked = |id: &Token| callout.revoked.contains(id, now);
+            let answer = match decide(&callout.tickets, &opts.auth_token, &opts.name, now, revoked)
+            {
                 Ok((caller, data, claims)) => {
                     tracing::debug!(name = %opts.name, "admitted a {} connection", caller.role());
                     jwt::allow(

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::callout::Callout;
+use super::callout::{Callout, Revocations};
 use super::state::{Effect, Registry};
 use super::store::Store;
 use crate::api::control::SessionOpened;
@@ -42,8 +42,6 @@ pub struct CoordinatorConfig {
     /// Signs the member tickets `session.open` and `session.join` hand out (without one,
     /// members get no ticket and cannot connect through the callout).
     pub tickets: Option<Arc<TicketKey>>,
-    /// How long a member ticket is valid.
-    pub member_ticket: Duration,
     /// How long a host may take to start an instance and complete its handshake.
     pub offer_timeout: Duration,
     /// Testing only: panic inside the registry operation of the first request of this
@@ -57,7 +55,6 @@ impl Default for CoordinatorConfig {
         CoordinatorConfig {
             lease: Duration::from_secs(6),
             tickets: None,
-            member_ticket: Duration::from_secs(24 * 3600),
             offer_timeout: Duration::from_secs(15),
             inject_panic: None,
         }
@@ -107,6 +104,8 @@ pub struct Coordinator {
     system: Option<async_nats::Client>,
     /// The auth callout this coordinator answers (its connection and keys), if any.
     callout: Option<(async_nats::Client, Arc<Callout>)>,
+    /// Members who left and tickets the operator revoked: the callout refuses them.
+    revocations: Revocations,
     /// Durable state and leadership, if configured.
     store: Option<(Store, Writer)>,
     /// This coordinator's id (in the leader lease).
@@ -126,6 +125,7 @@ impl Coordinator {
             config,
             system: None,
             callout: None,
+            revocations: Revocations::default(),
             store: None,
             id: Token::random(),
             status: Arc::new(tokio::sync::watch::channel(Status::Starting).0),
@@ -177,7 +177,8 @@ impl Coordinator {
 
     /// Also answers the broker's auth callout on `auth` (the `auth` user's connection):
     /// every coordinator does, the standby too, since the decision needs only the keys.
-    pub fn with_callout(mut self, auth: async_nats::Client, callout: Callout) -> Self {
+    pub fn with_callout(mut self, auth: async_nats::Client, mut callout: Callout) -> Self {
+        callout.revoked = self.revocations.clone();
         self.callout = Some((auth, Arc::new(callout)));
         self
     }
@@ -207,8 +208,15 @@ impl Coordinator {
             }
             None => None,
         };
+        // What any coordinator revoked reaches every coordinator's callout.
+        let watch = match self.store.clone() {
+            Some((store, _)) => Some(tokio::spawn(
+                store.watch_revocations(self.revocations.clone()),
+            )),
+            None => None,
+        };
         let result = self.serve(shutdown).await;
-        if let Some(task) = callout {
+        for task in callout.into_iter().chain(watch) {
             task.abort();
         }
         result
@@ -231,6 +239,9 @@ impl Coordinator {
                     .map_err(|e| CoordinatorError::Service(e.to_string()))?;
                 let count = records.len();
                 self.state = Arc::new(Mutex::new(self.restore(records)));
+                for (id, until) in self.lock().revocations() {
+                    self.revocations.revoke(id.clone(), until);
+                }
                 tracing::info!(records = count, "leader lease taken; state loaded");
                 Some(lost)
             }
@@ -279,7 +290,10 @@ impl Coordinator {
                 tokio::select! {
                     _ = sweep_token.cancelled() => break,
                     _ = tick.tick() => {
-                        let effects = sweeper.with("lease sweep", |s| s.expire(Instant::now())).unwrap_or_default();
+                        let effects = sweeper.with("lease sweep", |s| {
+                            s.prune_revoked(crate::connect::ticket::unix_now());
+                            s.expire(Instant::now())
+                        }).unwrap_or_default();
                         sweeper.apply(effects).await;
                     }
                 }
@@ -455,7 +469,7 @@ impl Coordinator {
             let mut claims = Claims::new(
                 TicketKind::Member,
                 opened.user_id.to_string(),
-                self.config.member_ticket,
+                super::state::MEMBER_TICKET,
             );
             claims.session_id = Some(opened.session_id.clone());
             claims.user_id = Some(opened.user_id.clone());
@@ -564,6 +578,26 @@ impl Coordinator {
                 Effect::ToPlugin { subject, msg } => (subject, wire::encode(&Envelope::event(msg))),
                 Effect::ToSession { subject, msg } => {
                     (subject, wire::encode(&Envelope::event(msg)))
+                }
+                Effect::Revoke {
+                    session_id,
+                    user_id,
+                    until,
+                } => {
+                    self.revocations.revoke(user_id.clone(), until);
+                    if let Some(sys) = self.system.clone() {
+                        // Its permissions were fixed at connect: drop the connection.
+                        let name = Caller::Member {
+                            session_id,
+                            user_id,
+                        }
+                        .connection_name(false);
+                        tokio::spawn(async move {
+                            let n = watchers::kick(&sys, &name).await;
+                            tracing::debug!(member = %name, connections = n, "revoked");
+                        });
+                    }
+                    continue;
                 }
                 Effect::CloseLink {
                     plugin_id,

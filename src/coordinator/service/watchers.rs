@@ -51,38 +51,67 @@ impl Coordinator {
     }
 }
 
-/// The ids of hosts connected to any server of the broker (from each server's `CONNZ`
-/// for the `host` user), or `None` if no server answered within a second.
+/// The ids of hosts connected to any server of the broker (from each server's `CONNZ`),
+/// or `None` if no server answered within a second.
 async fn live_host_connections(
     sys: &async_nats::Client,
 ) -> Option<std::collections::HashSet<Token>> {
+    let conns = connz(sys, serde_json::json!({})).await?;
+    Some(
+        conns
+            .into_iter()
+            .filter_map(|(_, c)| {
+                let id = c
+                    .authorized_user
+                    .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
+                Token::new(id).ok()
+            })
+            .collect(),
+    )
+}
+
+/// One connection in a `CONNZ` answer.
+#[derive(serde::Deserialize)]
+struct Conn {
+    #[serde(default)]
+    cid: u64,
+    /// The user name the callout gave the connection (`host/<hid>`, `member/<sid>/<uid>`),
+    /// which — unlike a connection name — a client cannot choose.
+    #[serde(default)]
+    authorized_user: String,
+}
+
+/// The nts account's authenticated connections on every server, each with its server's
+/// id; `filter` adds CONNZ options (e.g. `user`). `None` if no server answered.
+async fn connz(sys: &async_nats::Client, filter: serde_json::Value) -> Option<Vec<(String, Conn)>> {
     #[derive(serde::Deserialize)]
     struct Reply {
+        server: Server,
         data: Connz,
+    }
+    #[derive(serde::Deserialize)]
+    struct Server {
+        id: String,
     }
     #[derive(serde::Deserialize)]
     struct Connz {
         #[serde(default)]
         connections: Vec<Conn>,
     }
-    #[derive(serde::Deserialize)]
-    struct Conn {
-        #[serde(default)]
-        authorized_user: String,
+    let mut options = serde_json::json!({"acc": "NTS", "auth": true, "limit": 100000});
+    if let (Some(o), Some(extra)) = (options.as_object_mut(), filter.as_object()) {
+        o.extend(extra.clone());
     }
     let inbox = sys.new_inbox();
     let mut replies = sys.subscribe(inbox.clone()).await.ok()?;
-    // Hosts are recognised by the user name the callout gave them (`host/<hid>`), which
-    // — unlike a connection name — a client cannot choose.
-    let filter = br#"{"acc":"NTS","auth":true,"limit":100000}"#;
     sys.publish_with_reply(
         "$SYS.REQ.SERVER.PING.CONNZ",
         inbox,
-        filter.as_slice().into(),
+        serde_json::to_vec(&options).ok()?.into(),
     )
     .await
     .ok()?;
-    let mut live = std::collections::HashSet::new();
+    let mut out = Vec::new();
     let mut answered = false;
     // Every server answers; collect until they fall silent.
     let mut window = Duration::from_secs(1);
@@ -95,14 +124,35 @@ async fn live_host_connections(
             continue;
         };
         answered = true;
-        live.extend(reply.data.connections.into_iter().filter_map(|c| {
-            let id = c
-                .authorized_user
-                .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
-            Token::new(id).ok()
-        }));
+        out.extend(
+            reply
+                .data
+                .connections
+                .into_iter()
+                .map(|c| (reply.server.id.clone(), c)),
+        );
     }
-    answered.then_some(live)
+    answered.then_some(out)
+}
+
+/// Drops every connection whose broker user name is `user`, on whichever server it is.
+/// Returns how many were dropped.
+pub(super) async fn kick(sys: &async_nats::Client, user: &str) -> usize {
+    let Some(conns) = connz(sys, serde_json::json!({ "user": user })).await else {
+        return 0;
+    };
+    let mut kicked = 0;
+    for (server, c) in conns.into_iter().filter(|(_, c)| c.authorized_user == user) {
+        let body = serde_json::json!({ "cid": c.cid }).to_string();
+        let asked = crate::runtime::within(
+            Duration::from_secs(2),
+            sys.request(format!("$SYS.REQ.SERVER.{server}.KICK"), body.into()),
+        );
+        if matches!(asked.await, Some(Ok(_))) {
+            kicked += 1;
+        }
+    }
+    kicked
 }
 
 /// The host id and reason in a `$SYS…DISCONNECT` advisory, if it is about a host.

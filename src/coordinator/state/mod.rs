@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_ENTRIES: usize = 100_000;
 /// Most members of one session.
 pub const MAX_MEMBERS: usize = 256;
+/// How long a member ticket is valid; a member who left stays revoked this long.
+pub const MEMBER_TICKET: Duration = Duration::from_secs(24 * 3600);
 
 /// Something the adapter must publish or do after an operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +48,16 @@ pub enum Effect {
         subject: String,
         /// Message.
         msg: ToSession,
+    },
+    /// A member left (or its session closed): its ticket must not connect again, and
+    /// its connections are dropped.
+    Revoke {
+        /// Its room.
+        session_id: Token,
+        /// The member.
+        user_id: Token,
+        /// Until when (seconds since the Unix epoch): its ticket's latest expiry.
+        until: u64,
     },
     /// Ask a host to stop a link's instance.
     CloseLink {
@@ -116,6 +128,8 @@ pub struct Registry {
     changed: BTreeSet<String>,
     /// Where public ids (plugins, sessions, members, links) come from.
     ids: Ids,
+    /// Members who left, until their tickets expire (seconds since the Unix epoch).
+    revoked: BTreeMap<Token, u64>,
 }
 
 /// A source of public ids: random in service, deterministic in tests. Member tokens
@@ -164,6 +178,7 @@ impl Registry {
             sessions: HashMap::new(),
             links: HashMap::new(),
             changed: BTreeSet::new(),
+            revoked: BTreeMap::new(),
             ids: Ids(Box::new(Token::random)),
         }
     }
@@ -188,6 +203,7 @@ impl Registry {
                 let value = match kind {
                     "plugin" => self.plugins.get(&id).map(to_cbor),
                     "session" => self.sessions.get(&id).map(to_cbor),
+                    "revoked" => self.revoked.get(&id).map(to_cbor),
                     _ => self.links.get(&id).map(to_cbor),
                 };
                 (key, value)
@@ -224,6 +240,9 @@ impl Registry {
                 }),
                 "link" => ciborium::from_reader::<LinkRec, _>(&bytes[..]).map(|l| {
                     r.links.insert(id, l);
+                }),
+                "revoked" => ciborium::from_reader::<u64, _>(&bytes[..]).map(|until| {
+                    r.revoked.insert(id, until);
                 }),
                 _ => continue,
             };

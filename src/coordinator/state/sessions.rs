@@ -29,6 +29,38 @@ impl Registry {
             .map(|m| &m.user_id)
     }
 
+    /// Revokes the member ticket of `uid` (it left room `sid`) until any ticket issued to
+    /// it has expired.
+    fn revoke(&mut self, sid: &Token, uid: &Token) -> Effect {
+        let until = crate::connect::ticket::unix_now() + super::MEMBER_TICKET.as_secs() + 60;
+        self.revoked.insert(uid.clone(), until);
+        self.changed.insert(format!("revoked.{uid}"));
+        Effect::Revoke {
+            session_id: sid.clone(),
+            user_id: uid.clone(),
+            until,
+        }
+    }
+
+    /// The revoked members and until when, for the callout.
+    pub fn revocations(&self) -> impl Iterator<Item = (&Token, u64)> {
+        self.revoked.iter().map(|(id, until)| (id, *until))
+    }
+
+    /// Forgets revocations whose tickets have all expired at `now` (Unix seconds).
+    pub fn prune_revoked(&mut self, now: u64) {
+        let done: Vec<Token> = self
+            .revoked
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in done {
+            self.revoked.remove(&id);
+            self.changed.insert(format!("revoked.{id}"));
+        }
+    }
+
     /// The host serving link `lid`, if it is open.
     pub fn host_of_link(&self, lid: &Token) -> Option<&Token> {
         self.links.get(lid).map(|l| &l.host_id)
@@ -139,10 +171,13 @@ impl Registry {
         let gone = session.members.remove(pos);
         let last_out = session.members.is_empty();
         self.changed.insert(session_key(&req.session_id));
+        let revoke = self.revoke(&req.session_id, &gone.user_id);
         if last_out {
-            return Ok(self.close_session(&req.session_id));
+            let mut effects = self.close_session(&req.session_id);
+            effects.push(revoke);
+            return Ok(effects);
         }
-        let mut effects = vec![self.members_event(&req.session_id)];
+        let mut effects = vec![revoke, self.members_event(&req.session_id)];
         let session = self.sessions.get_mut(&req.session_id).expect("exists");
         if session.presenter == gone.user_id {
             session.presenter = session.members[0].user_id.clone();
@@ -156,7 +191,8 @@ impl Registry {
             return vec![];
         };
         let links: Vec<Token> = session.links.iter().cloned().collect();
-        let mut effects = Vec::new();
+        let members: Vec<Token> = session.members.iter().map(|m| m.user_id.clone()).collect();
+        let mut effects: Vec<Effect> = members.iter().map(|uid| self.revoke(sid, uid)).collect();
         for lid in links {
             effects.extend(self.close_link(
                 &lid,

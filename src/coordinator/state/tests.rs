@@ -428,3 +428,46 @@ fn a_caller_speaks_only_for_itself() {
     forbidden(r.authorize(&lobby, &leave(&bob)));
     forbidden(r.authorize(&Caller::operator("op"), &leave(&bob)));
 }
+
+#[test]
+fn members_who_leave_stay_revoked_across_a_restore() {
+    use crate::api::control::UserAuth;
+    let mut r = Registry::new(LEASE);
+    let s = open(&mut r, "ann");
+    let bob = join(&mut r, &s, "bob");
+    let _ = r.take_changes();
+    let effects = r
+        .leave_session(UserAuth {
+            session_id: s.session_id.clone(),
+            token: bob.token.clone(),
+        })
+        .unwrap();
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Revoke { user_id, .. } if *user_id == bob.user_id))
+    );
+    let records: Vec<(String, Vec<u8>)> = r
+        .take_changes()
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+    let (again, bad) = Registry::restore(LEASE, records, Instant::now());
+    assert!(bad.is_empty());
+    let revoked: Vec<&Token> = again.revocations().map(|(id, _)| id).collect();
+    assert_eq!(revoked, [&bob.user_id]);
+    // Closing the room revokes everyone left in it; expired revocations are forgotten.
+    let effects = r
+        .leave_session(UserAuth {
+            session_id: s.session_id.clone(),
+            token: s.token.clone(),
+        })
+        .unwrap();
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Revoke { user_id, .. } if *user_id == s.user_id))
+    );
+    r.prune_revoked(u64::MAX);
+    assert_eq!(r.revocations().count(), 0);
+}
