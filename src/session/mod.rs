@@ -452,6 +452,11 @@ impl Session {
         });
         let r = ctl::call(&self.client, &self.caller, req, ctl::CTL_TIMEOUT).await;
         self.task.abort();
+        if r.is_ok() {
+            // The room connection's ticket is revoked now: close it rather than let it
+            // retry (its links' handles share it).
+            let _ = crate::runtime::within(Duration::from_secs(2), self.client.drain()).await;
+        }
         r.map(|_| ()).map_err(Into::into)
     }
 }
