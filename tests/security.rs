@@ -14,7 +14,7 @@ use common::*;
 use nts::api::ErrorCode;
 use nts::api::control::{
     CtlReply, CtlRequest, Heartbeat, HostRef, LinkClose, LinkClosedReport, PresenterHandover,
-    SessionJoin, SessionOpen, UserAuth,
+    SessionJoin, SessionOpen, SessionOpened, UserAuth,
 };
 use nts::api::link::{CloseCode, CloseReason};
 use nts::connect::Profile;
@@ -129,28 +129,25 @@ async fn unaffected(s: &Session, link: &mut Link) {
     assert_eq!(s.presenter().await.account_name, "vera");
 }
 
-/// The attacker's own room membership: opened through its lobby connection with its
-/// user ticket, as nts's client would, then a raw connection with the member ticket.
-async fn member_of_own_room(sys: &System, profile: &Profile) -> (Attacker, String, Token) {
+/// The lobby connection of `profile`'s user, as nts's client would make it.
+async fn lobby_of(profile: &Profile) -> Attacker {
     let claims = nts::connect::ticket::peek(&profile.ticket).unwrap();
-    let lobby_caller = Caller::Lobby {
+    let me = Caller::Lobby {
         user: Token::new(claims.name).unwrap(),
         conn: Token::random(),
     };
-    let lobby = Attacker::connect(profile, &lobby_caller, &profile.ticket)
+    Attacker::connect(profile, &me, &profile.ticket)
         .await
-        .unwrap();
-    let opened = match ctl::call(
-        &lobby.client,
-        &lobby.caller,
-        CtlRequest::SessionOpen(SessionOpen {
-            room: "eve's".into(),
-            user: user("eve"),
-        }),
-        WAIT,
-    )
-    .await
-    .unwrap()
+        .unwrap()
+}
+
+/// `profile`'s user opens or joins a room (`req`) from its lobby connection, then connects
+/// to the room with the member ticket it got: that connection and the reply.
+async fn enter(profile: &Profile, req: CtlRequest) -> (Attacker, SessionOpened) {
+    let lobby = lobby_of(profile).await;
+    let opened = match ctl::call(&lobby.client, &lobby.caller, req, WAIT)
+        .await
+        .unwrap()
     {
         CtlReply::SessionOpened(o) => o,
         other => panic!("{other:?}"),
@@ -159,9 +156,19 @@ async fn member_of_own_room(sys: &System, profile: &Profile) -> (Attacker, Strin
         session_id: opened.session_id.clone(),
         user_id: opened.user_id.clone(),
     };
-    let member = Attacker::connect(&sys.profile, &me, &opened.ticket)
+    let member = Attacker::connect(profile, &me, &opened.ticket)
         .await
         .unwrap();
+    (member, opened)
+}
+
+/// The attacker's own room: its member connection, member ticket and member token.
+async fn member_of_own_room(profile: &Profile) -> (Attacker, String, Token) {
+    let req = CtlRequest::SessionOpen(SessionOpen {
+        room: "eve's".into(),
+        user: user("eve"),
+    });
+    let (member, opened) = enter(profile, req).await;
     (member, opened.ticket, opened.token)
 }
 
@@ -174,7 +181,7 @@ async fn a_room_member_reaches_nothing_outside_its_room() {
     let vuid = victim_session.user_id().clone();
     let vlink = subject::link(victim_link.plugin_id(), &vsid, victim_link.id());
     let eve = sys.user_profile("eve");
-    let (mut m, _ticket, my_token) = member_of_own_room(&sys, &eve).await;
+    let (mut m, _ticket, my_token) = member_of_own_room(&eve).await;
 
     // Reading: other rooms' traffic, events, logs, inboxes; the store; the system.
     for s in [
@@ -258,12 +265,8 @@ async fn a_user_ticket_only_lists_opens_and_joins_with_an_invitation() {
     let _hello = sys.plugin("hello").await;
     let (victim_session, mut victim_link) = victim(&sys).await;
     let eve = sys.user_profile("eve");
-    let claims = nts::connect::ticket::peek(&eve.ticket).unwrap();
-    let me = Caller::Lobby {
-        user: Token::new(claims.name).unwrap(),
-        conn: Token::random(),
-    };
-    let mut lobby = Attacker::connect(&eve, &me, &eve.ticket).await.unwrap();
+    let mut lobby = lobby_of(&eve).await;
+    let me = lobby.caller.clone();
     // Knowing the public id is not enough to join.
     let code = lobby
         .refused(CtlRequest::SessionJoin(SessionJoin {
@@ -324,7 +327,7 @@ async fn a_member_ticket_is_bound_to_its_room_and_member() {
     let _hello = sys.plugin("hello").await;
     let (victim_session, mut victim_link) = victim(&sys).await;
     let eve = sys.user_profile("eve");
-    let (_m, my_ticket, _) = member_of_own_room(&sys, &eve).await;
+    let (_m, my_ticket, _) = member_of_own_room(&eve).await;
     // Eve's member ticket, presented as the victim's connection, is refused.
     let as_victim = Caller::Member {
         session_id: victim_session.id().clone(),
@@ -581,33 +584,17 @@ async fn a_member_who_left_is_dropped_and_cannot_come_back() {
     let _hello = sys.plugin("hello").await;
     let (victim_session, mut victim_link) = victim(&sys).await;
     let eve = sys.user_profile("eve");
-    let lobby = Caller::Lobby {
-        user: Token::new("eve").unwrap(),
-        conn: Token::random(),
-    };
-    let lobby = Attacker::connect(&eve, &lobby, &eve.ticket).await.unwrap();
     let invitation = victim_session.invitation();
-    let opened = match ctl::call(
-        &lobby.client,
-        &lobby.caller,
+    let (member, opened) = enter(
+        &eve,
         CtlRequest::SessionJoin(SessionJoin {
             session_id: invitation.session_id.clone(),
             invitation: invitation.secret.clone(),
             user: user("eve"),
         }),
-        WAIT,
     )
-    .await
-    .unwrap()
-    {
-        CtlReply::SessionOpened(o) => o,
-        other => panic!("{other:?}"),
-    };
-    let me = Caller::Member {
-        session_id: opened.session_id.clone(),
-        user_id: opened.user_id.clone(),
-    };
-    let member = Attacker::connect(&eve, &me, &opened.ticket).await.unwrap();
+    .await;
+    let me = member.caller.clone();
     // While a member, it reads its room (as it should).
     let _room = member
         .client

@@ -6,6 +6,7 @@
 //! message, so neither the broker's `max_payload` nor the stdio frame limit caps a workspace.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -69,49 +70,71 @@ pub fn encode_parts<M: Message>(
 /// Why a chunk was refused; the transfer it belonged to is dropped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkError {
-    /// A part arrived out of order or the count changed.
+    /// A part does not continue its transfer.
     #[error("chunk {seq} of transfer {transfer} is out of order or inconsistent")]
     OutOfOrder {
-        /// Transfer id.
+        /// The transfer.
         transfer: u64,
-        /// The part received.
+        /// The part.
         seq: u32,
     },
-    /// The transfer exceeds the size limit.
-    #[error("chunked transfer {transfer} exceeds {MAX_TRANSFER} bytes")]
+    /// The transfer (or all open transfers together) would exceed the bound.
+    #[error(
+        "chunked transfer {transfer} exceeds {MAX_TRANSFER} bytes (alone or with the other transfers in progress)"
+    )]
     TooLarge {
-        /// Transfer id.
+        /// The transfer.
         transfer: u64,
     },
-    /// Too many transfers are open.
-    #[error("more than {MAX_OPEN} chunked transfers in progress")]
-    TooMany,
+    /// The transfer was dropped before this part came.
+    #[error(
+        "chunked transfer {transfer} was dropped: it made no progress for {} s, or {MAX_OPEN} newer transfers started; send it again",
+        IDLE.as_secs()
+    )]
+    Dropped {
+        /// The transfer.
+        transfer: u64,
+    },
 }
 
 crate::error::error_kind!(ChunkError => ChunkErrorKind {
-    /// A part arrived out of order or the count changed.
+    /// A part does not continue its transfer.
     OutOfOrder,
-    /// The transfer exceeds the size limit.
+    /// The transfer would exceed the bound.
     TooLarge,
-    /// Too many transfers are open.
-    TooMany,
+    /// The transfer was dropped before this part came.
+    Dropped,
 });
+
+/// A transfer that makes no progress for this long is dropped (its memory freed).
+pub const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How many dropped transfers are remembered, to say why their late parts are refused.
+const REMEMBER_DROPPED: usize = 64;
 
 #[derive(Debug)]
 struct Partial {
     count: u32,
     next: u32,
     buf: Vec<u8>,
+    /// When the last part arrived.
+    last: Instant,
 }
 
-/// Reassembles chunked envelopes (sans-IO; bounded in size and number).
+/// Reassembles chunked transfers, bounded: at most [`MAX_OPEN`] at once (a new one evicts
+/// the one idle longest, so no sender can lock the others out), at most [`MAX_TRANSFER`]
+/// bytes buffered over all of them, and none idle longer than [`IDLE`].
 #[derive(Debug, Default)]
 pub struct Reassembler {
     open: HashMap<u64, Partial>,
+    /// Bytes held by the open transfers.
+    buffered: usize,
+    /// Recently dropped transfers (oldest first).
+    dropped: std::collections::VecDeque<u64>,
 }
 
 impl Reassembler {
-    /// Takes one chunk; returns the whole envelope, decoded, when its last part arrives.
+    /// Takes one part; returns the decoded envelope when it completes a transfer.
     pub fn accept<M: Message>(&mut self, part: Chunk) -> Result<Option<Envelope<M>>, String> {
         match self.push(part).map_err(|e| e.to_string())? {
             Some(bytes) => super::decode(&bytes, MAX_TRANSFER)
@@ -121,8 +144,14 @@ impl Reassembler {
         }
     }
 
-    /// Takes one chunk; returns the whole envelope's bytes when its last part arrives.
+    /// Takes one part now; returns the transfer's bytes when it is complete.
     pub fn push(&mut self, c: Chunk) -> Result<Option<Vec<u8>>, ChunkError> {
+        self.push_at(c, Instant::now())
+    }
+
+    /// Takes one part at `now`; returns the transfer's bytes when it is complete.
+    pub fn push_at(&mut self, c: Chunk, now: Instant) -> Result<Option<Vec<u8>>, ChunkError> {
+        self.expire(now);
         let Chunk {
             transfer,
             seq,
@@ -130,14 +159,23 @@ impl Reassembler {
             data,
         } = c;
         if !self.open.contains_key(&transfer) {
+            if seq != 0 && self.dropped.contains(&transfer) {
+                return Err(ChunkError::Dropped { transfer });
+            }
             if seq != 0 || count == 0 {
                 return Err(ChunkError::OutOfOrder { transfer, seq });
             }
-            if self.open.len() >= MAX_OPEN {
-                return Err(ChunkError::TooMany);
-            }
             if count as usize > MAX_TRANSFER / 1024 + 1 {
                 return Err(ChunkError::TooLarge { transfer });
+            }
+            if self.open.len() >= MAX_OPEN {
+                let stalest = self
+                    .open
+                    .iter()
+                    .min_by_key(|(_, p)| p.last)
+                    .map(|(t, _)| *t)
+                    .expect("open is full");
+                self.drop_transfer(stalest);
             }
             self.open.insert(
                 transfer,
@@ -145,24 +183,57 @@ impl Reassembler {
                     count,
                     next: 0,
                     buf: Vec::new(),
+                    last: now,
                 },
             );
         }
         let p = self.open.get_mut(&transfer).expect("inserted above");
         if seq != p.next || count != p.count {
-            self.open.remove(&transfer);
+            self.drop_transfer(transfer);
             return Err(ChunkError::OutOfOrder { transfer, seq });
         }
-        if p.buf.len() + data.len() > MAX_TRANSFER {
-            self.open.remove(&transfer);
+        if p.buf.len() + data.len() > MAX_TRANSFER || self.buffered + data.len() > MAX_TRANSFER {
+            self.drop_transfer(transfer);
             return Err(ChunkError::TooLarge { transfer });
         }
         p.buf.extend_from_slice(&data);
         p.next += 1;
+        p.last = now;
+        self.buffered += data.len();
         if p.next == p.count {
-            return Ok(self.open.remove(&transfer).map(|p| p.buf));
+            let done = self.open.remove(&transfer).expect("open");
+            self.buffered -= done.buf.len();
+            return Ok(Some(done.buf));
         }
         Ok(None)
+    }
+
+    /// Drops the transfers idle for [`IDLE`] at `now`.
+    pub fn expire(&mut self, now: Instant) {
+        let idle: Vec<u64> = self
+            .open
+            .iter()
+            .filter(|(_, p)| now.saturating_duration_since(p.last) >= IDLE)
+            .map(|(t, _)| *t)
+            .collect();
+        for t in idle {
+            self.drop_transfer(t);
+        }
+    }
+
+    /// Bytes held by unfinished transfers.
+    pub fn buffered(&self) -> usize {
+        self.buffered
+    }
+
+    fn drop_transfer(&mut self, transfer: u64) {
+        if let Some(p) = self.open.remove(&transfer) {
+            self.buffered -= p.buf.len();
+            if self.dropped.len() >= REMEMBER_DROPPED {
+                self.dropped.pop_front();
+            }
+            self.dropped.push_back(transfer);
+        }
     }
 }
 
@@ -199,33 +270,37 @@ mod tests {
     }
 
     #[test]
-    fn bounded_in_number_and_size() {
+    fn bounded_in_number_size_and_time() {
+        let part = |transfer, seq, data: Vec<u8>| Chunk {
+            transfer,
+            seq,
+            count: 3,
+            data,
+        };
+        let t0 = Instant::now();
         let mut r = Reassembler::default();
         for t in 0..MAX_OPEN as u64 {
-            r.push(Chunk {
-                transfer: t,
-                seq: 0,
-                count: 2,
-                data: vec![1],
-            })
-            .unwrap();
+            let at = t0 + std::time::Duration::from_millis(t);
+            r.push_at(part(t, 0, vec![1]), at).unwrap();
         }
+        // A new transfer evicts the stalest instead of being locked out.
+        r.push_at(part(99, 0, vec![1]), t0 + IDLE / 2).unwrap();
+        assert_eq!(r.open.len(), MAX_OPEN);
         assert_eq!(
-            r.push(Chunk {
-                transfer: 99,
-                seq: 0,
-                count: 2,
-                data: vec![1]
-            }),
-            Err(ChunkError::TooMany)
+            r.push_at(part(0, 1, vec![1]), t0 + IDLE / 2),
+            Err(ChunkError::Dropped { transfer: 0 }),
+            "the evicted sender is told why"
         );
+        r.push_at(part(1, 1, vec![1]), t0 + IDLE / 2).unwrap();
+        // Transfers without progress for IDLE are dropped, their memory freed.
+        r.push_at(part(1, 2, vec![]), t0 + IDLE / 2 + IDLE / 4)
+            .unwrap()
+            .expect("transfer 1 completes");
+        r.expire(t0 + IDLE * 2);
+        assert!(r.open.is_empty());
+        assert_eq!(r.buffered(), 0);
         assert!(matches!(
-            r.push(Chunk {
-                transfer: 100,
-                seq: 1,
-                count: 2,
-                data: vec![]
-            }),
+            r.push(part(100, 1, vec![])),
             Err(ChunkError::OutOfOrder { .. })
         ));
         let mut r = Reassembler::default();
@@ -238,5 +313,34 @@ mod tests {
             }),
             Err(ChunkError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn open_transfers_together_stay_under_the_bound() {
+        let mut r = Reassembler::default();
+        let big = vec![0u8; MAX_TRANSFER / 4 + 1];
+        for t in 0..3u64 {
+            r.push(Chunk {
+                transfer: t,
+                seq: 0,
+                count: 8,
+                data: big.clone(),
+            })
+            .unwrap();
+        }
+        assert_eq!(
+            r.push(Chunk {
+                transfer: 3,
+                seq: 0,
+                count: 8,
+                data: big.clone(),
+            }),
+            Err(ChunkError::TooLarge { transfer: 3 })
+        );
+        assert_eq!(
+            r.buffered(),
+            3 * big.len(),
+            "nothing of the refused part is kept"
+        );
     }
 }

@@ -87,7 +87,9 @@ struct Core {
     presenter: PresenterInfo,
     routes: Routes,
     workspace: SessionWorkspace,
-    chunks: wire::chunk::Reassembler,
+    /// Chunked transfers in progress, per link: one plugin's transfers never evict
+    /// another's.
+    chunks: HashMap<Token, wire::chunk::Reassembler>,
     frames: FrameStats,
     macros: HashMap<Token, std::collections::BTreeMap<String, crate::api::room::Macro>>,
     /// Each link's menus, kept apart from `routes` because an instance may send its menu
@@ -167,7 +169,7 @@ impl Core {
             presenter,
             routes: Routes::default(),
             workspace: SessionWorkspace::default(),
-            chunks: wire::chunk::Reassembler::default(),
+            chunks: HashMap::new(),
             frames: FrameStats::default(),
             macros: HashMap::new(),
             menus: HashMap::new(),
@@ -433,7 +435,13 @@ impl Core {
             }
         };
         if let ToSession::Chunk(part) = env.msg {
-            env = match self.chunks.accept(part) {
+            // A link's first words may come before the link is added: keep its transfers,
+            // but never more than a bounded number of links' worth.
+            if self.chunks.len() >= MAX_CREDITED_LINKS && !self.chunks.contains_key(&lid) {
+                let links = &self.routes.links;
+                self.chunks.retain(|l, _| links.contains_key(l));
+            }
+            env = match self.chunks.entry(lid.clone()).or_default().accept(part) {
                 Ok(Some(whole)) => whole,
                 Ok(None) => return,
                 Err(e) => {
@@ -560,6 +568,7 @@ impl Core {
                 self.workspace.drop_link(&lid);
                 self.menus.remove(&lid);
                 r.closed.insert(lid.clone());
+                self.chunks.remove(&lid);
                 r.links.remove(&lid).map(|s| (s.tx, s.hold))
             } else {
                 r.links.get(&lid).map(|s| (s.tx.clone(), s.hold.clone()))
