@@ -627,3 +627,57 @@ async fn a_member_who_left_is_dropped_and_cannot_come_back() {
     );
     unaffected(&victim_session, &mut victim_link).await;
 }
+
+#[tokio::test]
+async fn a_member_without_a_connection_is_removed_and_an_empty_room_closes() {
+    use futures::StreamExt;
+    let sys = System::with_coordinator_args(6000, &["--member-grace-ms", "1000"]).await;
+    let _hello = sys.plugin("hello").await;
+    let (victim_session, mut victim_link) = victim(&sys).await;
+    let operator = sys.client(nts::connect::Role::Operator).await;
+    let eve = sys.user_profile("eve");
+    let (member, opened) = enter(
+        &eve,
+        CtlRequest::SessionOpen(SessionOpen {
+            room: "abandoned".into(),
+            user: user("eve"),
+        }),
+    )
+    .await;
+    let mut events = operator
+        .subscribe(subject::session_events(&opened.session_id))
+        .await
+        .unwrap();
+    operator.flush().await.unwrap();
+    // Its member connection goes away without `session.leave` (a crash, a lost network).
+    drop(member);
+    let closed = tokio::time::timeout(WAIT, async {
+        while let Some(m) = events.next().await {
+            if m.subject.ends_with(".closed") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        closed,
+        Ok(true),
+        "the abandoned room closes after the grace"
+    );
+    assert!(
+        Attacker::connect(&eve, &member_caller(&opened), &opened.ticket)
+            .await
+            .is_err(),
+        "the removed member's ticket is revoked"
+    );
+    // A member that stays connected stays, well past the grace.
+    unaffected(&victim_session, &mut victim_link).await;
+}
+
+fn member_caller(o: &SessionOpened) -> Caller {
+    Caller::Member {
+        session_id: o.session_id.clone(),
+        user_id: o.user_id.clone(),
+    }
+}

@@ -110,6 +110,10 @@ struct CoordinatorArgs {
     /// Host lease in milliseconds (hosts heartbeat at a third of it).
     #[arg(long, default_value_t = 6000)]
     lease_ms: u64,
+    /// How long (ms) a room member may be without a connection to its room before it is
+    /// removed (the last one out closes the room).
+    #[arg(long, default_value_t = 30_000)]
+    member_grace_ms: u64,
     /// Copies of the state bucket (3 in a 3-node cluster).
     #[arg(long, default_value_t = 1)]
     replicas: usize,
@@ -289,6 +293,7 @@ async fn run_coordinator(args: CoordinatorArgs) -> ExitCode {
     };
     let config = CoordinatorConfig {
         lease: Duration::from_millis(args.lease_ms.max(300)),
+        member_grace: Duration::from_millis(args.member_grace_ms.max(500)),
         inject_panic: args.inject_panic,
         ..Default::default()
     };

@@ -77,6 +77,11 @@ impl System {
 
     /// Starts broker and coordinator; hosts must heartbeat within `lease_ms`.
     pub async fn with_lease(lease_ms: u64) -> System {
+        Self::with_coordinator_args(lease_ms, &[]).await
+    }
+
+    /// Starts broker and coordinator with `extra` coordinator flags.
+    pub async fn with_coordinator_args(lease_ms: u64, extra: &[&str]) -> System {
         nts::connect::install_crypto_provider();
         let dir = tempfile::tempdir().expect("tempdir");
         let broker = Broker::start(BrokerOptions::new(dir.path().join("broker")))
@@ -92,6 +97,7 @@ impl System {
         let coordinator = spawn_ready(
             Command::new(NTS)
                 .args(["coordinator", "--lease-ms", &lease_ms.to_string()])
+                .args(extra)
                 .env("NTS_PROFILE", &profile_path),
         )
         .await;

@@ -39,6 +39,8 @@ pub const MAX_CTL_REQUEST: usize = 1024 * 1024;
 pub struct CoordinatorConfig {
     /// Host lease length (hosts heartbeat at a third of it).
     pub lease: Duration,
+    /// How long a room member may be without a room connection before it is removed.
+    pub member_grace: Duration,
     /// Signs the member tickets `session.open` and `session.join` hand out (without one,
     /// members get no ticket and cannot connect through the callout).
     pub tickets: Option<Arc<TicketKey>>,
@@ -55,6 +57,7 @@ impl Default for CoordinatorConfig {
         CoordinatorConfig {
             lease: Duration::from_secs(6),
             tickets: None,
+            member_grace: super::state::MEMBER_GRACE,
             offer_timeout: Duration::from_secs(15),
             inject_panic: None,
         }
@@ -118,7 +121,9 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator using `client` (connected as the coordinator role).
     pub fn new(client: async_nats::Client, config: CoordinatorConfig) -> Self {
-        let state = Arc::new(Mutex::new(Registry::new(config.lease)));
+        let state = Arc::new(Mutex::new(
+            Registry::new(config.lease).with_member_grace(config.member_grace),
+        ));
         Coordinator {
             client,
             state,
@@ -290,9 +295,15 @@ impl Coordinator {
                 tokio::select! {
                     _ = sweep_token.cancelled() => break,
                     _ = tick.tick() => {
+                        // Member leases need the broker's connect events to be fair.
+                        let members = sweeper.system.is_some();
                         let effects = sweeper.with("lease sweep", |s| {
                             s.prune_revoked(crate::connect::ticket::unix_now());
-                            s.expire(Instant::now())
+                            let mut fx = s.expire(Instant::now());
+                            if members {
+                                fx.extend(s.expire_members(Instant::now()));
+                            }
+                            fx
                         }).unwrap_or_default();
                         sweeper.apply(effects).await;
                     }
@@ -302,12 +313,17 @@ impl Coordinator {
 
         let watcher = match self.system.clone() {
             Some(sys) => {
-                let subscription =
-                    sys.subscribe("$SYS.ACCOUNT.*.DISCONNECT")
-                        .await
-                        .map_err(|e| {
-                            CoordinatorError::Service(format!("subscribing to broker events: {e}"))
-                        })?;
+                let events = |e: async_nats::SubscribeError| {
+                    CoordinatorError::Service(format!("subscribing to broker events: {e}"))
+                };
+                let disconnects = sys
+                    .subscribe("$SYS.ACCOUNT.*.DISCONNECT")
+                    .await
+                    .map_err(events)?;
+                let connects = sys
+                    .subscribe("$SYS.ACCOUNT.*.CONNECT")
+                    .await
+                    .map_err(events)?;
                 // One round trip: the SUB is in place before the coordinator reports ready.
                 sys.request("$SYS.REQ.SERVER.PING", "".into())
                     .await
@@ -322,7 +338,9 @@ impl Coordinator {
                 if leadership.is_some() {
                     self.drop_disconnected_hosts(&sys).await;
                 }
-                Some(tokio::spawn(self.clone().watch_disconnects(subscription)))
+                Some(tokio::spawn(
+                    self.clone().watch_connections(connects, disconnects),
+                ))
             }
             None => None,
         };
@@ -531,7 +549,7 @@ impl Coordinator {
         for key in bad {
             tracing::error!(key, "skipping an unreadable stored record");
         }
-        registry
+        registry.with_member_grace(self.config.member_grace)
     }
 
     /// Rebuilds the registry from the store after a contained panic; without a store

@@ -10,6 +10,20 @@ impl Coordinator {
     /// Asks every broker server for its host connections; removes the registered hosts
     /// that none of them has. Best effort: on no answer, the leases decide.
     pub(super) async fn drop_disconnected_hosts(&self, sys: &async_nats::Client) {
+        // Restored members count as absent until the broker says they are connected.
+        match connz(sys, serde_json::json!({})).await {
+            Some(conns) => {
+                let now = std::time::Instant::now();
+                for (_, c) in conns {
+                    if let Some((sid, uid)) = member_of(&c.authorized_user) {
+                        let _ = self.with("restore", |s| s.member_seen(&sid, &uid, true, now));
+                    }
+                }
+            }
+            None => {
+                let _ = self.with("restore", |s| s.members_all_present());
+            }
+        }
         let known = self.with("restore", |s| s.host_ids()).unwrap_or_default();
         if known.is_empty() {
             return;
@@ -32,10 +46,31 @@ impl Coordinator {
         }
     }
 
-    /// Turns each host disconnect advisory into `host_lost`.
-    pub(super) async fn watch_disconnects(self, mut advisories: async_nats::Subscriber) {
-        while let Some(msg) = advisories.next().await {
-            let Some((host_id, reason)) = disconnected_host(&msg.payload) else {
+    /// Follows the broker's connect and disconnect advisories: a host's lost control
+    /// connection is `host_lost`; a member's connection coming and going starts and stops
+    /// its lease ([`crate::coordinator::state::MEMBER_GRACE`]).
+    pub(super) async fn watch_connections(
+        self,
+        mut connects: async_nats::Subscriber,
+        mut disconnects: async_nats::Subscriber,
+    ) {
+        loop {
+            let (msg, present) = tokio::select! {
+                Some(m) = connects.next() => (m, true),
+                Some(m) = disconnects.next() => (m, false),
+                else => return,
+            };
+            let Some((user, reason)) = advisory(&msg.payload) else {
+                continue;
+            };
+            if let Some((sid, uid)) = member_of(&user) {
+                let now = std::time::Instant::now();
+                let _ = self.with("member connection", |s| {
+                    s.member_seen(&sid, &uid, present, now)
+                });
+                continue;
+            }
+            let Some(host_id) = host_of(&user).filter(|_| !present) else {
                 continue;
             };
             let why = format!("the plugin's host lost its broker connection ({reason})");
@@ -155,8 +190,8 @@ pub(super) async fn kick(sys: &async_nats::Client, user: &str) -> usize {
     kicked
 }
 
-/// The host id and reason in a `$SYS…DISCONNECT` advisory, if it is about a host.
-fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
+/// The broker user name and the reason in a `$SYS…CONNECT`/`DISCONNECT` advisory.
+fn advisory(payload: &[u8]) -> Option<(String, String)> {
     #[derive(serde::Deserialize)]
     struct Advisory {
         client: Client,
@@ -173,16 +208,31 @@ fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
         return None;
     }
     let advisory: Advisory = serde_json::from_slice(payload).ok()?;
-    let id = advisory
-        .client
-        .user
-        .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
-    Some((Token::new(id).ok()?, advisory.reason))
+    Some((advisory.client.user, advisory.reason))
+}
+
+/// The host whose control connection has broker user name `user` (`host/<hid>`).
+fn host_of(user: &str) -> Option<Token> {
+    Token::new(user.strip_prefix(subject::HOST_CONNECTION_PREFIX)?).ok()
+}
+
+/// The room and member of a member connection's user name (`member/<sid>/<uid>`).
+fn member_of(user: &str) -> Option<(Token, Token)> {
+    let (sid, uid) = user.strip_prefix("member/")?.split_once('/')?;
+    Some((Token::new(sid).ok()?, Token::new(uid).ok()?))
+}
+
+/// The host id and reason in a `$SYS…DISCONNECT` advisory, if it is about a host.
+#[cfg(test)]
+fn disconnected_host(payload: &[u8]) -> Option<(Token, String)> {
+    let (user, reason) = advisory(payload)?;
+    Some((host_of(&user)?, reason))
 }
 
 #[cfg(test)]
 mod tests {
     use super::disconnected_host;
+    use crate::wire::subject::Token;
 
     #[test]
     fn reads_host_disconnect_advisories() {
@@ -199,5 +249,11 @@ mod tests {
             disconnected_host(br#"{"client":{"user":"operator","name":"host/abc123"}}"#).is_none()
         );
         assert!(disconnected_host(b"not json").is_none());
+        assert_eq!(
+            super::member_of("member/s1/u1"),
+            Some((Token::new("s1").unwrap(), Token::new("u1").unwrap()))
+        );
+        assert_eq!(super::member_of("member/s1/u1/x"), None);
+        assert_eq!(super::member_of("host/h1"), None);
     }
 }

@@ -22,6 +22,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_ENTRIES: usize = 100_000;
 /// Most members of one session.
 pub const MAX_MEMBERS: usize = 256;
+/// How long a member may be without a room connection (not yet connected, or lost it)
+/// before it is removed from its room.
+pub const MEMBER_GRACE: Duration = Duration::from_secs(30);
 /// How long a member ticket is valid; a member who left stays revoked this long.
 pub const MEMBER_TICKET: Duration = Duration::from_secs(24 * 3600);
 
@@ -93,6 +96,10 @@ struct MemberRec {
     user_id: Token,
     token: Token,
     info: PresenterInfo,
+    /// Since when the member has no connection to its room (`None`: connected). A member
+    /// absent for [`MEMBER_GRACE`] is removed.
+    #[serde(skip)]
+    absent_since: Option<Instant>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -130,6 +137,8 @@ pub struct Registry {
     ids: Ids,
     /// Members who left, until their tickets expire (seconds since the Unix epoch).
     revoked: BTreeMap<Token, u64>,
+    /// How long a member may be without a room connection.
+    member_grace: Duration,
 }
 
 /// A source of public ids: random in service, deterministic in tests. Member tokens
@@ -179,8 +188,15 @@ impl Registry {
             links: HashMap::new(),
             changed: BTreeSet::new(),
             revoked: BTreeMap::new(),
+            member_grace: MEMBER_GRACE,
             ids: Ids(Box::new(Token::random)),
         }
+    }
+
+    /// Removes members after `grace` without a room connection (default [`MEMBER_GRACE`]).
+    pub fn with_member_grace(mut self, grace: Duration) -> Self {
+        self.member_grace = grace;
+        self
     }
 
     /// Takes public ids from `ids` instead of at random (for deterministic tests).
@@ -248,6 +264,13 @@ impl Registry {
             };
             if ok.is_err() {
                 bad.push(key);
+            }
+        }
+        // Whether each member is still connected is for the broker to say (CONNZ);
+        // until then they count as absent since now.
+        for session in r.sessions.values_mut() {
+            for m in session.members.iter_mut() {
+                m.absent_since = Some(now);
             }
         }
         for plugin in r.plugins.values_mut() {

@@ -11,6 +11,7 @@ use crate::api::link::{CloseCode, CloseReason, ToPlugin};
 use crate::api::{Empty, ErrorBody, ErrorCode, PresenterInfo};
 use crate::wire::subject::{self, Token};
 use std::collections::BTreeSet;
+use std::time::Instant;
 
 /// Compares two secrets in time independent of where they differ.
 fn same_secret(a: &Token, b: &Token) -> bool {
@@ -85,6 +86,8 @@ impl Registry {
             user_id,
             token: Token::random(),
             info,
+            // Not connected to its room yet.
+            absent_since: Some(Instant::now()),
         })
     }
 
@@ -168,22 +171,84 @@ impl Registry {
             .iter()
             .position(|m| m.token == req.token)
             .ok_or_else(|| err(ErrorCode::Forbidden, "not a member of this session"))?;
+        Ok(self.remove_member(&req.session_id, pos))
+    }
+
+    /// Removes member `pos` of session `sid`: the presenter role passes on, the last one
+    /// out closes the session; the member is revoked.
+    fn remove_member(&mut self, sid: &Token, pos: usize) -> Vec<Effect> {
+        let Some(session) = self.sessions.get_mut(sid) else {
+            return vec![];
+        };
         let gone = session.members.remove(pos);
         let last_out = session.members.is_empty();
-        self.changed.insert(session_key(&req.session_id));
-        let revoke = self.revoke(&req.session_id, &gone.user_id);
+        self.changed.insert(session_key(sid));
+        let revoke = self.revoke(sid, &gone.user_id);
         if last_out {
-            let mut effects = self.close_session(&req.session_id);
+            let mut effects = self.close_session(sid);
             effects.push(revoke);
-            return Ok(effects);
+            return effects;
         }
-        let mut effects = vec![revoke, self.members_event(&req.session_id)];
-        let session = self.sessions.get_mut(&req.session_id).expect("exists");
+        let mut effects = vec![revoke, self.members_event(sid)];
+        let session = self.sessions.get_mut(sid).expect("exists");
         if session.presenter == gone.user_id {
             session.presenter = session.members[0].user_id.clone();
-            effects.extend(self.presenter_effects(&req.session_id));
+            effects.extend(self.presenter_effects(sid));
         }
-        Ok(effects)
+        effects
+    }
+
+    /// The broker says member `uid` of `sid` has (`present`) or lost its room connection.
+    pub fn member_seen(&mut self, sid: &Token, uid: &Token, present: bool, now: Instant) {
+        if let Some(m) = self
+            .sessions
+            .get_mut(sid)
+            .and_then(|s| s.members.iter_mut().find(|m| &m.user_id == uid))
+        {
+            m.absent_since = if present { None } else { Some(now) };
+        }
+    }
+
+    /// Counts every member as connected (when the broker cannot say who is).
+    pub fn members_all_present(&mut self) {
+        for m in self
+            .sessions
+            .values_mut()
+            .flat_map(|s| s.members.iter_mut())
+        {
+            m.absent_since = None;
+        }
+    }
+
+    /// Removes the members absent for the member grace at `now` (their sessions
+    /// close when they were the last).
+    pub fn expire_members(&mut self, now: Instant) -> Vec<Effect> {
+        let grace = self.member_grace;
+        let gone: Vec<(Token, Token)> = self
+            .sessions
+            .iter()
+            .flat_map(|(sid, s)| {
+                s.members
+                    .iter()
+                    .filter(|m| {
+                        m.absent_since
+                            .is_some_and(|t| now.saturating_duration_since(t) >= grace)
+                    })
+                    .map(move |m| (sid.clone(), m.user_id.clone()))
+            })
+            .collect();
+        let mut effects = Vec::new();
+        for (sid, uid) in gone {
+            let pos = self
+                .sessions
+                .get(&sid)
+                .and_then(|s| s.members.iter().position(|m| m.user_id == uid));
+            if let Some(pos) = pos {
+                tracing::info!(session = %sid, member = %uid, "member removed: no connection to its room for {:?}", grace);
+                effects.extend(self.remove_member(&sid, pos));
+            }
+        }
+        effects
     }
 
     fn close_session(&mut self, sid: &Token) -> Vec<Effect> {

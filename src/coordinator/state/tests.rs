@@ -466,3 +466,39 @@ fn members_who_leave_stay_revoked_across_a_restore() {
     r.prune_revoked(u64::MAX);
     assert_eq!(r.revocations().count(), 0);
 }
+
+#[test]
+fn members_without_a_connection_are_removed_after_the_grace() {
+    let t0 = Instant::now();
+    let grace = std::time::Duration::from_secs(30);
+    let mut r = Registry::new(LEASE).with_member_grace(grace);
+    let s = open(&mut r, "ann");
+    let bob = join(&mut r, &s, "bob");
+    // Ann connects; Bob never does.
+    r.member_seen(&s.session_id, &s.user_id, true, t0);
+    assert!(
+        r.expire_members(Instant::now()).is_empty(),
+        "not before the grace"
+    );
+    let fx = r.expire_members(Instant::now() + grace);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Revoke { user_id, .. } if *user_id == bob.user_id))
+    );
+    assert_eq!(r.member_by_token(&s.session_id, &bob.token), None);
+    // Ann loses her connection and comes back within the grace: she stays.
+    r.member_seen(&s.session_id, &s.user_id, false, t0);
+    r.member_seen(&s.session_id, &s.user_id, true, t0 + grace / 2);
+    assert!(r.expire_members(t0 + grace * 3).is_empty());
+    // Gone for good: she is removed, and with her the room.
+    r.member_seen(&s.session_id, &s.user_id, false, t0 + grace * 3);
+    let fx = r.expire_members(t0 + grace * 4);
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Event {
+            event: crate::api::control::Event::SessionClosed(_),
+            ..
+        }
+    )));
+    assert_eq!(r.member_by_token(&s.session_id, &s.token), None);
+}
