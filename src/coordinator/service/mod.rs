@@ -316,14 +316,9 @@ impl Coordinator {
                 let events = |e: async_nats::SubscribeError| {
                     CoordinatorError::Service(format!("subscribing to broker events: {e}"))
                 };
-                let disconnects = sys
-                    .subscribe("$SYS.ACCOUNT.*.DISCONNECT")
-                    .await
-                    .map_err(events)?;
-                let connects = sys
-                    .subscribe("$SYS.ACCOUNT.*.CONNECT")
-                    .await
-                    .map_err(events)?;
+                // One subscription for both kinds, so a connection's connect and
+                // disconnect arrive in the order the server sent them.
+                let advisories = sys.subscribe("$SYS.ACCOUNT.*.*").await.map_err(events)?;
                 // One round trip: the SUB is in place before the coordinator reports ready.
                 sys.request("$SYS.REQ.SERVER.PING", "".into())
                     .await
@@ -338,9 +333,7 @@ impl Coordinator {
                 if leadership.is_some() {
                     self.drop_disconnected_hosts(&sys).await;
                 }
-                Some(tokio::spawn(
-                    self.clone().watch_connections(connects, disconnects),
-                ))
+                Some(tokio::spawn(self.clone().watch_connections(advisories)))
             }
             None => None,
         };

@@ -49,16 +49,12 @@ impl Coordinator {
     /// Follows the broker's connect and disconnect advisories: a host's lost control
     /// connection is `host_lost`; a member's connection coming and going starts and stops
     /// its lease ([`crate::coordinator::state::MEMBER_GRACE`]).
-    pub(super) async fn watch_connections(
-        self,
-        mut connects: async_nats::Subscriber,
-        mut disconnects: async_nats::Subscriber,
-    ) {
-        loop {
-            let (msg, present) = tokio::select! {
-                Some(m) = connects.next() => (m, true),
-                Some(m) = disconnects.next() => (m, false),
-                else => return,
+    pub(super) async fn watch_connections(self, mut advisories: async_nats::Subscriber) {
+        while let Some(msg) = advisories.next().await {
+            let present = match msg.subject.rsplit('.').next() {
+                Some("CONNECT") => true,
+                Some("DISCONNECT") => false,
+                _ => continue,
             };
             let Some((user, reason)) = advisory(&msg.payload) else {
                 continue;
