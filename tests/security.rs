@@ -681,3 +681,34 @@ fn member_caller(o: &SessionOpened) -> Caller {
         user_id: o.user_id.clone(),
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_control_requests_is_rate_limited_per_identity() {
+    let sys = System::start().await;
+    let _hello = sys.plugin("hello").await;
+    let (victim_session, mut victim_link) = victim(&sys).await;
+    let eve = sys.user_profile("eve");
+    let (m, _, _) = member_of_own_room(&eve).await;
+    let mut limited = 0;
+    for _ in 0..1500 {
+        match ctl::call(
+            &m.client,
+            &m.caller,
+            CtlRequest::PluginList(nts::api::Empty {}),
+            WAIT,
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(CtlError::Refused(e)) if e.code == ErrorCode::RateLimited => {
+                limited += 1;
+                assert!(e.message.contains("try again"), "{}", e.message);
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(limited > 0, "1500 requests at once are not all served");
+    // Everyone else is served as usual.
+    sys.lobby().await.plugins().await.unwrap();
+    unaffected(&victim_session, &mut victim_link).await;
+}

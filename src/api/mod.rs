@@ -49,6 +49,8 @@ pub enum ErrorCode {
     Closed,
     /// The receiver failed; its log says more.
     Internal,
+    /// The caller sent too many requests; it may try again shortly.
+    RateLimited,
 }
 
 impl ErrorCode {
@@ -66,6 +68,7 @@ impl ErrorCode {
             ErrorCode::Timeout => "timeout",
             ErrorCode::Closed => "closed",
             ErrorCode::Internal => "internal",
+            ErrorCode::RateLimited => "rate_limited",
         }
     }
 
@@ -82,7 +85,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Timeout => 408,
             ErrorCode::Closed => 410,
-            ErrorCode::AtCapacity => 429,
+            ErrorCode::AtCapacity | ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }
@@ -102,6 +105,7 @@ pub const ALL_ERROR_CODES: &[ErrorCode] = &[
     ErrorCode::Timeout,
     ErrorCode::Closed,
     ErrorCode::Internal,
+    ErrorCode::RateLimited,
 ];
 
 impl std::fmt::Display for ErrorCode {

@@ -7,6 +7,7 @@
 
 pub mod callout;
 pub mod client;
+pub mod limits;
 pub mod service;
 pub mod state;
 pub mod store;

@@ -1,9 +1,10 @@
 //! The files a session lets its plugins see: one directory, nothing outside it.
 //!
 //! Paths from plugins are resolved against the link's working directory inside the root;
-//! `/` names the root itself. `..` may not climb above the root, and a symbolic link may not
-//! lead out of it (the deepest existing ancestor is canonicalised and checked). Only plugins
-//! that declared the `local_files_access` permission may use it.
+//! `/` names the root itself. `..` may not climb above the root (checked on the text), and a
+//! symbolic link may not lead out of it (checked by the kernel, through a handle on the
+//! root: see [`FilesView`]). Only plugins that declared the `local_files_access` permission
+//! may use it.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -56,68 +57,88 @@ pub fn resolve(cwd: &Path, path: &str) -> Result<PathBuf, ErrorBody> {
 }
 
 /// A link's view of the session's files directory.
-#[derive(Debug, Clone)]
+///
+/// Every operation goes through an open handle on the root (`cap_std::fs::Dir`), which
+/// resolves paths beneath it in the kernel (`openat2` with `RESOLVE_BENEATH` where Linux
+/// has it): a symbolic link — dangling, looping, or swapped in after a check — cannot lead
+/// out, because there is no separate check to race.
+#[derive(Debug)]
 pub struct FilesView {
-    root: PathBuf,
+    root: cap_std::fs::Dir,
     cwd: PathBuf,
+}
+
+impl Clone for FilesView {
+    fn clone(&self) -> Self {
+        FilesView {
+            root: self
+                .root
+                .try_clone()
+                .expect("duplicating an open directory handle"),
+            cwd: self.cwd.clone(),
+        }
+    }
+}
+
+/// A path relative to the root as the `Dir` API takes it (`.` for the root itself).
+fn beneath(rel: &Path) -> &Path {
+    if rel.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        rel
+    }
+}
+
+/// An I/O error as a reply: what was done, on which path, and why in words.
+fn io_error(what: &str, path: &str, e: std::io::Error) -> ErrorBody {
+    use std::io::ErrorKind as K;
+    const ELOOP: i32 = 40;
+    const EISDIR: i32 = 21;
+    const ENOTDIR: i32 = 20;
+    let (code, why) = match (e.kind(), e.raw_os_error()) {
+        (K::NotFound, _) => (ErrorCode::NotFound, "it does not exist".to_string()),
+        (K::PermissionDenied, _) => (
+            ErrorCode::Forbidden,
+            "it leads outside the session's files directory, or is not accessible".into(),
+        ),
+        (_, Some(ELOOP)) => (
+            ErrorCode::BadRequest,
+            "too many levels of symbolic links".into(),
+        ),
+        (_, Some(EISDIR)) => (ErrorCode::BadRequest, "it is a directory".into()),
+        (_, Some(ENOTDIR)) => (
+            ErrorCode::BadRequest,
+            "a part of it is not a directory".into(),
+        ),
+        (K::AlreadyExists | K::DirectoryNotEmpty, _) => (ErrorCode::BadRequest, e.to_string()),
+        _ => (ErrorCode::Internal, e.to_string()),
+    };
+    err(code, format!("{what} {path:?}: {why}"))
 }
 
 impl FilesView {
     /// A view rooted at `root` (which must exist), starting at the root.
     pub fn new(root: PathBuf) -> std::io::Result<Self> {
         Ok(FilesView {
-            root: root.canonicalize()?,
+            root: cap_std::fs::Dir::open_ambient_dir(&root, cap_std::ambient_authority())?,
             cwd: PathBuf::new(),
         })
     }
 
-    /// The real path of `path`, checked to stay inside the root even through symlinks.
-    fn real(&self, path: &str) -> Result<(PathBuf, PathBuf), ErrorBody> {
-        let rel = resolve(&self.cwd, path)?;
-        let full = self.root.join(&rel);
-        let mut probe = full.as_path();
-        while !probe.exists() {
-            probe = probe.parent().unwrap_or(&self.root);
-        }
-        let canon = probe
-            .canonicalize()
-            .map_err(|e| err(ErrorCode::Internal, e.to_string()))?;
-        if !canon.starts_with(&self.root) {
-            return Err(err(
-                ErrorCode::Forbidden,
-                format!("{path:?} leads outside the session's files directory"),
-            ));
-        }
-        Ok((rel, full))
-    }
-
     /// Runs one operation (blocking file I/O: call from a blocking thread).
     pub fn apply(&mut self, op: &FileOp) -> Result<FileReply, ErrorBody> {
-        let io = |what: &str, p: &str, e: std::io::Error| {
-            let code = match e.kind() {
-                std::io::ErrorKind::NotFound => ErrorCode::NotFound,
-                std::io::ErrorKind::PermissionDenied => ErrorCode::Forbidden,
-                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::DirectoryNotEmpty => {
-                    ErrorCode::BadRequest
-                }
-                _ => ErrorCode::Internal,
-            };
-            err(code, format!("{what} {p:?}: {e}"))
-        };
+        use std::io::{Read, Write};
         let ok = FileReply::default;
+        let dir = &self.root;
         match op {
             FileOp::Pwd => Ok(FileReply {
                 path: Some(format!("/{}", self.cwd.display())),
                 ..ok()
             }),
             FileOp::Cd { path } => {
-                let (rel, full) = self.real(path)?;
-                if !full.is_dir() {
-                    return Err(err(
-                        ErrorCode::NotFound,
-                        format!("{path:?} is not a directory"),
-                    ));
-                }
+                let rel = resolve(&self.cwd, path)?;
+                dir.open_dir(beneath(&rel))
+                    .map_err(|e| io_error("entering", path, e))?;
                 self.cwd = rel;
                 Ok(FileReply {
                     path: Some(format!("/{}", self.cwd.display())),
@@ -125,18 +146,17 @@ impl FilesView {
                 })
             }
             FileOp::Ls { path } => {
-                let (_, full) = self.real(path)?;
+                let rel = resolve(&self.cwd, path)?;
+                let listing = dir
+                    .read_dir(beneath(&rel))
+                    .map_err(|e| io_error("listing", path, e))?;
                 let mut entries = Vec::new();
-                for entry in std::fs::read_dir(&full)
-                    .map_err(|e| io("listing", path, e))?
-                    .flatten()
-                    .take(MAX_ENTRIES)
-                {
-                    let meta = entry.metadata().map_err(|e| io("reading", path, e))?;
+                for entry in listing.flatten().take(MAX_ENTRIES) {
+                    let meta = entry.metadata().map_err(|e| io_error("reading", path, e))?;
                     let modified = meta
                         .modified()
                         .ok()
-                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .and_then(|t| t.into_std().duration_since(std::time::UNIX_EPOCH).ok())
                         .map_or(0, |d| d.as_secs());
                     entries.push(FileEntry {
                         name: entry.file_name().to_string_lossy().into_owned(),
@@ -152,68 +172,98 @@ impl FilesView {
                 })
             }
             FileOp::Get { path } => {
-                let (_, full) = self.real(path)?;
-                let len = std::fs::metadata(&full)
-                    .map_err(|e| io("reading", path, e))?
-                    .len();
-                if len > MAX_FILE {
+                let rel = resolve(&self.cwd, path)?;
+                // One open file: its size is checked and its bytes read through the same
+                // handle, and never more than the limit is read.
+                let file = dir
+                    .open(beneath(&rel))
+                    .map_err(|e| io_error("reading", path, e))?;
+                let meta = file.metadata().map_err(|e| io_error("reading", path, e))?;
+                if meta.is_dir() {
                     return Err(err(
                         ErrorCode::BadRequest,
-                        format!("{path:?} is {len} bytes, over the {MAX_FILE}-byte limit"),
+                        format!("{path:?} is a directory"),
                     ));
                 }
-                let data = std::fs::read(&full).map_err(|e| io("reading", path, e))?;
+                let too_big = || {
+                    err(
+                        ErrorCode::BadRequest,
+                        format!("{path:?} is over the {MAX_FILE}-byte limit"),
+                    )
+                };
+                if meta.len() > MAX_FILE {
+                    return Err(too_big());
+                }
+                let mut data = Vec::with_capacity(meta.len() as usize);
+                file.take(MAX_FILE + 1)
+                    .read_to_end(&mut data)
+                    .map_err(|e| io_error("reading", path, e))?;
+                if data.len() as u64 > MAX_FILE {
+                    return Err(too_big());
+                }
                 Ok(FileReply {
                     data: Some(data),
                     ..ok()
                 })
             }
             FileOp::Put { path, data } => {
-                let (_, full) = self.real(path)?;
-                if full.is_dir() {
+                let rel = resolve(&self.cwd, path)?;
+                if data.len() as u64 > MAX_FILE {
                     return Err(err(
                         ErrorCode::BadRequest,
-                        format!("{path:?} is a directory"),
+                        format!("{path:?}: over the {MAX_FILE}-byte limit"),
                     ));
                 }
-                std::fs::write(&full, data).map_err(|e| io("writing", path, e))?;
+                let mut file = dir
+                    .create(beneath(&rel))
+                    .map_err(|e| io_error("writing", path, e))?;
+                file.write_all(data)
+                    .map_err(|e| io_error("writing", path, e))?;
                 Ok(ok())
             }
             FileOp::Mv { src, dst } | FileOp::Cp { src, dst } => {
-                let (_, from) = self.real(src)?;
-                let (_, to) = self.real(dst)?;
+                let (from, to) = (resolve(&self.cwd, src)?, resolve(&self.cwd, dst)?);
                 if matches!(op, FileOp::Mv { .. }) {
-                    std::fs::rename(&from, &to).map_err(|e| io("moving", src, e))?;
+                    dir.rename(beneath(&from), dir, beneath(&to))
+                        .map_err(|e| io_error("moving", src, e))?;
                 } else {
-                    std::fs::copy(&from, &to).map_err(|e| io("copying", src, e))?;
+                    dir.copy(beneath(&from), dir, beneath(&to))
+                        .map_err(|e| io_error("copying", src, e))?;
                 }
                 Ok(ok())
             }
             FileOp::Rm { path } => {
-                let (rel, full) = self.real(path)?;
-                if rel.as_os_str().is_empty() || full.is_dir() {
+                let rel = resolve(&self.cwd, path)?;
+                let is_dir = dir
+                    .symlink_metadata(beneath(&rel))
+                    .map(|m| m.is_dir())
+                    .unwrap_or(false);
+                if rel.as_os_str().is_empty() || is_dir {
                     return Err(err(
                         ErrorCode::BadRequest,
                         format!("{path:?} is a directory; use rmdir"),
                     ));
                 }
-                std::fs::remove_file(&full).map_err(|e| io("removing", path, e))?;
+                dir.remove_file(&rel)
+                    .map_err(|e| io_error("removing", path, e))?;
                 Ok(ok())
             }
             FileOp::Mkdir { path } => {
-                let (_, full) = self.real(path)?;
-                std::fs::create_dir(&full).map_err(|e| io("creating", path, e))?;
+                let rel = resolve(&self.cwd, path)?;
+                dir.create_dir(beneath(&rel))
+                    .map_err(|e| io_error("creating", path, e))?;
                 Ok(ok())
             }
             FileOp::Rmdir { path } => {
-                let (rel, full) = self.real(path)?;
+                let rel = resolve(&self.cwd, path)?;
                 if rel.as_os_str().is_empty() {
                     return Err(err(
                         ErrorCode::Forbidden,
                         "the root of the session's files cannot be removed",
                     ));
                 }
-                std::fs::remove_dir(&full).map_err(|e| io("removing", path, e))?;
+                dir.remove_dir(&rel)
+                    .map_err(|e| io_error("removing", path, e))?;
                 if self.cwd.starts_with(&rel) {
                     self.cwd = rel.parent().map(Path::to_path_buf).unwrap_or_default();
                 }
@@ -317,5 +367,109 @@ mod tests {
             .code,
             ErrorCode::NotFound
         );
+    }
+}
+
+#[cfg(test)]
+mod symlink_tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn view() -> (tempfile::TempDir, tempfile::TempDir, FilesView) {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let v = FilesView::new(root.path().to_path_buf()).unwrap();
+        (root, outside, v)
+    }
+
+    fn put(v: &mut FilesView, path: &str) -> Result<FileReply, ErrorBody> {
+        v.apply(&FileOp::Put {
+            path: path.into(),
+            data: b"planted".to_vec(),
+        })
+    }
+
+    #[test]
+    fn a_dangling_symlink_cannot_write_outside() {
+        let (root, outside, mut v) = view();
+        let target = outside.path().join("planted");
+        symlink(&target, root.path().join("dangling")).unwrap();
+        let e = put(&mut v, "dangling").unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden, "{e}");
+        assert!(!target.exists(), "nothing was written outside");
+        // A relative one climbing out is refused the same way.
+        symlink("../../../../../../tmp/nts-planted", root.path().join("up")).unwrap();
+        assert!(put(&mut v, "up").is_err());
+        assert!(!Path::new("/tmp/nts-planted").exists());
+    }
+
+    #[test]
+    fn looping_symlinks_are_an_error_not_a_hang() {
+        let (root, _outside, mut v) = view();
+        symlink("b", root.path().join("a")).unwrap();
+        symlink("a", root.path().join("b")).unwrap();
+        for op in [
+            FileOp::Get { path: "a".into() },
+            FileOp::Put {
+                path: "a".into(),
+                data: vec![],
+            },
+            FileOp::Cd { path: "a".into() },
+            FileOp::Ls { path: "a".into() },
+        ] {
+            let e = v.apply(&op).unwrap_err();
+            assert_ne!(e.code, ErrorCode::Internal, "{op:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_symlink_leads_nowhere_outside() {
+        let (root, outside, mut v) = view();
+        std::fs::write(outside.path().join("secret"), "s").unwrap();
+        std::fs::create_dir(root.path().join("work")).unwrap();
+        v.apply(&FileOp::Cd {
+            path: "work".into(),
+        })
+        .unwrap();
+        // After the plugin entered it, the directory is replaced by a link to outside.
+        std::fs::remove_dir(root.path().join("work")).unwrap();
+        symlink(outside.path(), root.path().join("work")).unwrap();
+        let e = v
+            .apply(&FileOp::Get {
+                path: "secret".into(),
+            })
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden, "{e}");
+        assert!(put(&mut v, "planted").is_err());
+        assert!(!outside.path().join("planted").exists());
+        let e = v.apply(&FileOp::Ls { path: ".".into() }).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden, "{e}");
+    }
+
+    #[test]
+    fn symlinks_within_the_root_work() {
+        let (root, _outside, mut v) = view();
+        std::fs::create_dir(root.path().join("real")).unwrap();
+        std::fs::write(root.path().join("real/f"), "inside").unwrap();
+        symlink("real", root.path().join("alias")).unwrap();
+        let got = v
+            .apply(&FileOp::Get {
+                path: "alias/f".into(),
+            })
+            .unwrap();
+        assert_eq!(got.data.unwrap(), b"inside");
+    }
+
+    #[test]
+    fn get_reads_at_most_the_limit() {
+        let (root, _outside, mut v) = view();
+        let f = std::fs::File::create(root.path().join("huge")).unwrap();
+        f.set_len(MAX_FILE + 1).unwrap(); // sparse: no disk used
+        let e = v
+            .apply(&FileOp::Get {
+                path: "huge".into(),
+            })
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest, "{e}");
     }
 }

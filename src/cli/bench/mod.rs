@@ -146,10 +146,14 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         ConnectOptions::named("coordinator"),
     )
     .await?;
-    let coordinator =
-        super::coordinator_for(&profile, coord, CoordinatorConfig::default(), Some(1))
-            .await
-            .map_err(anyhow::Error::msg)?;
+    // Unthrottled: the connect loop opens links faster than a person would.
+    let unlimited = CoordinatorConfig {
+        rate_limit: None,
+        ..Default::default()
+    };
+    let coordinator = super::coordinator_for(&profile, coord, unlimited, Some(1))
+        .await
+        .map_err(anyhow::Error::msg)?;
     let mut status = coordinator.status();
     tokio::spawn(coordinator.run(stop.clone()));
     if !super::until_active(&mut status).await {

@@ -41,6 +41,9 @@ pub struct CoordinatorConfig {
     pub lease: Duration,
     /// How long a room member may be without a room connection before it is removed.
     pub member_grace: Duration,
+    /// Control requests per second each caller may send, sustained and at once (`None`:
+    /// unlimited, for benchmarks).
+    pub rate_limit: Option<(f64, f64)>,
     /// Signs the member tickets `session.open` and `session.join` hand out (without one,
     /// members get no ticket and cannot connect through the callout).
     pub tickets: Option<Arc<TicketKey>>,
@@ -58,6 +61,7 @@ impl Default for CoordinatorConfig {
             lease: Duration::from_secs(6),
             tickets: None,
             member_grace: super::state::MEMBER_GRACE,
+            rate_limit: Some((super::limits::RATE, super::limits::BURST)),
             offer_timeout: Duration::from_secs(15),
             inject_panic: None,
         }
@@ -109,6 +113,8 @@ pub struct Coordinator {
     callout: Option<(async_nats::Client, Arc<Callout>)>,
     /// Members who left and tickets the operator revoked: the callout refuses them.
     revocations: Revocations,
+    /// Control requests per caller (`None`: unlimited).
+    limits: Option<Arc<Mutex<super::limits::RateLimits>>>,
     /// Durable state and leadership, if configured.
     store: Option<(Store, Writer)>,
     /// This coordinator's id (in the leader lease).
@@ -121,6 +127,9 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator using `client` (connected as the coordinator role).
     pub fn new(client: async_nats::Client, config: CoordinatorConfig) -> Self {
+        let limits = config
+            .rate_limit
+            .map(|(rate, burst)| Arc::new(Mutex::new(super::limits::RateLimits::new(rate, burst))));
         let state = Arc::new(Mutex::new(
             Registry::new(config.lease).with_member_grace(config.member_grace),
         ));
@@ -131,6 +140,7 @@ impl Coordinator {
             system: None,
             callout: None,
             revocations: Revocations::default(),
+            limits,
             store: None,
             id: Token::random(),
             status: Arc::new(tokio::sync::watch::channel(Status::Starting).0),
@@ -387,6 +397,21 @@ impl Coordinator {
             return;
         };
         let endpoint = endpoint.to_string();
+        if let Err(wait) = self.rate_limit(&caller) {
+            let e = ErrorBody::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many control requests from {}: try again in {} ms",
+                    caller.connection_name(false),
+                    wait.as_millis().max(1)
+                ),
+            );
+            tracing::info!(endpoint, caller = %caller.connection_name(false), "rate limited");
+            let id = wire::decode::<CtlRequest>(&req.message.payload, MAX_CTL_REQUEST)
+                .map_or_else(|e| e.request_id(), |env| env.id);
+            respond(&req, id, Err(e)).await;
+            return;
+        }
         let (id, result) = match wire::decode::<CtlRequest>(&req.message.payload, MAX_CTL_REQUEST) {
             Ok(env) if wire::Message::kind(&env.msg).as_str() != endpoint => (
                 env.id,
@@ -429,11 +454,11 @@ impl Coordinator {
                 (CtlReply::PluginList(self.with(kind, |s| s.list())?), vec![])
             }
             CtlRequest::SessionOpen(r) => {
-                let (opened, fx) = self.with(kind, |s| s.open_session(r))??;
+                let (opened, fx) = self.with(kind, |s| s.open_session(&owner_of(caller), r))??;
                 (CtlReply::SessionOpened(self.with_ticket(opened)), fx)
             }
             CtlRequest::SessionJoin(r) => {
-                let (opened, fx) = self.with(kind, |s| s.join_session(r))??;
+                let (opened, fx) = self.with(kind, |s| s.join_session(&owner_of(caller), r))??;
                 (CtlReply::SessionOpened(self.with_ticket(opened)), fx)
             }
             CtlRequest::SessionLeave(r) => {
@@ -472,6 +497,22 @@ impl Coordinator {
         };
         self.apply(effects).await;
         Ok(reply)
+    }
+
+    /// Counts one request of `caller` against its identity's bucket: a user's (over all its
+    /// lobby connections), a member's, a host's.
+    fn rate_limit(&self, caller: &Caller) -> Result<(), Duration> {
+        let key = match caller {
+            Caller::Lobby { user, .. } => format!("lobby.{user}"),
+            other => other.connection_name(false),
+        };
+        match &self.limits {
+            Some(limits) => limits
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(&key, Instant::now()),
+            None => Ok(()),
+        }
     }
 
     /// `opened` with the new member's ticket: the credential of its room connection.
@@ -624,6 +665,14 @@ impl Coordinator {
                 tracing::warn!(subject, "publishing an event failed: {e}");
             }
         }
+    }
+}
+
+/// The user a lobby caller is (per-user caps count by it).
+fn owner_of(caller: &Caller) -> String {
+    match caller {
+        Caller::Lobby { user, .. } => user.to_string(),
+        _ => String::new(),
     }
 }
 

@@ -25,6 +25,15 @@ impl Registry {
         if self.links.len() >= MAX_ENTRIES {
             return Err(err(ErrorCode::Unavailable, "too many open links"));
         }
+        if session.links.len() >= super::MAX_LINKS_PER_SESSION {
+            return Err(err(
+                ErrorCode::Unavailable,
+                format!(
+                    "this session has {} plugins connected; disconnect one first",
+                    super::MAX_LINKS_PER_SESSION
+                ),
+            ));
+        }
         Ok(LinkOffer {
             link_id: self.next_id(),
             session_id: req.session_id,

@@ -22,6 +22,12 @@ use serde::{Deserialize, Serialize};
 pub const MAX_ENTRIES: usize = 100_000;
 /// Most members of one session.
 pub const MAX_MEMBERS: usize = 256;
+/// Most rooms one user may be a member of at once (opened or joined).
+pub const MAX_ROOMS_PER_USER: usize = 64;
+/// Most links one session may have open.
+pub const MAX_LINKS_PER_SESSION: usize = 64;
+/// Most hosts one plugin may have.
+pub const MAX_HOSTS_PER_PLUGIN: usize = 1024;
 /// How long a member may be without a room connection (not yet connected, or lost it)
 /// before it is removed from its room.
 pub const MEMBER_GRACE: Duration = Duration::from_secs(30);
@@ -96,6 +102,9 @@ struct MemberRec {
     user_id: Token,
     token: Token,
     info: PresenterInfo,
+    /// The user (its ticket's name) this member is, for per-user caps.
+    #[serde(default)]
+    user: String,
     /// Since when the member has no connection to its room (`None`: connected). A member
     /// absent for [`MEMBER_GRACE`] is removed.
     #[serde(skip)]

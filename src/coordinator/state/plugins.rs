@@ -62,6 +62,17 @@ impl Registry {
             tracing::info!(plugin = %name, "metadata updated by host {}", req.host_id);
             plugin.metadata = req.metadata;
         }
+        if plugin.hosts.len() >= super::MAX_HOSTS_PER_PLUGIN
+            && !plugin.hosts.contains_key(&req.host_id)
+        {
+            return Err(err(
+                ErrorCode::Unavailable,
+                format!(
+                    "plugin {name:?} has {} hosts already",
+                    super::MAX_HOSTS_PER_PLUGIN
+                ),
+            ));
+        }
         let links = plugin.hosts.get(&req.host_id).map_or(0, |h| h.links);
         plugin.hosts.insert(
             req.host_id,

@@ -67,7 +67,22 @@ impl Registry {
         self.links.get(lid).map(|l| &l.host_id)
     }
 
-    fn new_member(&mut self, user: UserInfo) -> Result<MemberRec, ErrorBody> {
+    fn new_member(&mut self, owner: &str, user: UserInfo) -> Result<MemberRec, ErrorBody> {
+        let rooms = self
+            .sessions
+            .values()
+            .flat_map(|s| s.members.iter())
+            .filter(|m| !owner.is_empty() && m.user == owner)
+            .count();
+        if rooms >= super::MAX_ROOMS_PER_USER {
+            return Err(err(
+                ErrorCode::Unavailable,
+                format!(
+                    "user {owner:?} is already in {} rooms; leave one first",
+                    super::MAX_ROOMS_PER_USER
+                ),
+            ));
+        }
         let name = user.name.trim();
         if name.is_empty() || name.len() > crate::api::MAX_NAME_LEN {
             return Err(err(
@@ -86,6 +101,7 @@ impl Registry {
             user_id,
             token: Token::random(),
             info,
+            user: owner.to_string(),
             // Not connected to its room yet.
             absent_since: Some(Instant::now()),
         })
@@ -94,6 +110,7 @@ impl Registry {
     /// `session.open`: the first user becomes presenter.
     pub fn open_session(
         &mut self,
+        owner: &str,
         req: SessionOpen,
     ) -> Result<(SessionOpened, Vec<Effect>), ErrorBody> {
         if req.room.len() > crate::api::MAX_NAME_LEN {
@@ -105,7 +122,7 @@ impl Registry {
         if self.sessions.len() >= MAX_ENTRIES {
             return Err(err(ErrorCode::Unavailable, "too many open sessions"));
         }
-        let member = self.new_member(req.user)?;
+        let member = self.new_member(owner, req.user)?;
         let sid = self.next_id();
         let secret = Token::random();
         let reply = SessionOpened {
@@ -132,9 +149,10 @@ impl Registry {
     /// `session.join`.
     pub fn join_session(
         &mut self,
+        owner: &str,
         req: SessionJoin,
     ) -> Result<(SessionOpened, Vec<Effect>), ErrorBody> {
-        let member = self.new_member(req.user)?;
+        let member = self.new_member(owner, req.user)?;
         let session = self.session_mut(&req.session_id)?;
         if !same_secret(&session.secret, &req.invitation) {
             return Err(err(

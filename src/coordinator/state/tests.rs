@@ -34,13 +34,16 @@ fn ids_come_from_the_registry_s_source() {
         "a plugin's id follows from its name, as in its hosts' credentials"
     );
     let (opened, _) = r
-        .open_session(SessionOpen {
-            room: "room".into(),
-            user: UserInfo {
-                name: "alice".into(),
-                ..Default::default()
+        .open_session(
+            "ann",
+            SessionOpen {
+                room: "room".into(),
+                user: UserInfo {
+                    name: "alice".into(),
+                    ..Default::default()
+                },
             },
-        })
+        )
         .unwrap();
     assert_eq!(opened.user_id.as_str(), "id1", "the member first");
     assert_eq!(opened.session_id.as_str(), "id2");
@@ -61,13 +64,16 @@ fn reg(r: &mut Registry, name: &str, host: &Token, now: Instant) -> Token {
 }
 
 fn open(r: &mut Registry, who: &str) -> SessionOpened {
-    r.open_session(SessionOpen {
-        room: "room".into(),
-        user: UserInfo {
-            name: who.into(),
-            ..Default::default()
+    r.open_session(
+        who,
+        SessionOpen {
+            room: "room".into(),
+            user: UserInfo {
+                name: who.into(),
+                ..Default::default()
+            },
         },
-    })
+    )
     .unwrap()
     .0
 }
@@ -77,11 +83,14 @@ fn join(r: &mut Registry, s: &SessionOpened, who: &str) -> SessionOpened {
         name: who.into(),
         ..Default::default()
     };
-    r.join_session(SessionJoin {
-        session_id: s.session_id.clone(),
-        invitation: s.invitation.clone(),
-        user,
-    })
+    r.join_session(
+        who,
+        SessionJoin {
+            session_id: s.session_id.clone(),
+            invitation: s.invitation.clone(),
+            user,
+        },
+    )
     .unwrap()
     .0
 }
@@ -342,14 +351,17 @@ fn joining_needs_the_rooms_invitation_not_just_its_id() {
     let mut r = Registry::new(LEASE);
     let s = open(&mut r, "ann");
     let refused = r
-        .join_session(SessionJoin {
-            session_id: s.session_id.clone(),
-            invitation: Token::random(),
-            user: UserInfo {
-                name: "eve".into(),
-                ..Default::default()
+        .join_session(
+            "eve",
+            SessionJoin {
+                session_id: s.session_id.clone(),
+                invitation: Token::random(),
+                user: UserInfo {
+                    name: "eve".into(),
+                    ..Default::default()
+                },
             },
-        })
+        )
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::Forbidden);
     let bob = join(&mut r, &s, "bob");
@@ -501,4 +513,54 @@ fn members_without_a_connection_are_removed_after_the_grace() {
         }
     )));
     assert_eq!(r.member_by_token(&s.session_id, &s.token), None);
+}
+
+#[test]
+fn one_user_cannot_fill_the_registry() {
+    let mut r = Registry::new(LEASE);
+    for _ in 0..super::MAX_ROOMS_PER_USER {
+        open(&mut r, "eve");
+    }
+    let full = r
+        .open_session(
+            "eve",
+            SessionOpen {
+                room: "one more".into(),
+                user: UserInfo {
+                    name: "eve".into(),
+                    ..Default::default()
+                },
+            },
+        )
+        .unwrap_err();
+    assert_eq!(full.code, ErrorCode::Unavailable);
+    assert!(full.message.contains("leave one first"), "{}", full.message);
+    // Someone else still can.
+    let ann = open(&mut r, "ann");
+    // And a session's links are capped too.
+    let now = Instant::now();
+    let host = Token::random();
+    r.register(
+        Register {
+            host_id: host.clone(),
+            metadata: PluginMetadata {
+                name: "p".into(),
+                ..Default::default()
+            },
+            capacity: 1000,
+        },
+        now,
+    )
+    .unwrap();
+    for _ in 0..super::MAX_LINKS_PER_SESSION {
+        link(&mut r, &ann, "p", &host);
+    }
+    let e = r
+        .begin_link(LinkOpen {
+            session_id: ann.session_id.clone(),
+            token: ann.token.clone(),
+            plugin: "p".into(),
+        })
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unavailable);
 }
