@@ -40,7 +40,8 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.realloc(ptr, layout, new) };
         if !p.is_null() {
             if new > layout.size() {
-                let now = LIVE.fetch_add(new - layout.size(), Ordering::Relaxed) + new - layout.size();
+                let now =
+                    LIVE.fetch_add(new - layout.size(), Ordering::Relaxed) + new - layout.size();
                 PEAK.fetch_max(now, Ordering::Relaxed);
             } else {
                 LIVE.fetch_sub(layout.size() - new, Ordering::Relaxed);
@@ -128,7 +129,11 @@ fn mutate(rng: &mut Rng, input: &mut Vec<u8>, other: &[u8]) {
                 input.splice(at..at, other[from..from + len].iter().copied());
             }
             7 => input.insert(at, [0x00, 0xff, 0x9f, 0xbf, 0x5b, 0x7b][rng.below(6)]),
-            _ => input[at] = input[at].wrapping_add(rng.next() as u8 % 35).wrapping_sub(17),
+            _ => {
+                input[at] = input[at]
+                    .wrapping_add(rng.next() as u8 % 35)
+                    .wrapping_sub(17)
+            }
         }
     }
     input.truncate(MAX_INPUT);
@@ -164,7 +169,14 @@ fn corpus(target: &str, extra: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 
 /// Runs `decode` on the seeds and on mutations of them; panics (with the input saved) on
 /// a panic or an allocation over the bound. Returns the executions done.
-fn fuzz(target: &str, seeds: Vec<Vec<u8>>, decode: impl Fn(&[u8]) + std::panic::RefUnwindSafe) -> u64 {
+fn fuzz(
+    target: &str,
+    seeds: Vec<Vec<u8>>,
+    decode: impl Fn(&[u8]) + std::panic::RefUnwindSafe,
+) -> u64 {
+    // One target at a time: the allocation count is process-wide.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let execs: u64 = std::env::var("NTS_FUZZ_EXECS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -178,10 +190,13 @@ fn fuzz(target: &str, seeds: Vec<Vec<u8>>, decode: impl Fn(&[u8]) + std::panic::
                 .map_or(1, |d| d.as_nanos() as u64)
                 | 1
         });
-    eprintln!("fuzz {target}: seed {seed}, {execs} executions, {} seeds", seeds.len());
+    eprintln!(
+        "fuzz {target}: seed {seed}, {execs} executions, {} seeds",
+        seeds.len()
+    );
     let mut rng = Rng(seed);
     let mut done = 0;
-    let mut run = |input: &[u8]| {
+    let run = |input: &[u8]| {
         let before = LIVE.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
         let result = std::panic::catch_unwind(|| decode(input));
@@ -198,10 +213,10 @@ fn fuzz(target: &str, seeds: Vec<Vec<u8>>, decode: impl Fn(&[u8]) + std::panic::
             let _ = std::fs::write(&path, input);
             panic!("{target}: an input {why} (saved to {})", path.display());
         }
-        done += 1;
     };
     for s in &seeds {
         run(s);
+        done += 1;
     }
     let mut input = Vec::new();
     while done < execs {
@@ -211,8 +226,35 @@ fn fuzz(target: &str, seeds: Vec<Vec<u8>>, decode: impl Fn(&[u8]) + std::panic::
         input.extend_from_slice(base);
         mutate(&mut rng, &mut input, other);
         run(&input);
+        done += 1;
     }
     done
+}
+
+/// The harness itself: it must find a planted panic and a planted huge allocation.
+mod harness {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "panicked")]
+    fn finds_a_planted_panic() {
+        std::panic::set_hook(Box::new(|_| {}));
+        fuzz("planted-panic", vec![b"nts!".to_vec()], |b| {
+            if b.len() > 2 && b[1] != b's' {
+                panic!("planted");
+            }
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "allocated")]
+    fn finds_a_planted_allocation() {
+        fuzz("planted-alloc", vec![b"nts!".to_vec()], |b| {
+            if b.first() != Some(&b'n') {
+                std::hint::black_box(vec![1u8; MAX_ALLOC + 1]);
+            }
+        });
+    }
 }
 
 mod targets {
@@ -310,7 +352,11 @@ mod targets {
         quiet();
         use nts::connect::ticket::{Claims, TicketKey, TicketKind, Verifier, peek};
         let key = TicketKey::generate();
-        let mut claims = Claims::new(TicketKind::Member, "ann", std::time::Duration::from_secs(60));
+        let mut claims = Claims::new(
+            TicketKind::Member,
+            "ann",
+            std::time::Duration::from_secs(60),
+        );
         claims.session_id = Some(nts::wire::subject::Token::new("s1").unwrap());
         let seed = key.issue(&claims).into_bytes();
         let verifier = Verifier::new([key.public_key().as_str()]).unwrap();
@@ -318,7 +364,8 @@ mod targets {
             let text = String::from_utf8_lossy(b);
             let _ = peek(&text);
             let _ = verifier.verify_at(&text, 0);
-            let _ = nts::coordinator::callout::decide(&verifier, &text, "member/s1/u1", 0, |_| false);
+            let _ =
+                nts::coordinator::callout::decide(&verifier, &text, "member/s1/u1", 0, |_| false);
         });
     }
 
@@ -337,9 +384,13 @@ mod targets {
         )
         .into_bytes();
         let issuer = nkeys::KeyPair::new_account().public_key();
-        fuzz("authorization_request", corpus("authorization_request", vec![fixture]), |b| {
-            let _ = nts::coordinator::callout::jwt::read_request(b, &issuer);
-        });
+        fuzz(
+            "authorization_request",
+            corpus("authorization_request", vec![fixture]),
+            |b| {
+                let _ = nts::coordinator::callout::jwt::read_request(b, &issuer);
+            },
+        );
     }
 
     const PDB: &str = "ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\nATOM      2  CA  ALA A   1      11.639   6.071  -5.147  1.00  0.00           C\nHETATM    3  O   HOH A   2      12.000   7.000  -4.000  1.00  0.00           O\nCONECT    1    2\nEND\n";
@@ -357,9 +408,13 @@ mod targets {
     #[test]
     fn mmcif() {
         quiet();
-        fuzz("mmcif", corpus("mmcif", vec![CIF.as_bytes().to_vec()]), |b| {
-            let _ = nts::files::pdb::parse(b, nts::files::Format::Mmcif);
-        });
+        fuzz(
+            "mmcif",
+            corpus("mmcif", vec![CIF.as_bytes().to_vec()]),
+            |b| {
+                let _ = nts::files::pdb::parse(b, nts::files::Format::Mmcif);
+            },
+        );
     }
 
     #[test]
