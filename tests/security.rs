@@ -712,3 +712,28 @@ async fn a_flood_of_control_requests_is_rate_limited_per_identity() {
     sys.lobby().await.plugins().await.unwrap();
     unaffected(&victim_session, &mut victim_link).await;
 }
+
+#[tokio::test]
+async fn the_operator_revokes_a_user_ticket() {
+    let sys = System::start().await;
+    let mallory = sys.user_profile("mallory");
+    let id = nts::connect::ticket::peek(&mallory.ticket).unwrap().id;
+    nts::session::Lobby::connect(&mallory)
+        .await
+        .expect("a fresh ticket connects");
+    let out = output(sys.nts().args(["token", "revoke", id.as_str()])).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let refused = nts::session::Lobby::connect(&mallory).await.err();
+    assert!(
+        refused.is_some_and(|e| e.to_string().contains("refused")),
+        "a revoked ticket connects no more"
+    );
+    // Others are unaffected.
+    sys.lobby().await.plugins().await.unwrap();
+    // A user ticket cannot revoke anything.
+    let lobby = lobby_of(&sys.user_profile("eve")).await;
+    let mut lobby = lobby;
+    lobby
+        .cannot_publish(&Caller::operator("x").ctl("ticket.revoke"))
+        .await;
+}

@@ -38,6 +38,8 @@ messages! {
         LinkClose("link.close", LinkClose),
         /// Host: a link ended (instance exit of any kind).
         LinkClosed("link.closed", LinkClosedReport),
+        /// Operator: a user's or plugin's ticket may not connect any more.
+        TicketRevoke("ticket.revoke", TicketRevoke),
     }
 }
 
@@ -119,8 +121,18 @@ pub fn may_send(caller: &Caller, op: CtlRequestKind) -> bool {
             op,
             K::PluginList | K::SessionLeave | K::SessionPresenter | K::LinkOpen | K::LinkClose
         ),
-        Caller::Operator { .. } => matches!(op, K::PluginList),
+        Caller::Operator { .. } => matches!(op, K::PluginList | K::TicketRevoke),
     }
+}
+
+/// Revoke a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRevoke {
+    /// The ticket's id (printed when it was issued).
+    pub id: Token,
+    /// Until when the revocation must hold (seconds since the Unix epoch): the ticket's
+    /// expiry, or later.
+    pub until: u64,
 }
 
 /// A host's refusal of a link offer.

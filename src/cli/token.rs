@@ -30,6 +30,17 @@ pub enum TokenCommand {
         #[arg(long, env = "NTS_PROFILE")]
         profile: Option<PathBuf>,
     },
+    /// Revoke the ticket with id ID (printed when it was issued): it connects no more.
+    Revoke {
+        /// The ticket's id.
+        id: String,
+        /// Days the revocation holds (at least the ticket's remaining validity).
+        #[arg(long, default_value_t = 400)]
+        days: u32,
+        /// The operator's profile (default: operator.json in the state directory).
+        #[arg(long, env = "NTS_PROFILE")]
+        profile: Option<PathBuf>,
+    },
     /// Print a key for plugin NAME's hosts (`-k KEY`); it lets them serve that plugin only.
     Plugin {
         /// The plugin's name, as its hosts register it.
@@ -45,6 +56,7 @@ pub enum TokenCommand {
 
 pub(super) fn run(cmd: TokenCommand) -> ExitCode {
     let (kind, name, days, profile) = match cmd.clone() {
+        TokenCommand::Revoke { id, days, profile } => return revoke(&id, days, profile),
         TokenCommand::User {
             name,
             days,
@@ -88,6 +100,7 @@ pub(super) fn run(cmd: TokenCommand) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        TokenCommand::Revoke { .. } => unreachable!("handled above"),
         TokenCommand::User { out, .. } => {
             let path = out.unwrap_or_else(|| {
                 crate::connect::default_state_dir()
@@ -111,5 +124,55 @@ pub(super) fn run(cmd: TokenCommand) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// Asks the coordinator to revoke ticket `id` for `days`: new connections with it are
+/// refused (connections already made keep their permissions until they reconnect).
+fn revoke(id: &str, days: u32, profile: Option<PathBuf>) -> ExitCode {
+    use crate::api::control::{CtlRequest, TicketRevoke};
+    use crate::connect::{ConnectOptions, Role};
+    use crate::wire::caller::Caller;
+    let Ok(id) = Token::new(id.trim()) else {
+        return fail(format!("{id:?} is not a ticket id"));
+    };
+    let operator = match load_operator_profile(profile) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let until = crate::connect::ticket::unix_now() + u64::from(days.max(1)) * 86400;
+    let done = rt.block_on(async {
+        let me = Caller::operator("token");
+        let opts = ConnectOptions::named("token").inbox(me.inbox(false));
+        let client = crate::connect::connect(&operator, Role::Operator, opts)
+            .await
+            .map_err(|e| e.to_string())?;
+        let req = CtlRequest::TicketRevoke(TicketRevoke {
+            id: id.clone(),
+            until,
+        });
+        crate::coordinator::client::call(
+            &client,
+            &me,
+            req,
+            crate::coordinator::client::CTL_TIMEOUT,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok::<(), String>(())
+    });
+    match done {
+        Ok(()) => {
+            println!("revoked ticket {id}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
     }
 }

@@ -494,6 +494,10 @@ impl Coordinator {
                 let fx = self.with(kind, |s| s.link_closed(r))?;
                 (ok, fx)
             }
+            CtlRequest::TicketRevoke(r) => {
+                let fx = self.with(kind, |s| s.revoke_ticket(r.id, r.until))?;
+                (ok, fx)
+            }
         };
         self.apply(effects).await;
         Ok(reply)
@@ -649,6 +653,11 @@ impl Coordinator {
                             tracing::debug!(member = %name, connections = n, "revoked");
                         });
                     }
+                    continue;
+                }
+                Effect::RevokeTicket { id, until } => {
+                    tracing::info!(ticket = %id, "ticket revoked");
+                    self.revocations.revoke(id, until);
                     continue;
                 }
                 Effect::CloseLink {

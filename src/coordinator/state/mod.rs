@@ -68,6 +68,13 @@ pub enum Effect {
         /// Until when (seconds since the Unix epoch): its ticket's latest expiry.
         until: u64,
     },
+    /// A ticket the operator revoked: the callout refuses it from now on.
+    RevokeTicket {
+        /// The ticket's id.
+        id: Token,
+        /// Until when.
+        until: u64,
+    },
     /// Ask a host to stop a link's instance.
     CloseLink {
         /// The link's plugin.

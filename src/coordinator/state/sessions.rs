@@ -43,6 +43,14 @@ impl Registry {
         }
     }
 
+    /// `ticket.revoke`: the ticket `id` may not connect again until `until`.
+    pub fn revoke_ticket(&mut self, id: Token, until: u64) -> Vec<Effect> {
+        let until = until.max(self.revoked.get(&id).copied().unwrap_or(0));
+        self.revoked.insert(id.clone(), until);
+        self.changed.insert(format!("revoked.{id}"));
+        vec![Effect::RevokeTicket { id, until }]
+    }
+
     /// The revoked members and until when, for the callout.
     pub fn revocations(&self) -> impl Iterator<Item = (&Token, u64)> {
         self.revoked.iter().map(|(id, until)| (id, *until))

@@ -54,6 +54,10 @@ pub(crate) fn ctl_request_samples() -> Vec<CtlRequest> {
             link_id: tok("l1"),
         }),
     ];
+    v.push(CtlRequest::TicketRevoke(TicketRevoke {
+        id: tok("t1"),
+        until: 1_800_000_000,
+    }));
     v.extend(close_reasons().into_iter().map(|reason| {
         CtlRequest::LinkClosed(LinkClosedReport {
             link_id: tok("l1"),
