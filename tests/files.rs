@@ -255,3 +255,27 @@ fn a_gzip_bomb_is_cut_at_the_limit() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_name_that_says_nothing_is_read_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdb = write(dir.path(), "structure.txt", &dipeptide_pdb());
+    assert_eq!(files::load(&pdb).unwrap().molecules.len(), 1);
+    // A gzipped SDF with a misleading name.
+    let gz = dir.path().join("ligand.data");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, ETHANOL_SDF.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    assert!(!files::load(&gz).unwrap().molecules.is_empty());
+    let cif = write(
+        dir.path(),
+        "entry",
+        "# comment\ndata_x\nloop_\n_atom_site.group_PDB\n_atom_site.id\n_atom_site.type_symbol\n_atom_site.label_atom_id\n_atom_site.label_comp_id\n_atom_site.label_asym_id\n_atom_site.label_seq_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\n_atom_site.occupancy\n_atom_site.B_iso_or_equiv\n_atom_site.pdbx_PDB_model_num\nATOM 1 N N ALA A 1 11.104 6.134 -6.504 1.0 0.0 1\n",
+    );
+    assert!(files::load(&cif).is_ok(), "{:?}", files::load(&cif).err());
+    let junk = write(dir.path(), "notes.txt", "shopping list\neggs\n");
+    assert!(matches!(
+        files::load(&junk),
+        Err(FileError::UnknownFormat { .. })
+    ));
+}

@@ -19,7 +19,9 @@ pub const MAX_FILE: u64 = 512 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     /// The extension names no supported format.
-    #[error("{path}: unknown structure format; use .pdb, .ent, .cif, .mmcif, .sdf or .mol")]
+    #[error(
+        "{path}: unknown structure format (neither its name nor its content says): use .pdb, .ent, .cif, .mmcif, .sdf or .mol"
+    )]
     UnknownFormat {
         /// The file.
         path: String,
@@ -76,7 +78,7 @@ pub enum Format {
     Pdb,
     /// mmCIF / PDBx.
     Mmcif,
-    /// MDL SDF / MOL (V2000).
+    /// MDL SDF / MOL (V2000 and V3000).
     Sdf,
 }
 
@@ -92,6 +94,30 @@ impl Format {
             _ => None,
         }
     }
+
+    /// The format the content looks like, for a file whose name says nothing: mmCIF
+    /// starts with a `data_` block, an SDF/MOL record has a V2000/V3000 counts line or
+    /// `M  END`, a PDB file has fixed-column records.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+        let first = head
+            .lines()
+            .map(str::trim_start)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+        if first.starts_with("data_") {
+            return Some(Format::Mmcif);
+        }
+        if head.contains(" V2000") || head.contains(" V3000") || head.contains("\nM  END") {
+            return Some(Format::Sdf);
+        }
+        const PDB_RECORDS: &[&str] = &[
+            "HEADER", "TITLE ", "REMARK", "CRYST1", "ATOM  ", "HETATM", "MODEL ", "COMPND",
+            "SEQRES", "EXPDTA", "AUTHOR", "ORIGX",
+        ];
+        head.lines()
+            .any(|l| PDB_RECORDS.iter().any(|r| l.starts_with(r)))
+            .then_some(Format::Pdb)
+    }
 }
 
 /// Reads a structure file into a complex named after the file.
@@ -102,14 +128,9 @@ pub fn load(path: &Path) -> Result<Complex, FileError> {
 /// [`load`] with a size limit of `max` bytes, before and after decompression.
 pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
     let shown = path.display().to_string();
-    let format = Format::of(path).ok_or_else(|| FileError::UnknownFormat {
-        path: shown.clone(),
-    })?;
     let bytes = read_bounded(path, max)?;
-    let gzipped = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
+    // gzip by its magic number, whatever the name says.
+    let gzipped = bytes.starts_with(&[0x1f, 0x8b]);
     let bytes = if gzipped {
         gunzip_bounded(&bytes, max).map_err(|e| FileError::Parse {
             path: shown.clone(),
@@ -118,6 +139,11 @@ pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
     } else {
         bytes
     };
+    let format = Format::of(path)
+        .or_else(|| Format::sniff(&bytes))
+        .ok_or_else(|| FileError::UnknownFormat {
+            path: shown.clone(),
+        })?;
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())

@@ -1,5 +1,7 @@
-//! SDF / MOL files (V2000): each record becomes a frame (molecule) of one complex, with its
-//! atoms in one residue, its bond block as bonds and its data items as `associated`.
+//! SDF / MOL files (V2000 and V3000): each record becomes a frame (molecule) of one complex,
+//! with its atoms in one residue, its bond block as bonds and its data items as
+//! `associated`. A record starts right after `$$$$`, so an empty title line is a title;
+//! only blank lines after the last record are ignored.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,10 +18,10 @@ pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
     let mut ordinal = 0u32;
     let mut record = 0;
     while lines.peek().is_some() {
-        // Skip blank lines between records.
-        if lines.peek().is_some_and(|(_, l)| l.trim().is_empty()) && record > 0 {
-            lines.next();
-            continue;
+        // Blank lines after the last record end the file; anywhere else the next line is
+        // a record's title, even when it is empty.
+        if record > 0 && lines.clone().all(|(_, l)| l.trim().is_empty()) {
+            break;
         }
         record += 1;
         let at = |n: usize, what: &str| {
@@ -39,20 +41,26 @@ pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
                 .trim()
                 .parse::<usize>()
         };
-        let atoms = field(counts, 0, 3).map_err(|_| at(n, "bad atom count"))?;
-        let bonds = field(counts, 3, 6).map_err(|_| at(n, "bad bond count"))?;
-        if atoms > MAX_COUNT || bonds > MAX_COUNT {
-            return Err(at(n, "counts over 999 (V3000 files are not supported)"));
-        }
-        if counts.contains("V3000") {
-            return Err(at(n, "V3000 files are not supported; convert to V2000"));
-        }
         let mut residue = Residue {
             code: "UNK".into(),
             name: title.trim().to_string(),
             ..Default::default()
         };
         let base = ordinal;
+        let v3000 = counts.contains("V3000");
+        let (atoms, bonds) = if v3000 {
+            let at_line = |n: usize, what: &str| at(n, what);
+            let read = v3000_ctab(&mut lines, &mut residue, base, at_line)?;
+            ordinal += read as u32;
+            (0, 0)
+        } else {
+            let atoms = field(counts, 0, 3).map_err(|_| at(n, "bad atom count"))?;
+            let bonds = field(counts, 3, 6).map_err(|_| at(n, "bad bond count"))?;
+            if atoms > MAX_COUNT || bonds > MAX_COUNT {
+                return Err(at(n, "counts over 999 in a V2000 record"));
+            }
+            (atoms, bonds)
+        };
         for i in 0..atoms {
             let (n, l) = lines.next().ok_or_else(|| {
                 super::ParseError::new(format!("record {record}: file ends inside the atom block"))
@@ -119,7 +127,8 @@ pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
             });
         }
         let mut associated = BTreeMap::new();
-        let mut in_props = true;
+        // A V3000 record's properties ended with its connection table.
+        let mut in_props = !v3000;
         let mut tag: Option<String> = None;
         for (n, l) in lines.by_ref() {
             if l.starts_with("$$$$") {
@@ -180,6 +189,123 @@ pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
         return Err(super::ParseError::new("no molecule in the file"));
     }
     Ok(complex)
+}
+
+/// Most atoms or bonds in one V3000 record.
+pub const MAX_V3000_COUNT: usize = 1_000_000;
+
+/// Reads a V3000 connection table (from `M  V30 BEGIN CTAB` through `M  END`) into
+/// `residue`, whose first atom gets ordinal `base`; returns the atoms read.
+fn v3000_ctab<'a>(
+    lines: &mut std::iter::Peekable<impl Iterator<Item = (usize, &'a str)> + Clone>,
+    residue: &mut Residue,
+    base: u32,
+    at: impl Fn(usize, &str) -> super::ParseError,
+) -> Result<usize, super::ParseError> {
+    #[derive(PartialEq)]
+    enum Block {
+        None,
+        Atom,
+        Bond,
+    }
+    let mut block = Block::None;
+    let mut index: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    let mut pending = String::new();
+    let mut last = 0;
+    for (n, raw) in lines.by_ref() {
+        last = n;
+        if raw.starts_with("M  END") {
+            if block != Block::None {
+                return Err(at(n, "M  END inside a V3000 block"));
+            }
+            return Ok(index.len());
+        }
+        let Some(body) = raw.strip_prefix("M  V30 ") else {
+            continue;
+        };
+        // A trailing '-' continues the line.
+        if let Some(part) = body.trim_end().strip_suffix('-') {
+            pending.push_str(part);
+            continue;
+        }
+        pending.push_str(body);
+        let line = std::mem::take(&mut pending);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["BEGIN", "ATOM"] => block = Block::Atom,
+            ["BEGIN", "BOND"] => block = Block::Bond,
+            ["END", "ATOM" | "BOND"] => block = Block::None,
+            [_, ..] if block == Block::Atom => {
+                let [idx, symbol, x, y, z, rest @ ..] = words.as_slice() else {
+                    return Err(at(n, "an atom line needs an index, a type and x y z"));
+                };
+                let idx: u64 = idx.parse().map_err(|_| at(n, "bad atom index"))?;
+                let coord = |s: &str| {
+                    s.parse::<f32>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| at(n, "bad coordinate"))
+                };
+                let position = [coord(x)?, coord(y)?, coord(z)?];
+                if index.len() >= MAX_V3000_COUNT {
+                    return Err(at(n, "more than a million atoms in one record"));
+                }
+                let charge = rest
+                    .iter()
+                    .find_map(|kv| kv.strip_prefix("CHG="))
+                    .and_then(|v| v.parse::<i32>().ok())
+                    .unwrap_or(0);
+                let serial = residue.atoms.len() as u32;
+                if index.insert(idx, base + serial).is_some() {
+                    return Err(at(n, &format!("atom index {idx} appears twice")));
+                }
+                residue.atoms.push(Atom {
+                    name: format!("{symbol}{}", serial + 1),
+                    symbol: symbol.to_string(),
+                    serial: serial as i32 + 1,
+                    position,
+                    is_het: true,
+                    formal_charge: charge,
+                    ..Default::default()
+                });
+            }
+            [_, ..] if block == Block::Bond => {
+                let [_, kind, a, b, ..] = words.as_slice() else {
+                    return Err(at(n, "a bond line needs an index, a type and two atoms"));
+                };
+                let atom = |s: &str| {
+                    s.parse::<u64>()
+                        .ok()
+                        .and_then(|i| index.get(&i).copied())
+                        .ok_or_else(|| {
+                            at(n, &format!("bond atom {s} is not an atom of this record"))
+                        })
+                };
+                let (a, b) = (atom(a)?, atom(b)?);
+                if a == b {
+                    return Err(at(n, "a bond joins an atom to itself"));
+                }
+                if residue.bonds.len() >= MAX_V3000_COUNT {
+                    return Err(at(n, "more than a million bonds in one record"));
+                }
+                let kind = match *kind {
+                    "1" => BondKind::CovalentSingle,
+                    "2" => BondKind::CovalentDouble,
+                    "3" => BondKind::CovalentTriple,
+                    "4" => BondKind::Aromatic,
+                    _ => BondKind::Unknown,
+                };
+                residue.bonds.push(Bond {
+                    index: -1,
+                    atom1: a,
+                    atom2: b,
+                    kind,
+                });
+            }
+            _ => {}
+        }
+    }
+    Err(at(last, "the file ends inside a V3000 connection table"))
 }
 
 /// Writes SDF text, one record per molecule (bonds within that molecule).
@@ -258,4 +384,53 @@ pub fn write(complex: &Complex) -> String {
         base += n;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V3000: &str = "ethanol\n  nts\n\n  0  0  0     0  0            999 V3000\nM  V30 BEGIN CTAB\nM  V30 COUNTS 3 2 0 0 0\nM  V30 BEGIN ATOM\nM  V30 1 C 0 0 0 0\nM  V30 2 C 1.5 0 0 0\nM  V30 3 O 2 1.2 -\nM  V30 0 0 CHG=-1\nM  V30 END ATOM\nM  V30 BEGIN BOND\nM  V30 1 1 1 2\nM  V30 2 2 2 3\nM  V30 END BOND\nM  V30 END CTAB\nM  END\n> <name>\nethanol\n\n$$$$\n";
+
+    fn atoms_and_bonds(c: &Complex) -> Vec<(usize, usize)> {
+        c.molecules
+            .iter()
+            .map(|m| {
+                let r = &m.chains[0].residues[0];
+                (r.atoms.len(), r.bonds.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_v3000_with_continuations_charges_and_data() {
+        let c = parse(V3000).unwrap();
+        assert_eq!(atoms_and_bonds(&c), [(3, 2)]);
+        let r = &c.molecules[0].chains[0].residues[0];
+        assert_eq!(r.atoms[2].position, [2.0, 1.2, 0.0]);
+        assert_eq!(r.atoms[2].formal_charge, -1);
+        assert_eq!(r.bonds[1].kind, BondKind::CovalentDouble);
+        assert_eq!(c.molecules[0].associated["name"], "ethanol");
+    }
+
+    #[test]
+    fn a_record_with_an_empty_title_is_read_as_one() {
+        let one = "first\n  nts\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\nM  END\n$$$$\n";
+        let untitled = one.replacen("first", "", 1);
+        let text = format!("{one}{untitled}\n\n");
+        let c = parse(&text).unwrap();
+        assert_eq!(atoms_and_bonds(&c), [(1, 0), (1, 0)]);
+        assert_eq!(c.molecules[1].name, "");
+        // A V3000 record after a V2000 one.
+        let c = parse(&format!("{one}{V3000}")).unwrap();
+        assert_eq!(atoms_and_bonds(&c), [(1, 0), (3, 2)]);
+    }
+
+    #[test]
+    fn bad_v3000_is_an_error_with_its_line() {
+        let broken = V3000.replace("M  V30 2 2 2 3", "M  V30 2 2 2 9");
+        let e = parse(&broken).unwrap_err();
+        assert!(e.message.contains("line 15"), "{}", e.message);
+        assert!(parse(&V3000[..V3000.len() / 2]).is_err());
+    }
 }
