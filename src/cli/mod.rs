@@ -43,6 +43,9 @@ pub enum CliError {
     /// The coordinator's store could not be opened.
     #[error("{0} (run with --no-store to keep state in memory only)")]
     Store(#[from] crate::coordinator::store::StoreError),
+    /// A command-line argument is unusable.
+    #[error("{0}")]
+    Argument(String),
 }
 
 crate::error::error_kind!(CliError => CliErrorKind {
@@ -54,6 +57,8 @@ crate::error::error_kind!(CliError => CliErrorKind {
     Connect,
     /// The coordinator's store could not be opened.
     Store,
+    /// A command-line argument is unusable.
+    Argument,
 });
 
 impl CliError {
@@ -356,7 +361,7 @@ async fn plugin_list(
             .await;
     }
     let me = crate::wire::caller::Caller::operator("health");
-    let opts = ConnectOptions::named("health").inbox(me.inbox(false));
+    let opts = ConnectOptions::named("health");
     let client = connect::connect(profile, Role::Operator, opts).await?;
     crate::session::list_plugins(&client, &me).await
 }

@@ -100,7 +100,7 @@ pub(super) async fn logs(args: LogsArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let me = Caller::operator("logs");
-    let opts = ConnectOptions::named("logs").inbox(me.inbox(false));
+    let opts = ConnectOptions::named("logs");
     let client = match connect::connect(&profile, Role::Operator, opts).await {
         Ok(c) => c,
         Err(e) => return fail(e),

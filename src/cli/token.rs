@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use clap::Subcommand;
 
-use super::{fail, load_operator_profile};
+use super::{CliError, fail, load_operator_profile};
 use crate::connect::ticket::{Claims, TicketKind};
 use crate::wire::subject::Token;
 
 /// `nts token …` subcommands.
-#[derive(Debug, Clone, Subcommand)]
+#[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Write a profile for user NAME: what `nts session` needs, and nothing else.
     User {
@@ -55,57 +55,39 @@ pub enum TokenCommand {
 }
 
 pub(super) fn run(cmd: TokenCommand) -> ExitCode {
-    let (kind, name, days, profile) = match cmd.clone() {
-        TokenCommand::Revoke { id, days, profile } => return revoke(&id, days, profile),
-        TokenCommand::User {
-            name,
-            days,
-            profile,
-            ..
-        } => (TicketKind::User, name, days, profile),
+    match cmd {
+        TokenCommand::Revoke { id, days, profile } => revoke(&id, days, profile),
         TokenCommand::Plugin {
             name,
             days,
             profile,
-        } => (TicketKind::Plugin, name, days, profile),
-    };
-    let operator = match load_operator_profile(profile) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
-    let key = match operator.keys().and_then(|k| Ok(k.ticket_key()?)) {
-        Ok(k) => k,
-        Err(e) => return fail(e),
-    };
-    let name = name.trim().to_string();
-    let name = name.as_str();
-    if kind == TicketKind::User && Token::new(name).is_err() {
-        return fail(format!(
-            "user name {name:?}: use 1-64 letters, digits, '_' or '-'"
-        ));
-    }
-    if name.is_empty() {
-        return fail("give a name");
-    }
-    let valid = Duration::from_secs(u64::from(days.max(1)) * 86400);
-    let claims = Claims::new(kind, name, valid);
-    let ticket = key.issue(&claims);
-    match cmd {
-        TokenCommand::Plugin { .. } => {
-            println!("{ticket}");
-            eprintln!(
-                "key for plugin {name:?} (id {}), valid {days} days; ticket id {}",
-                crate::wire::subject::plugin_id_for(name),
-                claims.id
-            );
-            ExitCode::SUCCESS
-        }
-        TokenCommand::Revoke { .. } => unreachable!("handled above"),
-        TokenCommand::User { out, .. } => {
+        } => match issue(TicketKind::Plugin, &name, days, profile) {
+            Ok((_, ticket, claims)) => {
+                println!("{ticket}");
+                eprintln!(
+                    "key for plugin {:?} (id {}), valid {days} days; ticket id {}",
+                    claims.name,
+                    crate::wire::subject::plugin_id_for(&claims.name),
+                    claims.id
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        TokenCommand::User {
+            name,
+            days,
+            out,
+            profile,
+        } => {
+            let (operator, ticket, claims) = match issue(TicketKind::User, &name, days, profile) {
+                Ok(issued) => issued,
+                Err(e) => return fail(e),
+            };
             let path = out.unwrap_or_else(|| {
                 crate::connect::default_state_dir()
                     .join("users")
-                    .join(format!("{name}.json"))
+                    .join(format!("{}.json", claims.name))
             });
             if let Some(dir) = path.parent()
                 && let Err(e) = std::fs::create_dir_all(dir)
@@ -117,14 +99,40 @@ pub(super) fn run(cmd: TokenCommand) -> ExitCode {
             }
             println!("{}", path.display());
             eprintln!(
-                "profile for user {name:?}, valid {days} days (ticket id {}): \
+                "profile for user {:?}, valid {days} days (ticket id {}): \
                  nts session list --profile {}",
+                claims.name,
                 claims.id,
                 path.display()
             );
             ExitCode::SUCCESS
         }
     }
+}
+
+/// A ticket of `kind` for `name`, valid `days`, signed with the key of the operator's
+/// profile (`profile`, or the default): the profile, the ticket and its claims.
+fn issue(
+    kind: TicketKind,
+    name: &str,
+    days: u32,
+    profile: Option<PathBuf>,
+) -> Result<(crate::connect::Profile, String, Claims), CliError> {
+    let operator = load_operator_profile(profile)?;
+    let key = operator.keys().and_then(|k| Ok(k.ticket_key()?))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CliError::Argument("give a name".into()));
+    }
+    if kind == TicketKind::User && Token::new(name).is_err() {
+        return Err(CliError::Argument(format!(
+            "user name {name:?}: use 1-64 letters, digits, '_' or '-'"
+        )));
+    }
+    let valid = Duration::from_secs(u64::from(days.max(1)) * 86400);
+    let claims = Claims::new(kind, name, valid);
+    let ticket = key.issue(&claims);
+    Ok((operator, ticket, claims))
 }
 
 /// Asks the coordinator to revoke ticket `id` for `days`: new connections with it are
@@ -150,7 +158,7 @@ fn revoke(id: &str, days: u32, profile: Option<PathBuf>) -> ExitCode {
     let until = crate::connect::ticket::unix_now() + u64::from(days.max(1)) * 86400;
     let done = rt.block_on(async {
         let me = Caller::operator("token");
-        let opts = ConnectOptions::named("token").inbox(me.inbox(false));
+        let opts = ConnectOptions::named("token");
         let client = crate::connect::connect(&operator, Role::Operator, opts)
             .await
             .map_err(|e| e.to_string())?;

@@ -334,8 +334,6 @@ pub struct ConnectOptions {
     pub retry_initial: bool,
     /// Client ping interval (detects a dead broker).
     pub ping_interval: Duration,
-    /// Inbox prefix, if not the role's (an operator's own caller inbox).
-    pub inbox: Option<String>,
 }
 
 impl ConnectOptions {
@@ -345,14 +343,7 @@ impl ConnectOptions {
             name: name.into(),
             retry_initial: false,
             ping_interval: Duration::from_secs(10),
-            inbox: None,
         }
-    }
-
-    /// Replies to this connection's requests come to `prefix`.
-    pub fn inbox(mut self, prefix: String) -> Self {
-        self.inbox = Some(prefix);
-        self
     }
 
     /// Keep retrying the first connect.
@@ -392,9 +383,15 @@ pub async fn connect(
             role.user()
         )));
     }
-    let inbox = opts.inbox.clone().unwrap_or_else(|| role.inbox_prefix());
     let login = Login::Password(role.user(), password.to_string());
-    open(profile, login, inbox, opts, role.user().to_string()).await
+    open(
+        profile,
+        login,
+        role.inbox_prefix(),
+        opts,
+        role.user().to_string(),
+    )
+    .await
 }
 
 /// Connects as `caller` with its ticket: the broker's auth callout checks the ticket and

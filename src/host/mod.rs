@@ -130,13 +130,13 @@ pub struct HostConfig {
     pub command: InstanceCommand,
     /// Most links served at once; further offers are declined.
     pub capacity: u32,
-    /// The plugin's key: a plugin ticket (`nts plugin add NAME`). Empty: minted from the
+    /// The plugin's key: a plugin ticket (`nts token plugin NAME`). Empty: minted from the
     /// profile's ticket key, when the profile is the operator's.
     pub key: String,
     /// Link timing and limits.
     pub link: LinkSettings,
-    /// This host's id; its broker connection must be named [`HostConfig::connection_name`]
-    /// so the coordinator recognises its disconnect.
+    /// This host's id (in its connection names, `host/<id>` and `host/<id>/data`, which its
+    /// credential's grant requires and by which the coordinator recognises its disconnect).
     pub host_id: Token,
 }
 
@@ -156,17 +156,6 @@ impl HostConfig {
     /// Who this host is on the broker: its plugin's id (from the name) and its own.
     pub fn caller(&self) -> Caller {
         Caller::host(&self.metadata.name, self.host_id.clone())
-    }
-
-    /// The broker connection name this host must use: `host/<host_id>`.
-    pub fn connection_name(&self) -> String {
-        crate::wire::subject::host_connection_name(&self.host_id, false)
-    }
-
-    /// The name of this host's link-traffic connection (not a host connection name to
-    /// the coordinator: only the control connection's loss means the host is lost).
-    pub fn data_connection_name(&self) -> String {
-        crate::wire::subject::host_connection_name(&self.host_id, true)
     }
 }
 
@@ -215,7 +204,9 @@ struct Shared {
     budget: flow::Budget,
     config: HostConfig,
     host_id: Token,
-    plugin_id: Mutex<Token>,
+    /// The plugin's id: derived from its name, so fixed before registering and the same
+    /// after any re-registration.
+    plugin_id: Token,
     /// Every link, starting or running: the one count the capacity is checked against.
     links: Mutex<HashMap<Token, Slot>>,
     /// Lease length granted at the last registration.
@@ -256,7 +247,7 @@ impl Host {
 
     /// The plugin id the coordinator assigned.
     pub fn plugin_id(&self) -> Token {
-        self.shared.plugin_id.lock().expect("lock").clone()
+        self.shared.plugin_id.clone()
     }
 
     /// Links open now (accepted and serving).
@@ -307,7 +298,7 @@ impl Host {
         crate::sys::become_subreaper();
         let host_id = config.host_id.clone();
         let caller = config.caller();
-        let first_pid = subject::plugin_id_for(&config.metadata.name);
+        let plugin_id = subject::plugin_id_for(&config.metadata.name);
         let shared = Arc::new(Shared {
             client: control,
             caller,
@@ -315,13 +306,12 @@ impl Host {
             budget: flow::Budget::default(),
             config,
             host_id,
-            plugin_id: Mutex::new(first_pid),
+            plugin_id,
             links: Mutex::new(HashMap::new()),
             lease_ms: AtomicU64::new(0),
             endings: TaskTracker::new(),
         });
         let (pid, _) = shared.register().await?;
-        *shared.plugin_id.lock().expect("lock") = pid.clone();
         let offers = shared.subscribe_offers(&pid).await?;
         let subject = subject::host_ctl(&pid, &shared.host_id);
         let orders = shared
@@ -352,26 +342,14 @@ impl Host {
     pub async fn serve(mut self, shutdown: CancellationToken) -> Result<(), HostError> {
         let s = self.shared.clone();
         let (mut offers, mut orders) = self.subs.take().expect("subscribed at registration");
-        let mut pid = self.plugin_id();
-        let (repid_tx, mut repid_rx) = tokio::sync::mpsc::channel::<Token>(4);
-        let beat = tokio::spawn(heartbeats(self.shared.clone(), repid_tx, shutdown.clone()));
+        let pid = self.plugin_id();
+        let beat = tokio::spawn(heartbeats(self.shared.clone(), shutdown.clone()));
         let trim = tokio::spawn(release_after_bursts(self.shared.budget.clone()));
         tracing::info!(plugin = %s.config.metadata.name, plugin_id = %pid, host_id = %s.host_id, "host serving");
 
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(new_pid) = repid_rx.recv() => {
-                    if new_pid != pid {
-                        tracing::warn!(old = %pid, new = %new_pid, "plugin id changed after re-registering");
-                        pid = new_pid;
-                        match crate::runtime::within(Duration::from_secs(5), s.subscribe_offers(&pid)).await {
-                            Some(Ok(sub)) => offers = sub,
-                            Some(Err(e)) => return Err(e),
-                            None => tracing::warn!("subscribing to offers for the new plugin id timed out; retrying at the next re-registration"),
-                        }
-                    }
-                }
                 Some(msg) = offers.next() => {
                     let shared = self.shared.clone();
                     tokio::spawn(shared.on_request(msg));
@@ -391,7 +369,6 @@ impl Host {
                 "the plugin's host is shutting down",
             ))
             .await;
-        let pid = self.plugin_id();
         let dereg = CtlRequest::PluginDeregister(HostRef {
             plugin_id: pid,
             host_id: s.host_id.clone(),
@@ -451,7 +428,7 @@ impl Shared {
     }
 
     fn plugin_id(&self) -> Token {
-        self.plugin_id.lock().expect("lock").clone()
+        self.plugin_id.clone()
     }
 
     /// Answers a coordinator request (offers arrive on both subjects, orders on ours).
@@ -600,11 +577,7 @@ async fn release_after_bursts(budget: flow::Budget) {
 }
 
 /// Renews the lease at a third of its length; re-registers if the coordinator forgot us.
-async fn heartbeats(
-    shared: Arc<Shared>,
-    repid: tokio::sync::mpsc::Sender<Token>,
-    shutdown: CancellationToken,
-) {
+async fn heartbeats(shared: Arc<Shared>, shutdown: CancellationToken) {
     let lease = Duration::from_millis(shared.lease_ms.load(Ordering::Relaxed).max(300));
     let mut tick = tokio::time::interval(lease / 3);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -624,12 +597,8 @@ async fn heartbeats(
                     "the coordinator lost contact with the plugin's host",
                 );
                 shared.close_links(reason).await;
-                match shared.register().await {
-                    Ok((pid, _)) => {
-                        *shared.plugin_id.lock().expect("lock") = pid.clone();
-                        let _ = repid.send(pid).await;
-                    }
-                    Err(e) => tracing::warn!("re-registering failed: {e}"),
+                if let Err(e) = shared.register().await {
+                    tracing::warn!("re-registering failed: {e}");
                 }
             }
             Err(e) => tracing::warn!("heartbeat failed: {e}"),

@@ -68,18 +68,6 @@ pub struct FilesView {
     cwd: PathBuf,
 }
 
-impl Clone for FilesView {
-    fn clone(&self) -> Self {
-        FilesView {
-            root: self
-                .root
-                .try_clone()
-                .expect("duplicating an open directory handle"),
-            cwd: self.cwd.clone(),
-        }
-    }
-}
-
 /// A path relative to the root as the `Dir` API takes it (`.` for the root itself).
 fn beneath(rel: &Path) -> &Path {
     if rel.as_os_str().is_empty() {
@@ -92,21 +80,18 @@ fn beneath(rel: &Path) -> &Path {
 /// An I/O error as a reply: what was done, on which path, and why in words.
 fn io_error(what: &str, path: &str, e: std::io::Error) -> ErrorBody {
     use std::io::ErrorKind as K;
-    const ELOOP: i32 = 40;
-    const EISDIR: i32 = 21;
-    const ENOTDIR: i32 = 20;
     let (code, why) = match (e.kind(), e.raw_os_error()) {
         (K::NotFound, _) => (ErrorCode::NotFound, "it does not exist".to_string()),
         (K::PermissionDenied, _) => (
             ErrorCode::Forbidden,
             "it leads outside the session's files directory, or is not accessible".into(),
         ),
-        (_, Some(ELOOP)) => (
+        (_, Some(libc::ELOOP)) => (
             ErrorCode::BadRequest,
             "too many levels of symbolic links".into(),
         ),
-        (_, Some(EISDIR)) => (ErrorCode::BadRequest, "it is a directory".into()),
-        (_, Some(ENOTDIR)) => (
+        (K::IsADirectory, _) => (ErrorCode::BadRequest, "it is a directory".into()),
+        (K::NotADirectory, _) => (
             ErrorCode::BadRequest,
             "a part of it is not a directory".into(),
         ),

@@ -341,7 +341,7 @@ impl Coordinator {
                 // system restarted, or they died while no coordinator watched) are
                 // dropped now, not when their restarted leases run out.
                 if leadership.is_some() {
-                    self.drop_disconnected_hosts(&sys).await;
+                    self.reconcile_connections(&sys).await;
                 }
                 Some(tokio::spawn(self.clone().watch_connections(advisories)))
             }
@@ -407,8 +407,8 @@ impl Coordinator {
                 ),
             );
             tracing::info!(endpoint, caller = %caller.connection_name(false), "rate limited");
-            let id = wire::decode::<CtlRequest>(&req.message.payload, MAX_CTL_REQUEST)
-                .map_or_else(|e| e.request_id(), |env| env.id);
+            // Only the id, to answer: a refused request is not decoded.
+            let id = wire::skim::envelope_head(&req.message.payload).map_or(0, |(id, _)| id);
             respond(&req, id, Err(e)).await;
             return;
         }
@@ -635,29 +635,16 @@ impl Coordinator {
                 Effect::ToSession { subject, msg } => {
                     (subject, wire::encode(&Envelope::event(msg)))
                 }
-                Effect::Revoke {
-                    session_id,
-                    user_id,
-                    until,
-                } => {
-                    self.revocations.revoke(user_id.clone(), until);
-                    if let Some(sys) = self.system.clone() {
-                        // Its permissions were fixed at connect: drop the connection.
-                        let name = Caller::Member {
-                            session_id,
-                            user_id,
-                        }
-                        .connection_name(false);
+                Effect::Revoke { id, until, drop } => {
+                    tracing::info!(id = %id, "revoked");
+                    self.revocations.revoke(id, until);
+                    // Permissions were fixed at connect: drop its connections too.
+                    if let (Some(user), Some(sys)) = (drop, self.system.clone()) {
                         tokio::spawn(async move {
-                            let n = watchers::kick(&sys, &name).await;
-                            tracing::debug!(member = %name, connections = n, "revoked");
+                            let n = watchers::kick(&sys, &user).await;
+                            tracing::debug!(user = %user, connections = n, "dropped");
                         });
                     }
-                    continue;
-                }
-                Effect::RevokeTicket { id, until } => {
-                    tracing::info!(ticket = %id, "ticket revoked");
-                    self.revocations.revoke(id, until);
                     continue;
                 }
                 Effect::CloseLink {

@@ -1,5 +1,5 @@
-//! The broker-event watchers: host disconnect advisories, and the CONNZ listing that
-//! drops stored hosts no longer connected.
+//! The broker-event watchers: connect and disconnect advisories (hosts lost, members'
+//! leases), and the CONNZ listing that reconciles restored state after a takeover.
 
 use super::{Coordinator, MAX_CTL_REQUEST};
 use crate::wire::subject::{self, Token};
@@ -7,32 +7,31 @@ use futures::StreamExt;
 use std::time::Duration;
 
 impl Coordinator {
-    /// Asks every broker server for its host connections; removes the registered hosts
-    /// that none of them has. Best effort: on no answer, the leases decide.
-    pub(super) async fn drop_disconnected_hosts(&self, sys: &async_nats::Client) {
-        // Restored members count as absent until the broker says they are connected.
-        match connz(sys, serde_json::json!({})).await {
-            Some(conns) => {
-                let now = std::time::Instant::now();
-                for (_, c) in conns {
-                    if let Some((sid, uid)) = member_of(&c.authorized_user) {
-                        let _ = self.with("restore", |s| s.member_seen(&sid, &uid, true, now));
-                    }
-                }
-            }
-            None => {
-                let _ = self.with("restore", |s| s.members_all_present());
-            }
-        }
+    /// After a takeover, asks every broker server once who is connected: restored members
+    /// that are count as present (the others are absent until they connect), and
+    /// registered hosts that none has are removed. Best effort: with no answer, every
+    /// member counts as present and the host leases decide.
+    pub(super) async fn reconcile_connections(&self, sys: &async_nats::Client) {
         let known = self.with("restore", |s| s.host_ids()).unwrap_or_default();
-        if known.is_empty() {
+        let members = self.with("restore", |s| s.member_count()).unwrap_or(0);
+        if known.is_empty() && members == 0 {
             return;
         }
-        let Some(live) = live_host_connections(sys).await else {
-            tracing::debug!("the broker did not list its connections; host leases will decide");
+        let Some(conns) = connz(sys, serde_json::json!({})).await else {
+            tracing::debug!("the broker did not list its connections; leases will decide");
+            let _ = self.with("restore", |s| s.members_all_present());
             return;
         };
-        for host in known.into_iter().filter(|h| !live.contains(h)) {
+        let now = std::time::Instant::now();
+        let mut live_hosts = std::collections::HashSet::new();
+        for (_, c) in conns {
+            if let Some((sid, uid)) = member_of(&c.authorized_user) {
+                let _ = self.with("restore", |s| s.member_seen(&sid, &uid, true, now));
+            } else if let Some(hid) = host_of(&c.authorized_user) {
+                live_hosts.insert(hid);
+            }
+        }
+        for host in known.into_iter().filter(|h| !live_hosts.contains(h)) {
             let effects = self
                 .with("restore", |s| {
                     s.host_lost(
@@ -80,25 +79,6 @@ impl Coordinator {
             self.apply(effects).await;
         }
     }
-}
-
-/// The ids of hosts connected to any server of the broker (from each server's `CONNZ`),
-/// or `None` if no server answered within a second.
-async fn live_host_connections(
-    sys: &async_nats::Client,
-) -> Option<std::collections::HashSet<Token>> {
-    let conns = connz(sys, serde_json::json!({})).await?;
-    Some(
-        conns
-            .into_iter()
-            .filter_map(|(_, c)| {
-                let id = c
-                    .authorized_user
-                    .strip_prefix(subject::HOST_CONNECTION_PREFIX)?;
-                Token::new(id).ok()
-            })
-            .collect(),
-    )
 }
 
 /// One connection in a `CONNZ` answer.

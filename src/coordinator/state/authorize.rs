@@ -31,10 +31,7 @@ impl Registry {
                     CtlRequest::PluginHeartbeat(r) => (r.plugin_id.clone(), r.host_id.clone()),
                     CtlRequest::PluginDeregister(r) => (r.plugin_id.clone(), r.host_id.clone()),
                     CtlRequest::LinkClosed(r) => {
-                        if self
-                            .host_of_link(&r.link_id)
-                            .is_some_and(|owner| owner != host_id)
-                        {
+                        if self.link(&r.link_id).is_some_and(|l| &l.host_id != host_id) {
                             return Err(forbidden("that link is not this host's"));
                         }
                         (plugin_id.clone(), r.host_id.clone())

@@ -58,22 +58,15 @@ pub enum Effect {
         /// Message.
         msg: ToSession,
     },
-    /// A member left (or its session closed): its ticket must not connect again, and
-    /// its connections are dropped.
+    /// A ticket id (or a member id, for its member tickets) the callout refuses from now
+    /// on: a member who left, a ticket the operator revoked.
     Revoke {
-        /// Its room.
-        session_id: Token,
-        /// The member.
-        user_id: Token,
-        /// Until when (seconds since the Unix epoch): its ticket's latest expiry.
-        until: u64,
-    },
-    /// A ticket the operator revoked: the callout refuses it from now on.
-    RevokeTicket {
-        /// The ticket's id.
+        /// The ticket's or the member's id.
         id: Token,
-        /// Until when.
+        /// Until when (seconds since the Unix epoch): the tickets' latest expiry.
         until: u64,
+        /// The broker user name whose connections are dropped too (a member's).
+        drop: Option<String>,
     },
     /// Ask a host to stop a link's instance.
     CloseLink {

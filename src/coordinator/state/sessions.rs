@@ -34,21 +34,25 @@ impl Registry {
     /// it has expired.
     fn revoke(&mut self, sid: &Token, uid: &Token) -> Effect {
         let until = crate::connect::ticket::unix_now() + super::MEMBER_TICKET.as_secs() + 60;
-        self.revoked.insert(uid.clone(), until);
-        self.changed.insert(format!("revoked.{uid}"));
-        Effect::Revoke {
+        let member = crate::wire::caller::Caller::Member {
             session_id: sid.clone(),
             user_id: uid.clone(),
-            until,
-        }
+        };
+        self.mark_revoked(uid.clone(), until, Some(member.connection_name(false)))
     }
 
     /// `ticket.revoke`: the ticket `id` may not connect again until `until`.
     pub fn revoke_ticket(&mut self, id: Token, until: u64) -> Vec<Effect> {
+        vec![self.mark_revoked(id, until, None)]
+    }
+
+    /// Records the revocation of `id` (kept at its latest `until`) for the store and the
+    /// callouts.
+    fn mark_revoked(&mut self, id: Token, until: u64, drop: Option<String>) -> Effect {
         let until = until.max(self.revoked.get(&id).copied().unwrap_or(0));
         self.revoked.insert(id.clone(), until);
         self.changed.insert(format!("revoked.{id}"));
-        vec![Effect::RevokeTicket { id, until }]
+        Effect::Revoke { id, until, drop }
     }
 
     /// The revoked members and until when, for the callout.
@@ -68,11 +72,6 @@ impl Registry {
             self.revoked.remove(&id);
             self.changed.insert(format!("revoked.{id}"));
         }
-    }
-
-    /// The host serving link `lid`, if it is open.
-    pub fn host_of_link(&self, lid: &Token) -> Option<&Token> {
-        self.links.get(lid).map(|l| &l.host_id)
     }
 
     fn new_member(&mut self, owner: &str, user: UserInfo) -> Result<MemberRec, ErrorBody> {
@@ -233,6 +232,11 @@ impl Registry {
         {
             m.absent_since = if present { None } else { Some(now) };
         }
+    }
+
+    /// How many members all sessions have.
+    pub fn member_count(&self) -> usize {
+        self.sessions.values().map(|s| s.members.len()).sum()
     }
 
     /// Counts every member as connected (when the broker cannot say who is).

@@ -459,7 +459,7 @@ fn members_who_leave_stay_revoked_across_a_restore() {
         assert!(
             effects
                 .iter()
-                .any(|e| matches!(e, Effect::Revoke { user_id, .. } if *user_id == who.user_id))
+                .any(|e| matches!(e, Effect::Revoke { id, .. } if *id == who.user_id))
         );
     }
     leave(&mut r, &s, &bob);
@@ -495,7 +495,7 @@ fn members_without_a_connection_are_removed_after_the_grace() {
     let fx = r.expire_members(Instant::now() + grace);
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::Revoke { user_id, .. } if *user_id == bob.user_id))
+            .any(|e| matches!(e, Effect::Revoke { id, .. } if *id == bob.user_id))
     );
     assert_eq!(r.member_by_token(&s.session_id, &bob.token), None);
     // Ann loses her connection and comes back within the grace: she stays.
