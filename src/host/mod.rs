@@ -286,8 +286,8 @@ impl Host {
         Self::register_split(client.clone(), client, config).await
     }
 
-    /// Registers with control traffic on `control` (named
-    /// [`HostConfig::connection_name`]) and link traffic on `data`, so a flood of frames
+    /// Registers with control traffic on `control` (connected as `host/<id>`, see
+    /// [`HostConfig::caller`]) and link traffic on `data`, so a flood of frames
     /// cannot starve heartbeats. The process becomes its instances' subreaper, so
     /// descendants that escape an instance's process group can still be stopped.
     pub async fn register_split(
