@@ -129,12 +129,8 @@ fn pdb_round_trips_through_the_writer() {
 fn mmcif_loads_the_same_structure() {
     let dir = tempfile::tempdir().unwrap();
     let pdb_path = write(dir.path(), "x.pdb", &dipeptide_pdb());
-    let (pdb, _) = pdbtbx::ReadOptions::default()
-        .set_level(pdbtbx::StrictnessLevel::Loose)
-        .read(pdb_path.to_str().unwrap())
-        .unwrap();
     let cif = dir.path().join("x.cif");
-    pdbtbx::save_mmcif(&pdb, cif.to_str().unwrap(), pdbtbx::StrictnessLevel::Loose).unwrap();
+    files::save(&files::load(&pdb_path).unwrap(), &cif).unwrap();
     let c = files::load(&cif).unwrap();
     assert_eq!(c.atom_count(), 12);
     assert_eq!(c.residues().count(), 3);

@@ -401,7 +401,7 @@ mod targets {
     fn pdb() {
         quiet();
         fuzz("pdb", corpus("pdb", vec![PDB.as_bytes().to_vec()]), |b| {
-            let _ = nts::files::pdb::parse(b, nts::files::Format::Pdb);
+            let _ = nts::files::parse(b, nts::files::Format::Pdb, &mut Default::default());
         });
     }
 
@@ -412,7 +412,7 @@ mod targets {
             "mmcif",
             corpus("mmcif", vec![CIF.as_bytes().to_vec()]),
             |b| {
-                let _ = nts::files::pdb::parse(b, nts::files::Format::Mmcif);
+                let _ = nts::files::parse(b, nts::files::Format::Mmcif, &mut Default::default());
             },
         );
     }
@@ -422,6 +422,29 @@ mod targets {
         quiet();
         fuzz("sdf", corpus("sdf", vec![SDF.as_bytes().to_vec()]), |b| {
             let _ = nts::files::sdf::parse(&String::from_utf8_lossy(b));
+        });
+    }
+
+    const MOL2: &str = "@<TRIPOS>MOLECULE\nwater\n3 2\n@<TRIPOS>ATOM\n1 OW 0 0 0 O.3 1 HOH -0.8\n2 HW1 0.96 0 0 H 1 HOH 0.4\n3 HW2 -0.24 0.93 0 H 1 HOH 0.4\n@<TRIPOS>BOND\n1 1 2 1\n2 1 3 1\n";
+    const PQR: &str = "ATOM      1  N   MET A   1     -13.564  21.372  -8.542 -0.3000 1.8240\nHETATM    2  O   HOH     2       1.000   2.000   3.000 -0.8340 1.6612\nEND\n";
+
+    #[test]
+    fn mol2() {
+        quiet();
+        fuzz(
+            "mol2",
+            corpus("mol2", vec![MOL2.as_bytes().to_vec()]),
+            |b| {
+                let _ = nts::files::parse(b, nts::files::Format::Mol2, &mut Default::default());
+            },
+        );
+    }
+
+    #[test]
+    fn pqr() {
+        quiet();
+        fuzz("pqr", corpus("pqr", vec![PQR.as_bytes().to_vec()]), |b| {
+            let _ = nts::files::parse(b, nts::files::Format::Pqr, &mut Default::default());
         });
     }
 }

@@ -29,6 +29,12 @@ fn is_true(v: &bool) -> bool {
 fn is_unindexed(v: &i64) -> bool {
     *v == -1
 }
+fn is_blank(v: &char) -> bool {
+    *v == ' '
+}
+fn blank() -> char {
+    ' '
+}
 fn is_default_scale(v: &f32) -> bool {
     *v == 0.5
 }
@@ -236,6 +242,10 @@ pub struct Residue {
     pub code: String,
     /// Sequence number.
     pub serial: i32,
+    /// Insertion code (PDB column 27): tells apart residues that share a sequence number,
+    /// as antibody numbering does; blank when none. Not in nanome-lib.
+    #[serde(skip_serializing_if = "is_blank", default = "blank")]
+    pub insertion_code: char,
     /// Name.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -273,6 +283,7 @@ impl Default for Residue {
             index: -1,
             code: String::new(),
             serial: 1,
+            insertion_code: ' ',
             name: String::new(),
             secondary_structure: SecondaryStructure::Unknown,
             ribboned: true,

@@ -58,7 +58,7 @@ pub struct RunArgs {
     /// Load a structure file (PDB, mmCIF, SDF) into the workspace first; repeatable.
     #[arg(long, value_name = "FILE")]
     load: Vec<PathBuf>,
-    /// When the run ends, save the workspace's complex (there must be exactly one) as PDB or SDF.
+    /// When the run ends, save the workspace's complex (there must be exactly one) in the format its name says (.pdb, .cif, .sdf, .mol2, .pqr, optionally .gz).
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
     /// Offer plugins that declare `local_files_access` this directory (and nothing outside it).
@@ -243,13 +243,10 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     }
     // Flags that can be wrong are checked before anything runs, not after the run.
     if let Some(path) = &args.save
-        && !matches!(
-            crate::files::Format::of(path),
-            Some(crate::files::Format::Pdb | crate::files::Format::Sdf)
-        )
+        && crate::files::Format::of(path).is_none()
     {
         return fail(format!(
-            "--save {}: the file name must end in .pdb or .sdf (the formats nts writes)",
+            "--save {}: the file name must end in .pdb, .cif, .sdf, .mol2 or .pqr (optionally .gz)",
             path.display()
         ));
     }
@@ -310,12 +307,19 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         }
         session.set_files_dir(dir.clone());
     }
+    // Each file that fails is reported and the others still load.
     for path in &args.load {
         let complex = match crate::files::load(path) {
             Ok(c) => c,
             Err(e) => {
-                let _ = within(CLEANUP, session.leave()).await;
-                return fail(format!("loading a structure failed: {e}"));
+                tracing::warn!("{e}");
+                emit(
+                    &args,
+                    "load_failed",
+                    serde_json::json!({"file": path.display().to_string(), "error": e.to_string()}),
+                    || format!("not loaded: {e}"),
+                );
+                continue;
             }
         };
         let atoms = complex.atom_count();

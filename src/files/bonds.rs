@@ -52,6 +52,27 @@ pub fn infer(complex: &mut Complex) {
         .bonds()
         .map(|b| (b.atom1.min(b.atom2), b.atom1.max(b.atom2)))
         .collect();
+    let new = rule(complex, &mut known);
+    let mut it = new.into_iter();
+    for m in &mut complex.molecules {
+        for c in &mut m.chains {
+            for r in &mut c.residues {
+                r.bonds.extend(it.next().unwrap_or_default());
+            }
+        }
+    }
+}
+
+/// The pairs (lower ordinal first) the rule finds in `complex`, whatever bonds it has.
+pub fn inferred_pairs(complex: &Complex) -> HashSet<(u32, u32)> {
+    let mut found = HashSet::new();
+    rule(complex, &mut found);
+    found
+}
+
+/// The rule's bonds per residue (in traversal order), skipping pairs in `known` and
+/// adding the new ones to it.
+fn rule(complex: &Complex, known: &mut HashSet<(u32, u32)>) -> Vec<Vec<Bond>> {
     // Ordinal ranges per residue, grouped by chain, in traversal order.
     let mut start = 0u32;
     let mut chains: Vec<Vec<(u32, u32)>> = Vec::new();
@@ -93,12 +114,5 @@ pub fn infer(complex: &mut Complex) {
             new.push(found);
         }
     }
-    let mut it = new.into_iter();
-    for m in &mut complex.molecules {
-        for c in &mut m.chains {
-            for r in &mut c.residues {
-                r.bonds.extend(it.next().unwrap_or_default());
-            }
-        }
-    }
+    new
 }
