@@ -111,7 +111,10 @@ async fn session_run_failures_are_clear() {
 
     // Refused before the run starts (a plugin that never exits would make them wait).
     for (flags, says) in [
-        (&["--save", "out.xyz"][..], ".pdb or .sdf"),
+        (
+            &["--save", "out.xyz"][..],
+            ".pdb, .cif, .sdf, .mol2 or .pqr",
+        ),
         (&["--exit-on", ""][..], "not a message kind"),
         (&["--exit-on", "notifcation"][..], "not a message kind"),
     ] {

@@ -307,11 +307,18 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
         }
         session.set_files_dir(dir.clone());
     }
-    // Each file that fails is reported and the others still load.
+    // Each file that fails is reported and the others still load; when none loads there
+    // is nothing to run the plugin on.
+    let mut failed = Vec::new();
     for path in &args.load {
         let complex = match crate::files::load(path) {
             Ok(c) => c,
+            Err(e) if args.load.len() == 1 => {
+                let _ = within(CLEANUP, session.leave()).await;
+                return fail(format!("loading a structure failed: {e}"));
+            }
             Err(e) => {
+                failed.push(e.to_string());
                 tracing::warn!("{e}");
                 emit(
                     &args,
@@ -345,6 +352,14 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
                 return fail(format!("loading {} failed: {e}", path.display()));
             }
         }
+    }
+    if !args.load.is_empty() && failed.len() == args.load.len() {
+        let _ = within(CLEANUP, session.leave()).await;
+        return fail(format!(
+            "loading a structure failed: none of the {} files loaded ({})",
+            failed.len(),
+            failed.join("; ")
+        ));
     }
     let mut link = match unless_stopped(&stop, session.connect(&args.plugin)).await {
         None => {
