@@ -250,6 +250,17 @@ impl Assembler {
     }
 }
 
+/// A chain's id as its file had it: the `H` that [`Assembler::finish`] puts before the
+/// id of a HETATM-only chain taken off again (a HETATM-only chain named just `H` had a
+/// blank id).
+pub fn file_chain(c: &Chain) -> &str {
+    let all_het = c.residues.iter().all(|r| r.atoms.iter().all(|a| a.is_het));
+    match c.name.strip_prefix('H') {
+        Some(id) if all_het => id,
+        _ => &c.name,
+    }
+}
+
 /// Whether the residue position of `r` already holds an atom named like it (scanning the
 /// adjacent residues at that position, where microheterogeneity puts them).
 fn name_taken(chain: &Chain, r: &Record<'_>) -> bool {

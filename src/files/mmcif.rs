@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use super::assemble::{Assembler, Record};
+use super::assemble::{self, Assembler, Record};
 use super::{Diagnostics, ParseError};
 use crate::api::structure::Complex;
 
@@ -354,25 +354,9 @@ fn table<'a>(
             }
         };
         let position = [coord(x, "x")?, coord(y, "y")?, coord(z, "z")?];
-        let mut number = |c: Option<usize>, what: &str, default: f32| {
-            let t = get(c);
-            if t.is_empty() {
-                return default;
-            }
-            match t.parse::<f32>() {
-                Ok(v) if v.is_finite() => v,
-                _ => {
-                    diag.warn(
-                        line,
-                        format!("{what} {t:?} is not a finite number: {default} used"),
-                    );
-                    default
-                }
-            }
-        };
-        let occupancy = number(cols.occupancy, "occupancy", 1.0);
-        let bfactor = number(cols.b, "B_iso_or_equiv", 0.0);
-        let charge = number(cols.charge, "pdbx_formal_charge", 0.0) as i32;
+        let occupancy = diag.number(line, get(cols.occupancy), "occupancy", 1.0);
+        let bfactor = diag.number(line, get(cols.b), "B_iso_or_equiv", 0.0);
+        let charge = diag.number(line, get(cols.charge), "pdbx_formal_charge", 0.0) as i32;
         let seq_text = first(cols.auth_seq, cols.label_seq);
         let seq = seq_text.parse::<i32>().unwrap_or_else(|_| {
             if !seq_text.is_empty() {
@@ -437,7 +421,7 @@ pub fn write(complex: &Complex) -> String {
     let mut id = 0u64;
     for (mi, m) in complex.molecules.iter().enumerate() {
         for c in &m.chains {
-            let chain = cif_value(&c.name);
+            let chain = cif_value(assemble::file_chain(c));
             for r in &c.residues {
                 let code = cif_value(&r.code);
                 for a in &r.atoms {

@@ -145,6 +145,24 @@ impl Diagnostics {
             .chain(self.notes.iter().cloned())
     }
 
+    /// An optional number field: `default` when blank; a warning and `default` when it is
+    /// not a finite number (the readers' rule for occupancies, B-factors, charges).
+    pub fn number(&mut self, line: usize, text: &str, what: &str, default: f32) -> f32 {
+        if text.is_empty() {
+            return default;
+        }
+        match text.parse::<f32>() {
+            Ok(v) if v.is_finite() => v,
+            _ => {
+                self.warn(
+                    line,
+                    format!("{what} {text:?} is not a finite number: {default} used"),
+                );
+                default
+            }
+        }
+    }
+
     /// How many warnings there were (kept or not).
     pub fn total(&self) -> usize {
         self.total

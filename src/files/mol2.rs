@@ -102,14 +102,7 @@ pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError
                 }
                 let subst: i32 = f.get(6).and_then(|s| s.parse().ok()).unwrap_or(1);
                 let subst_name = f.get(7).copied().unwrap_or("UNK");
-                let charge = match f.get(8).map(|s| s.parse::<f32>()) {
-                    None => 0.0,
-                    Some(Ok(v)) if v.is_finite() => v,
-                    Some(_) => {
-                        diag.warn(n, format!("charge {:?} is not a number: 0 used", f[8]));
-                        0.0
-                    }
-                };
+                let charge = diag.number(n, f.get(8).copied().unwrap_or(""), "charge", 0.0);
                 if molecule.chains.is_empty() {
                     molecule.chains.push(Chain {
                         name: "A".into(),

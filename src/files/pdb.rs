@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use super::assemble::{Assembler, Record};
+use super::assemble::{self, Assembler, Record};
 use super::{Diagnostics, ParseError, lines};
 use crate::api::structure::{BondKind, Complex};
 
@@ -121,24 +121,8 @@ fn atom<'a>(
         coord(39, 46, "y")?,
         coord(47, 54, "z")?,
     ];
-    let mut number = |a: usize, b: usize, what: &str, default: f32| {
-        let t = text(line, a, b);
-        if t.is_empty() {
-            return default;
-        }
-        match t.parse::<f32>() {
-            Ok(v) if v.is_finite() => v,
-            _ => {
-                diag.warn(
-                    n,
-                    format!("{what} {t:?} is not a finite number: {default} used"),
-                );
-                default
-            }
-        }
-    };
-    let occupancy = number(55, 60, "occupancy", 1.0);
-    let bfactor = number(61, 66, "B-factor", 0.0);
+    let occupancy = diag.number(n, text(line, 55, 60), "occupancy", 1.0);
+    let bfactor = diag.number(n, text(line, 61, 66), "B-factor", 0.0);
     let element_text = text(line, 77, 78);
     let element = match element_text {
         "" => "",
@@ -190,7 +174,7 @@ fn atom<'a>(
         position,
         occupancy,
         bfactor,
-        element: if element.len() <= 2 { element } else { "" },
+        element,
         charge,
         partial_charge: 0.0,
     })
@@ -379,19 +363,9 @@ pub fn write(complex: &Complex) -> String {
     out
 }
 
-/// The one-character chain id a chain is written with (the reader's `H` prefix of
-/// HETATM-only chains taken off again).
+/// The one-character chain id a chain is written with.
 fn chain_id(c: &crate::api::structure::Chain) -> char {
-    let all_het = c.residues.iter().all(|r| r.atoms.iter().all(|a| a.is_het));
-    let name = if all_het && c.name.len() > 1 {
-        c.name.strip_prefix('H').unwrap_or(&c.name)
-    } else {
-        &c.name
-    };
-    match name.chars().last() {
-        Some(ch) if !(all_het && c.name == "H") => ch,
-        _ => ' ',
-    }
+    assemble::file_chain(c).chars().last().unwrap_or(' ')
 }
 
 pub(super) fn truncate(s: &str, n: usize) -> &str {

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::assemble::{Assembler, Record};
+use super::assemble::{self, Assembler, Record};
 use super::{Diagnostics, ParseError, lines};
 use crate::api::structure::Complex;
 
@@ -113,12 +113,7 @@ pub fn write(complex: &Complex) -> String {
             let _ = writeln!(out, "MODEL {}", mi + 1);
         }
         for c in &m.chains {
-            let all_het = c.residues.iter().all(|r| r.atoms.iter().all(|a| a.is_het));
-            let chain = if all_het {
-                c.name.strip_prefix('H').unwrap_or(&c.name)
-            } else {
-                &c.name
-            };
+            let chain = assemble::file_chain(c);
             let chain = if chain.is_empty() || chain.contains(char::is_whitespace) {
                 ""
             } else {
