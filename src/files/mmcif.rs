@@ -53,7 +53,9 @@ impl<'a> Iterator for Tokens<'a> {
                     self.line += 1;
                     self.at += 1;
                 }
-                b' ' | b'\t' | b'\r' => self.at += 1,
+                // Every byte the token scan below ends at is skipped here, or a form feed
+                // would be an empty token that never advances.
+                c if c.is_ascii_whitespace() => self.at += 1,
                 b'#' => {
                     while self.at < b.len() && b[self.at] != b'\n' {
                         self.at += 1;
@@ -482,6 +484,11 @@ mod tests {
         Tokens::new(text.as_bytes())
             .map(|t| String::from_utf8_lossy(t.unwrap().text).into_owned())
             .collect()
+    }
+
+    #[test]
+    fn every_whitespace_byte_separates_tokens() {
+        assert_eq!(words("a\x0cb\x0b c"), ["a", "b\x0b", "c"]);
     }
 
     #[test]
