@@ -6,7 +6,7 @@
 //! names where given; models are `pdbx_PDB_model_num` in any numbering, and atom ids are
 //! kept as text, never required to count in any way (NMR entries number them across
 //! models). `?` and `.` are missing values. Alternative locations follow
-//! [`assemble`](super::assemble)'s rule.
+//! [`assemble`]'s rule.
 
 use std::fmt::Write as _;
 

@@ -6,7 +6,7 @@
 //! columns' width (hybrid-36, `*****`, five-digit residue numbers), models in any
 //! numbering and without `ENDMDL`. It is strict only where a wrong structure would result:
 //! a coordinate that is missing, not a number, or not finite is an error naming the line
-//! and column. Alternative locations follow [`assemble`](super::assemble)'s rule.
+//! and column. Alternative locations follow [`assemble`]'s rule.
 
 use std::fmt::Write as _;
 
