@@ -41,7 +41,7 @@ async fn a_plugin_reads_computes_and_updates_the_workspace() {
     let selected: Vec<(String, i32)> = ws.complexes[0]
         .atoms()
         .filter(|a| a.selected)
-        .map(|a| (a.name.clone(), a.serial))
+        .map(|a| (a.name.to_string(), a.serial))
         .collect();
     assert_eq!(
         selected,
@@ -201,17 +201,21 @@ fn big_complex(residues: usize) -> nts::api::structure::Complex {
 async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
     let sys = System::start().await;
     let _hbonds = sys.plugin("hbonds").await;
-    let complex = big_complex(50_000); // 200,000 atoms
-    let encoded = {
+    // Atoms travel as columns (about 21 bytes each here): as many as make the complex
+    // larger than the broker's largest message.
+    let max_payload = sys.lobby().await.client().server_info().max_payload;
+    let encoded = |c: &nts::api::structure::Complex| {
         let mut v = Vec::new();
-        ciborium::into_writer(&complex, &mut v).unwrap();
+        ciborium::into_writer(c, &mut v).unwrap();
         v.len()
     };
-    let max_payload = sys.lobby().await.client().server_info().max_payload;
-    assert!(
-        encoded > max_payload,
-        "the test needs a complex over max_payload: {encoded} <= {max_payload}"
-    );
+    let mut residues = 12_500;
+    let mut complex = big_complex(residues);
+    while encoded(&complex) <= max_payload {
+        residues *= 2;
+        complex = big_complex(residues);
+    }
+    let atoms = complex.atom_count();
     let expected = nts::plugins::hbonds::find(&complex);
     assert!(!expected.is_empty());
 
@@ -225,7 +229,7 @@ async fn a_workspace_larger_than_a_broker_message_goes_through_in_chunks() {
     let note = next_notification(&mut link).await;
     assert_eq!(note, format!("found {} hydrogen bonds", expected.len()));
     let ws = s.workspace().await;
-    assert_eq!(ws.complexes[0].atom_count(), 200_000);
+    assert_eq!(ws.complexes[0].atom_count(), atoms);
     let selected = ws.complexes[0].atoms().filter(|a| a.selected).count();
     let mut involved: Vec<usize> = expected.iter().flat_map(|(a, b)| [*a, *b]).collect();
     involved.sort_unstable();

@@ -104,7 +104,7 @@ impl Molecule {
             }
             if !polymer.is_empty() {
                 proteins.push(Substructure {
-                    name: chain.name.clone(),
+                    name: chain.name.to_string(),
                     kind: SubstructureType::Protein,
                     residues: polymer,
                 });

@@ -129,7 +129,7 @@ impl Assembler {
             Some(&i) => i,
             None => {
                 m.molecule.chains.push(Chain {
-                    name: r.chain.to_string(),
+                    name: r.chain.into(),
                     ..Default::default()
                 });
                 let i = m.molecule.chains.len() - 1;
@@ -181,8 +181,8 @@ impl Assembler {
                     chain.residues.push(Residue {
                         serial: r.seq,
                         insertion_code: r.icode,
-                        code: r.residue.to_string(),
-                        name: r.residue.to_string(),
+                        code: r.residue.into(),
+                        name: r.residue.into(),
                         ..Default::default()
                     });
                     let i = chain.residues.len() - 1;
@@ -200,9 +200,9 @@ impl Assembler {
         };
         let res = &mut chain.residues[ri];
         res.atoms.push(Atom {
-            symbol,
+            symbol: symbol.into(),
             serial: r.serial,
-            name: r.name.to_string(),
+            name: r.name.into(),
             position: r.position,
             is_het: r.het,
             occupancy: r.occupancy,
@@ -355,10 +355,8 @@ pub fn element(text: &str) -> Option<String> {
 
 /// Whether `symbol` (as [`element`] normalises it) names a chemical element.
 pub fn is_element(symbol: &str) -> bool {
-    ELEMENTS.split(' ').any(|e| e == symbol) || symbol == "D"
+    crate::api::structure::atomic_number(symbol).is_some() || symbol == "D"
 }
-
-const ELEMENTS: &str = "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og";
 
 #[cfg(test)]
 mod tests {

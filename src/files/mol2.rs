@@ -119,8 +119,8 @@ pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError
                     let code = subst_name.trim_end_matches(|c: char| c.is_ascii_digit());
                     chain.residues.push(Residue {
                         serial: subst,
-                        name: subst_name.to_string(),
-                        code: if code.is_empty() { subst_name } else { code }.to_string(),
+                        name: subst_name.into(),
+                        code: if code.is_empty() { subst_name } else { code }.into(),
                         ..Default::default()
                     });
                 }
@@ -139,8 +139,8 @@ pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError
                 ordinal += 1;
                 residue.atoms.push(Atom {
                     serial: id.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-                    name: f[1].to_string(),
-                    symbol: element(f[5], f[1]),
+                    name: f[1].into(),
+                    symbol: element(f[5], f[1]).into(),
                     position: xyz,
                     occupancy: 1.0,
                     partial_charge: charge,

@@ -43,7 +43,7 @@ pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
         };
         let mut residue = Residue {
             code: "UNK".into(),
-            name: title.trim().to_string(),
+            name: title.trim().into(),
             ..Default::default()
         };
         let base = ordinal;
@@ -90,8 +90,8 @@ pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
                 _ => 0,
             };
             residue.atoms.push(Atom {
-                name: format!("{symbol}{}", i + 1),
-                symbol,
+                name: compact_str::format_compact!("{symbol}{}", i + 1),
+                symbol: symbol.into(),
                 serial: i as i32 + 1,
                 position: [x, y, z],
                 is_het: true,
@@ -175,7 +175,7 @@ pub fn parse(text: &str) -> Result<Complex, super::ParseError> {
             }
         }
         complex.molecules.push(Molecule {
-            name: title.trim().to_string(),
+            name: title.trim().into(),
             associated,
             chains: vec![Chain {
                 name: "S".into(),
@@ -260,8 +260,8 @@ fn v3000_ctab<'a>(
                     return Err(at(n, &format!("atom index {idx} appears twice")));
                 }
                 residue.atoms.push(Atom {
-                    name: format!("{symbol}{}", serial + 1),
-                    symbol: symbol.to_string(),
+                    name: compact_str::format_compact!("{symbol}{}", serial + 1),
+                    symbol: (*symbol).into(),
                     serial: serial as i32 + 1,
                     position,
                     is_het: true,

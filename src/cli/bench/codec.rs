@@ -16,7 +16,7 @@ pub(super) fn codec_complex(atoms: usize) -> crate::api::structure::Complex {
             serial: r as i32 + 1,
             atoms: (0..10.min(atoms - r * 10))
                 .map(|i| Atom {
-                    name: format!("A{i}"),
+                    name: compact_str::format_compact!("A{i}"),
                     symbol: "C".into(),
                     serial: (r * 10 + i) as i32 + 1,
                     position: [r as f32, i as f32, 0.0],

@@ -399,7 +399,7 @@ impl SessionWorkspace {
                     StreamKind::Position => floats.extend(a.position),
                     StreamKind::Scale => floats.push(a.atom_scale),
                     StreamKind::Color => bytes.extend(&a.atom_color.to_be_bytes()[..3]),
-                    StreamKind::Label => texts.push(a.label_text.clone()),
+                    StreamKind::Label => texts.push(a.label_text.to_string()),
                     StreamKind::ComplexPositionRotation => unreachable!("handled above"),
                 }
             }

@@ -3,14 +3,26 @@
 //! Field names and defaults follow nanome-lib 0.42.1 (`index` −1 = "not yet in the
 //! session's workspace"; indices are 64-bit), with its quirks fixed: a new complex's rotation
 //! is the identity, enums decode strictly (an unknown value is an error, not the first
-//! member). On the wire fields equal to their default are omitted, and each atom position
-//! is a 12-byte CBOR byte string of little-endian `f32` (x, y, z). Bonds name their atoms
-//! by ordinal: the position of the atom in its complex's traversal order
+//! member). Authors work with the tree; on the wire a complex's chains, residues, atoms and
+//! bonds travel as columns (see `schemas/structure.cddl`), not one map each. Bonds name their atoms by
+//! ordinal: the position of the atom in its complex's traversal order
 //! (molecule → chain → residue → atom), which stays valid for atoms not yet indexed.
+//!
+//! Per-atom and per-residue text is a [`Name`]: a string kept inline up to 24 bytes, so a
+//! million atoms cost no allocation for their names and symbols.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+mod columns;
+mod elements;
+
+pub use elements::{ELEMENTS, atomic_number};
+
+/// Short per-atom and per-residue text (names, symbols, residue codes, labels): inline up
+/// to 24 bytes, dereferences to `&str`, built with `.into()` from `&str` or `String`.
+pub type Name = compact_str::CompactString;
 
 /// A 3-vector (x, y, z), in Ångström for positions.
 pub type Vec3 = [f32; 3];
@@ -29,57 +41,8 @@ fn is_true(v: &bool) -> bool {
 fn is_unindexed(v: &i64) -> bool {
     *v == -1
 }
-fn is_blank(v: &char) -> bool {
-    *v == ' '
-}
-fn blank() -> char {
-    ' '
-}
-fn is_default_scale(v: &f32) -> bool {
-    *v == 0.5
-}
-fn yes() -> bool {
-    true
-}
-fn unindexed() -> i64 {
-    -1
-}
-fn identity() -> Quat {
-    IDENTITY
-}
 fn is_identity(q: &Quat) -> bool {
     *q == IDENTITY
-}
-
-/// Positions as 12-byte little-endian `f32` byte strings.
-pub mod vec3_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes a position as 12 bytes.
-    pub fn serialize<S: Serializer>(v: &super::Vec3, s: S) -> Result<S::Ok, S::Error> {
-        let mut b = [0u8; 12];
-        for (i, c) in v.iter().enumerate() {
-            b[i * 4..i * 4 + 4].copy_from_slice(&c.to_le_bytes());
-        }
-        s.serialize_bytes(&b)
-    }
-
-    /// Reads a position; anything but 12 bytes is an error.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<super::Vec3, D::Error> {
-        let b: serde_bytes::ByteBuf = Deserialize::deserialize(d)?;
-        if b.len() != 12 {
-            return Err(serde::de::Error::custom(format!(
-                "a position is 12 bytes (3 little-endian f32), got {}",
-                b.len()
-            )));
-        }
-        let f = |i: usize| f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let v = [f(0), f(4), f(8)];
-        if v.iter().any(|c| !c.is_finite()) {
-            return Err(serde::de::Error::custom("a position must be finite"));
-        }
-        Ok(v)
-    }
 }
 
 /// The session's scene: complexes and the workspace transform.
@@ -111,43 +74,31 @@ impl Default for Workspace {
 }
 
 /// A loaded structure (one file, usually), with frames as molecules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Complex {
     /// Index in the session's workspace; −1 before it is added.
-    #[serde(skip_serializing_if = "is_unindexed")]
     pub index: i64,
     /// Display name.
     pub name: String,
     /// Molecules; with several, each is a frame and `current_frame` picks one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub molecules: Vec<Molecule>,
     /// Shown.
-    #[serde(skip_serializing_if = "is_true", default = "yes")]
     pub visible: bool,
     /// Locked against moving.
-    #[serde(skip_serializing_if = "is_default")]
     pub locked: bool,
     /// Drawn with a bounding box.
-    #[serde(skip_serializing_if = "is_default")]
     pub boxed: bool,
     /// A computation runs on it (shows a spinner).
-    #[serde(skip_serializing_if = "is_default")]
     pub computing: bool,
     /// The frame shown.
-    #[serde(skip_serializing_if = "is_default")]
     pub current_frame: u32,
     /// Position in the workspace.
-    #[serde(skip_serializing_if = "is_default")]
     pub position: Vec3,
     /// Rotation in the workspace.
-    #[serde(skip_serializing_if = "is_identity", default = "identity")]
     pub rotation: Quat,
     /// File remarks (PDB REMARK, SDF tags).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub remarks: BTreeMap<String, String>,
     /// Label on the bounding box.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub box_label: String,
 }
 
@@ -171,40 +122,31 @@ impl Default for Complex {
 }
 
 /// A molecule (a frame of its complex).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Molecule {
     /// Index in the workspace; −1 before it is added.
-    #[serde(skip_serializing_if = "is_unindexed", default = "unindexed")]
     pub index: i64,
     /// Name.
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// Associated data (SDF tags).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub associated: BTreeMap<String, String>,
     /// Chains.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chains: Vec<Chain>,
 }
 
 /// A chain.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Chain {
     /// Index in the workspace; −1 before it is added.
-    #[serde(skip_serializing_if = "is_unindexed", default = "unindexed")]
     pub index: i64,
     /// Chain name (PDB chain id; HETATM-only chains are prefixed "H" as in nanome-lib).
-    pub name: String,
+    pub name: Name,
     /// Residues.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub residues: Vec<Residue>,
 }
 
 /// Secondary structure of a residue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum SecondaryStructure {
     /// Not computed.
     #[default]
@@ -219,7 +161,6 @@ pub enum SecondaryStructure {
 
 /// How a residue's ribbon is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum RibbonMode {
     /// By secondary structure.
     #[default]
@@ -231,49 +172,36 @@ pub enum RibbonMode {
 }
 
 /// A residue, with its atoms and the bonds it owns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Residue {
     /// Index in the workspace; −1 before it is added.
-    #[serde(skip_serializing_if = "is_unindexed")]
     pub index: i64,
     /// Residue code, e.g. `ALA`, `HOH` (nanome-lib's `type`).
-    #[serde(rename = "type")]
-    pub code: String,
+    pub code: Name,
     /// Sequence number.
     pub serial: i32,
     /// Insertion code (PDB column 27): tells apart residues that share a sequence number,
     /// as antibody numbering does; blank when none. Not in nanome-lib.
-    #[serde(skip_serializing_if = "is_blank", default = "blank")]
     pub insertion_code: char,
     /// Name.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub name: String,
+    pub name: Name,
     /// Secondary structure.
-    #[serde(skip_serializing_if = "is_default")]
     pub secondary_structure: SecondaryStructure,
     /// Ribbon shown.
-    #[serde(skip_serializing_if = "is_true", default = "yes")]
     pub ribboned: bool,
     /// Ribbon size.
     pub ribbon_size: f32,
     /// Ribbon mode.
-    #[serde(skip_serializing_if = "is_default")]
     pub ribbon_mode: RibbonMode,
     /// Ribbon colour, `0xRRGGBBAA` (alpha 0: the session's default colouring).
-    #[serde(skip_serializing_if = "is_default")]
     pub ribbon_color: u32,
     /// Label shown.
-    #[serde(skip_serializing_if = "is_default")]
     pub labeled: bool,
     /// Label text.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub label_text: String,
+    pub label_text: Name,
     /// Atoms.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub atoms: Vec<Atom>,
     /// Bonds this residue owns (a peptide bond may join an atom of the next residue).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bonds: Vec<Bond>,
 }
 
@@ -281,17 +209,17 @@ impl Default for Residue {
     fn default() -> Self {
         Residue {
             index: -1,
-            code: String::new(),
+            code: Name::default(),
             serial: 1,
             insertion_code: ' ',
-            name: String::new(),
+            name: Name::default(),
             secondary_structure: SecondaryStructure::Unknown,
             ribboned: true,
             ribbon_size: 1.0,
             ribbon_mode: RibbonMode::SecondaryStructure,
             ribbon_color: 0,
             labeled: false,
-            label_text: String::new(),
+            label_text: Name::default(),
             atoms: vec![],
             bonds: vec![],
         }
@@ -300,7 +228,6 @@ impl Default for Residue {
 
 /// How an atom is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum AtomRenderingMode {
     /// Ball and stick.
     #[default]
@@ -320,59 +247,43 @@ pub enum AtomRenderingMode {
 }
 
 /// An atom.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Atom {
     /// Index in the workspace; −1 before it is added.
-    #[serde(skip_serializing_if = "is_unindexed")]
     pub index: i64,
     /// Element symbol, e.g. `C`, `Fe`.
-    pub symbol: String,
+    pub symbol: Name,
     /// Serial number in its file.
     pub serial: i32,
     /// Atom name, e.g. `CA`.
-    pub name: String,
+    pub name: Name,
     /// Position in the complex's frame (Å).
-    #[serde(with = "vec3_bytes")]
     pub position: Vec3,
     /// From a HETATM record.
-    #[serde(skip_serializing_if = "is_default")]
     pub is_het: bool,
     /// Occupancy.
-    #[serde(skip_serializing_if = "is_default")]
     pub occupancy: f32,
     /// B-factor.
-    #[serde(skip_serializing_if = "is_default")]
     pub bfactor: f32,
     /// Formal charge.
-    #[serde(skip_serializing_if = "is_default")]
     pub formal_charge: i32,
     /// Partial charge.
-    #[serde(skip_serializing_if = "is_default")]
     pub partial_charge: f32,
     /// Selected in the session.
-    #[serde(skip_serializing_if = "is_default")]
     pub selected: bool,
     /// Label shown.
-    #[serde(skip_serializing_if = "is_default")]
     pub labeled: bool,
     /// Label text.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub label_text: String,
+    pub label_text: Name,
     /// Rendering mode.
-    #[serde(skip_serializing_if = "is_default")]
     pub atom_mode: AtomRenderingMode,
     /// Colour `0xRRGGBBAA` (alpha 0: the session's default colouring).
-    #[serde(skip_serializing_if = "is_default")]
     pub atom_color: u32,
     /// Sphere scale in ball-and-stick modes.
-    #[serde(skip_serializing_if = "is_default_scale")]
     pub atom_scale: f32,
     /// Hydrogen-bond acceptor.
-    #[serde(skip_serializing_if = "is_default")]
     pub acceptor: bool,
     /// Hydrogen-bond donor.
-    #[serde(skip_serializing_if = "is_default")]
     pub donor: bool,
 }
 
@@ -391,7 +302,7 @@ impl Default for Atom {
             partial_charge: 0.0,
             selected: false,
             labeled: false,
-            label_text: String::new(),
+            label_text: Name::default(),
             atom_mode: AtomRenderingMode::BallStick,
             atom_color: 0,
             atom_scale: 0.5,
@@ -403,7 +314,6 @@ impl Default for Atom {
 
 /// Bond order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum BondKind {
     /// Unknown order.
     Unknown,
@@ -419,17 +329,15 @@ pub enum BondKind {
 }
 
 /// A bond between two atoms of one complex, named by their ordinals in that complex.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Bond {
     /// Index in the workspace; −1 before it is added.
-    #[serde(default = "unindexed", skip_serializing_if = "is_unindexed")]
     pub index: i64,
     /// Ordinal of the first atom in its complex.
     pub atom1: u32,
     /// Ordinal of the second atom.
     pub atom2: u32,
     /// Bond order.
-    #[serde(default, skip_serializing_if = "is_default")]
     pub kind: BondKind,
 }
 
@@ -565,34 +473,6 @@ mod tests {
         // Three atoms with names, symbols and 12-byte positions, and nothing else, fit in
         // well under 100 bytes each.
         assert!(bytes.len() < 300, "{} bytes", bytes.len());
-    }
-
-    #[test]
-    fn positions_must_be_12_finite_bytes() {
-        let v = ciborium::Value::Map(vec![(
-            "position".into(),
-            ciborium::Value::Bytes(vec![0; 8]),
-        )]);
-        assert!(v.deserialized::<Atom>().is_err());
-        let nan = [
-            f32::NAN.to_le_bytes(),
-            0f32.to_le_bytes(),
-            0f32.to_le_bytes(),
-        ]
-        .concat();
-        let v = ciborium::Value::Map(vec![("position".into(), ciborium::Value::Bytes(nan))]);
-        assert!(v.deserialized::<Atom>().is_err());
-    }
-
-    #[test]
-    fn unknown_enum_values_are_errors() {
-        let v = ciborium::Value::Map(vec![
-            ("kind".into(), "quintuple".into()),
-            ("atom1".into(), 0.into()),
-            ("atom2".into(), 1.into()),
-        ]);
-        let e = v.deserialized::<Bond>().unwrap_err().to_string();
-        assert!(e.contains("quintuple"), "{e}");
     }
 
     #[test]
