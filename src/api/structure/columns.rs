@@ -43,6 +43,14 @@ trait Le: Copy {
     const WIDTH: usize;
     fn put(self, out: &mut Vec<u8>);
     fn get(b: &[u8]) -> Self;
+    /// Member `i` of a run starting at `start` (integer columns only).
+    fn run(_start: i64, _i: usize) -> Option<Self> {
+        None
+    }
+    /// This value as a run's start, if it is an integer.
+    fn as_run(self) -> Option<i64> {
+        None
+    }
 }
 
 macro_rules! le {
@@ -57,46 +65,131 @@ macro_rules! le {
             }
         }
     )*};
+    (ints: $($t:ty),*) => {$(
+        impl Le for $t {
+            const WIDTH: usize = std::mem::size_of::<$t>();
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(b: &[u8]) -> Self {
+                <$t>::from_le_bytes(b.try_into().expect("sliced to WIDTH"))
+            }
+            fn run(start: i64, i: usize) -> Option<Self> {
+                run_value(start, i).and_then(|v| <$t>::try_from(v).ok())
+            }
+            fn as_run(self) -> Option<i64> {
+                Some(self.into())
+            }
+        }
+    )*};
 }
-le!(u8, u32, i32, i64, f32);
+le!(u8, u32, f32);
+le!(ints: i32, i64);
+
+/// `start + i`, if it fits.
+fn run_value(start: i64, i: usize) -> Option<i64> {
+    start.checked_add(i64::try_from(i).ok()?)
+}
+/// A column on the wire: one value per member, or, for an integer column whose every
+/// member is one more than the one before (the session's indices, a file's serials), only
+/// the first member's value.
+#[derive(Debug, Clone, PartialEq)]
+enum Column {
+    Values(ByteBuf),
+    Run(i64),
+}
+
+impl Serialize for Column {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Column::Values(b) => b.serialize(s),
+            Column::Run(start) => s.serialize_i64(*start),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Column;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a column: a byte string, or an integer starting a run")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Column, E> {
+                Ok(Column::Values(ByteBuf::from(v)))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Column, E> {
+                Ok(Column::Values(ByteBuf::from(v)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Column, E> {
+                Ok(Column::Run(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Column, E> {
+                i64::try_from(v)
+                    .map(Column::Run)
+                    .map_err(|_| E::custom("a run's start must fit in 64 signed bits"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// A column being read: checked against its level's count when opened.
 struct In<'a, T> {
     bytes: Option<&'a [u8]>,
+    run: Option<i64>,
     default: T,
 }
 
 impl<'a, T: Le> In<'a, T> {
-    fn open(col: &'a Option<ByteBuf>, n: usize, default: T, what: &str) -> Result<Self, String> {
-        let bytes = col.as_deref().map(|b| &b[..]);
-        if let Some(b) = bytes
-            && b.len() != n * T::WIDTH
-        {
-            return Err(format!(
+    fn open(col: &'a Option<Column>, n: usize, default: T, what: &str) -> Result<Self, String> {
+        match col {
+            None => Ok(In {
+                bytes: None,
+                run: None,
+                default,
+            }),
+            Some(Column::Values(b)) if b.len() == n * T::WIDTH => Ok(In {
+                bytes: Some(&b[..]),
+                run: None,
+                default,
+            }),
+            Some(Column::Values(b)) => Err(format!(
                 "column {what} has {} bytes; {n} values of {} bytes need {}",
                 b.len(),
                 T::WIDTH,
                 n * T::WIDTH
-            ));
+            )),
+            // Both ends in range: every member between them is.
+            Some(Column::Run(start))
+                if T::run(*start, 0).is_some() && T::run(*start, n.saturating_sub(1)).is_some() =>
+            {
+                Ok(In {
+                    bytes: None,
+                    run: Some(*start),
+                    default,
+                })
+            }
+            Some(Column::Run(start)) => Err(format!(
+                "column {what} is a run from {start}, but it is not an integer column or its \
+                 {n} values do not fit"
+            )),
         }
-        Ok(In { bytes, default })
     }
     /// Opens a column a level with members must carry.
-    fn required(
-        col: &'a Option<ByteBuf>,
-        n: usize,
-        default: T,
-        what: &str,
-    ) -> Result<Self, String> {
+    fn required(col: &'a Option<Column>, n: usize, default: T, what: &str) -> Result<Self, String> {
         if n > 0 && col.is_none() {
             return Err(format!("column {what} is missing ({n} values expected)"));
         }
         Self::open(col, n, default, what)
     }
+    #[inline]
     fn get(&self, i: usize) -> T {
-        match self.bytes {
-            Some(b) => T::get(&b[i * T::WIDTH..(i + 1) * T::WIDTH]),
-            None => self.default,
+        match (self.bytes, self.run) {
+            (Some(b), _) => T::get(&b[i * T::WIDTH..(i + 1) * T::WIDTH]),
+            (None, Some(start)) => T::run(start, i).unwrap_or(self.default),
+            (None, None) => self.default,
         }
     }
 }
@@ -235,7 +328,7 @@ macro_rules! columns {
         struct $name {
             $(
                 #[serde(skip_serializing_if = "Option::is_none")]
-                $field: Option<ByteBuf>,
+                $field: Option<Column>,
             )*
         }
     };
@@ -378,12 +471,31 @@ impl<T: Le + PartialEq> Out<T> {
         v.put(&mut self.bytes);
     }
     /// The column, or `None` when every value is the default.
-    fn finish(self) -> Option<ByteBuf> {
-        self.used.then(|| ByteBuf::from(self.bytes))
+    fn finish(self) -> Option<Column> {
+        self.used.then(|| Column::Values(ByteBuf::from(self.bytes)))
     }
     /// The column even when every value is the default (a level's required column).
-    fn always(self) -> Option<ByteBuf> {
-        Some(ByteBuf::from(self.bytes))
+    fn always(self) -> Option<Column> {
+        Some(Column::Values(ByteBuf::from(self.bytes)))
+    }
+    /// As [`Out::finish`], sent as a run when each value is one more than the one before.
+    fn finish_run(self) -> Option<Column> {
+        if !self.used {
+            return None;
+        }
+        let Some(start) = T::get(&self.bytes[..T::WIDTH]).as_run() else {
+            return Some(Column::Values(ByteBuf::from(self.bytes)));
+        };
+        let is_run = self
+            .bytes
+            .chunks_exact(T::WIDTH)
+            .enumerate()
+            .all(|(i, v)| T::get(v).as_run() == run_value(start, i));
+        Some(if is_run {
+            Column::Run(start)
+        } else {
+            Column::Values(ByteBuf::from(self.bytes))
+        })
     }
 }
 
@@ -557,16 +669,16 @@ fn encode(c: &Complex) -> Result<Wire, String> {
             .collect(),
         strings: strings.list,
         chains: (n_chains > 0).then(|| ChainColumns {
-            index: ch_index.finish(),
+            index: ch_index.finish_run(),
             name: ch_name.always(),
             residues: ch_res.finish(),
         }),
         residues: (n_res > 0).then(|| ResidueColumns {
-            index: r_index.finish(),
+            index: r_index.finish_run(),
             atoms: r_atoms.always(),
             bonds: r_bonds.finish(),
             code: r_code.finish(),
-            serial: r_serial.finish(),
+            serial: r_serial.finish_run(),
             insertion_code: r_icode.finish(),
             name: r_name.finish(),
             secondary_structure: r_ss.finish(),
@@ -577,11 +689,11 @@ fn encode(c: &Complex) -> Result<Wire, String> {
             label_text: r_label.finish(),
         }),
         atoms: (n_atoms > 0).then(|| AtomColumns {
-            index: a_index.finish(),
+            index: a_index.finish_run(),
             position: a_pos.always(),
             element: a_element.finish(),
-            symbols: (!a_symbols.is_empty()).then(|| ByteBuf::from(a_symbols)),
-            serial: a_serial.finish(),
+            symbols: (!a_symbols.is_empty()).then(|| Column::Values(ByteBuf::from(a_symbols))),
+            serial: a_serial.finish_run(),
             name: a_name.finish(),
             flags: a_flags.finish(),
             occupancy: a_occ.finish(),
@@ -594,7 +706,7 @@ fn encode(c: &Complex) -> Result<Wire, String> {
             label_text: a_label.finish(),
         }),
         bonds: (n_bonds > 0).then(|| BondColumns {
-            index: b_index.finish(),
+            index: b_index.finish_run(),
             atoms: b_atoms.always(),
             kind: b_kind.finish(),
         }),
@@ -757,7 +869,12 @@ fn decode(w: Wire) -> Result<Complex, String> {
     check_bytes(&a_mode, |m| mode(m).is_some(), "atom atom_mode")?;
     // Symbols of the atoms whose element byte is 0, as (ordinal, string index) pairs.
     let mut others: FxHashMap<u32, Name> = FxHashMap::default();
-    if let Some(b) = a.symbols.as_deref() {
+    let symbols = match &a.symbols {
+        None => None,
+        Some(Column::Values(b)) => Some(&b[..]),
+        Some(Column::Run(_)) => return Err("column atoms.symbols must be a byte string".into()),
+    };
+    if let Some(b) = symbols {
         if b.len() % 8 != 0 || b.len() / 8 > n_atoms {
             return Err(format!(
                 "column atoms.symbols has {} bytes; it holds (ordinal, string) pairs of 8 bytes, \
@@ -1204,6 +1321,32 @@ mod tests {
         };
         b.clear();
         assert!(decode_err(v).contains("no entry in atoms.symbols"));
+    }
+
+    #[test]
+    fn consecutive_integers_travel_as_runs() {
+        let mut c = rich();
+        for (i, a) in c.atoms_mut().enumerate() {
+            a.index = 1000 + i as i64;
+            a.serial = i as i32 + 1;
+        }
+        let mut v = to_value(&c);
+        assert_eq!(
+            *field(&mut v, &["atoms", "index"]),
+            Value::Integer(1000.into())
+        );
+        assert_eq!(
+            *field(&mut v, &["atoms", "serial"]),
+            Value::Integer(1.into())
+        );
+        assert_eq!(v.deserialized::<Complex>().unwrap(), c);
+
+        // A run must fit its column's type, and only integer columns may be runs.
+        *field(&mut v, &["atoms", "serial"]) = Value::Integer((i32::MAX as i64 - 1).into());
+        assert!(decode_err(v.clone()).contains("atoms.serial is a run"));
+        *field(&mut v, &["atoms", "serial"]) = Value::Integer(1.into());
+        *field(&mut v, &["atoms", "position"]) = Value::Integer(1.into());
+        assert!(decode_err(v).contains("atoms.position is a run"));
     }
 
     #[test]

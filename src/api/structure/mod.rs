@@ -355,13 +355,19 @@ impl Complex {
             .flat_map(|c| c.residues.iter())
     }
 
+    /// Every chain, mutably, in order.
+    pub fn chains_mut(&mut self) -> impl Iterator<Item = &mut Chain> {
+        self.molecules.iter_mut().flat_map(|m| m.chains.iter_mut())
+    }
+
+    /// Every residue, mutably, in order.
+    pub fn residues_mut(&mut self) -> impl Iterator<Item = &mut Residue> {
+        self.chains_mut().flat_map(|c| c.residues.iter_mut())
+    }
+
     /// Every atom, mutably, in ordinal order.
     pub fn atoms_mut(&mut self) -> impl Iterator<Item = &mut Atom> {
-        self.molecules
-            .iter_mut()
-            .flat_map(|m| m.chains.iter_mut())
-            .flat_map(|c| c.residues.iter_mut())
-            .flat_map(|r| r.atoms.iter_mut())
+        self.residues_mut().flat_map(|r| r.atoms.iter_mut())
     }
 
     /// Every bond.

@@ -11,6 +11,7 @@
 
 mod capacity;
 mod codec;
+mod files;
 mod spawn;
 mod stream;
 mod throughput;
@@ -72,6 +73,40 @@ pub struct BenchArgs {
     /// Sessions held open at once on one host for the capacity measurement.
     #[arg(long, default_value_t = 200)]
     sessions: usize,
+    /// Run only these measurements (comma-separated); all by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Section>,
+}
+
+/// The measurements of `nts bench`, for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Section {
+    /// Encode + decode of a deep complex.
+    Codec,
+    /// Sequential round trips.
+    Rtt,
+    /// Pipelined commands.
+    Throughput,
+    /// `link.open` until the instance is ready.
+    Connect,
+    /// A broker connect with a password and with a ticket.
+    Login,
+    /// A position stream.
+    Stream,
+    /// The workspace read and written back.
+    Workspace,
+    /// Many sessions on one host.
+    Sessions,
+    /// Structure files read, beside gemmi.
+    Files,
+    /// A million-atom workspace: load, round trip, stream, peak memory.
+    Million,
+}
+
+impl BenchArgs {
+    fn runs(&self, s: Section) -> bool {
+        self.only.is_empty() || self.only.contains(&s)
+    }
 }
 
 /// Hard limit on any single measurement.
@@ -205,233 +240,250 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     raw_b.request("bench.echo", "sync".into()).await?;
     let ping = wire::encode(&Envelope::with_id(1, ToPlugin::Ping(Empty {})));
 
-    // 0. Codec: encode + decode of one deep complex, beside nanome-lib's serializer.
-    codec_bench(args.codec_atoms, !args.no_nanome).await?;
-
-    // 1. Round trip.
-    for _ in 0..200 {
-        raw_a.request("bench.echo", ping.clone().into()).await?;
-        link.ping(Duration::from_secs(5)).await?;
+    if args.runs(Section::Codec) {
+        // 0. Codec: encode + decode of one deep complex, beside nanome-lib's serializer.
+        codec_bench(args.codec_atoms, !args.no_nanome).await?;
     }
-    let t_end = Instant::now() + DEADLINE;
-    let (mut raw, mut ours) = (Vec::with_capacity(args.rtt), Vec::with_capacity(args.rtt));
-    for _ in 0..args.rtt {
-        // Interleaved, so both see the same machine state.
-        let t0 = Instant::now();
-        raw_a.request("bench.echo", ping.clone().into()).await?;
-        raw.push(t0.elapsed());
-        ours.push(link.ping(Duration::from_secs(5)).await?);
-        if Instant::now() > t_end {
-            bail!("round trips took longer than {DEADLINE:?}");
+
+    if args.runs(Section::Files) {
+        files::files_bench().await?;
+    }
+
+    let mut one_link = None;
+    if args.runs(Section::Rtt) {
+        // 1. Round trip.
+        for _ in 0..200 {
+            raw_a.request("bench.echo", ping.clone().into()).await?;
+            link.ping(Duration::from_secs(5)).await?;
         }
+        let t_end = Instant::now() + DEADLINE;
+        let (mut raw, mut ours) = (Vec::with_capacity(args.rtt), Vec::with_capacity(args.rtt));
+        for _ in 0..args.rtt {
+            // Interleaved, so both see the same machine state.
+            let t0 = Instant::now();
+            raw_a.request("bench.echo", ping.clone().into()).await?;
+            raw.push(t0.elapsed());
+            ours.push(link.ping(Duration::from_secs(5)).await?);
+            if Instant::now() > t_end {
+                bail!("round trips took longer than {DEADLINE:?}");
+            }
+        }
+        let (raw, ours) = (stats(raw), stats(ours));
+        one_link = Some(ours.median);
+        println!(
+            "\nround trip ({} sequential, {}-byte command)",
+            args.rtt,
+            ping.len()
+        );
+        println!(
+            "  raw NATS request/reply        median {:>8}  p99 {:>8}",
+            us(raw.median),
+            us(raw.p99)
+        );
+        println!(
+            "  session -> instance -> session median {:>8}  p99 {:>8}",
+            us(ours.median),
+            us(ours.p99)
+        );
+        println!(
+            "  ratio                          median {:>7.2}x  p99 {:>7.2}x   (target <= 1.5x)",
+            ours.median.as_secs_f64() / raw.median.as_secs_f64(),
+            ours.p99.as_secs_f64() / raw.p99.as_secs_f64()
+        );
     }
-    let (raw, ours) = (stats(raw), stats(ours));
-    println!(
-        "\nround trip ({} sequential, {}-byte command)",
-        args.rtt,
-        ping.len()
-    );
-    println!(
-        "  raw NATS request/reply        median {:>8}  p99 {:>8}",
-        us(raw.median),
-        us(raw.p99)
-    );
-    println!(
-        "  session -> instance -> session median {:>8}  p99 {:>8}",
-        us(ours.median),
-        us(ours.p99)
-    );
-    println!(
-        "  ratio                          median {:>7.2}x  p99 {:>7.2}x   (target <= 1.5x)",
-        ours.median.as_secs_f64() / raw.median.as_secs_f64(),
-        ours.p99.as_secs_f64() / raw.p99.as_secs_f64()
-    );
 
-    // 2. Throughput: `window` commands in flight.
-    let raw_rate = raw_throughput(&raw_a, args.commands, args.window, &ping).await?;
-    let our_rate = link_throughput(&mut link, args.commands, args.window).await?;
-    println!(
-        "\nthroughput ({} commands, {} in flight)",
-        args.commands, args.window
-    );
-    println!("  raw NATS echo                  {:>10.0} /s", raw_rate);
-    println!(
-        "  session <-> instance commands  {:>10.0} /s   (target >= 50,000/s; nanome-lib ~35/s)",
-        our_rate
-    );
-    println!(
-        "  ratio                          {:>10.2}x",
-        our_rate / raw_rate
-    );
-
-    // 3. Connect latency vs a bare spawn + handshake of the same binary.
-    let mut bare = Vec::with_capacity(args.connects);
-    let mut full = Vec::with_capacity(args.connects);
-    for _ in 0..args.connects {
-        bare.push(bare_spawn(&command).await?);
-        let t0 = Instant::now();
-        let l = session.connect("hello").await?;
-        full.push(t0.elapsed());
-        l.close().await?;
+    if args.runs(Section::Throughput) {
+        // 2. Throughput: `window` commands in flight.
+        let raw_rate = raw_throughput(&raw_a, args.commands, args.window, &ping).await?;
+        let our_rate = link_throughput(&mut link, args.commands, args.window).await?;
+        println!(
+            "\nthroughput ({} commands, {} in flight)",
+            args.commands, args.window
+        );
+        println!("  raw NATS echo                  {:>10.0} /s", raw_rate);
+        println!(
+            "  session <-> instance commands  {:>10.0} /s   (target >= 50,000/s; nanome-lib ~35/s)",
+            our_rate
+        );
+        println!(
+            "  ratio                          {:>10.2}x",
+            our_rate / raw_rate
+        );
     }
-    let (bare, full) = (stats(bare), stats(full));
-    println!("\nconnect ({} each)", args.connects);
-    println!(
-        "  bare spawn + start/ready       median {:>8}  p99 {:>8}",
-        us(bare.median),
-        us(bare.p99)
-    );
-    println!(
-        "  link.open -> instance ready    median {:>8}  p99 {:>8}   (target <= 10 ms; nanome-lib ~550 ms)",
-        us(full.median),
-        us(full.p99)
-    );
-    println!(
-        "  ratio                          median {:>7.2}x",
-        full.median.as_secs_f64() / bare.median.as_secs_f64()
-    );
 
-    // 3b. A broker connect (TLS + login): a deployment user's password, checked by the
-    // server itself, beside a user's ticket, checked by the auth callout.
-    let (mut password, mut ticket) = (Vec::new(), Vec::new());
-    for _ in 0..args.connects.max(20) {
-        let t0 = Instant::now();
-        let c = connect::connect(&profile, Role::Operator, ConnectOptions::named("bench")).await?;
-        password.push(t0.elapsed());
-        drop(c);
-        let t0 = Instant::now();
-        let l = Lobby::connect(&profile).await?;
-        ticket.push(t0.elapsed());
-        drop(l);
+    if args.runs(Section::Connect) {
+        // 3. Connect latency vs a bare spawn + handshake of the same binary.
+        let mut bare = Vec::with_capacity(args.connects);
+        let mut full = Vec::with_capacity(args.connects);
+        for _ in 0..args.connects {
+            bare.push(bare_spawn(&command).await?);
+            let t0 = Instant::now();
+            let l = session.connect("hello").await?;
+            full.push(t0.elapsed());
+            l.close().await?;
+        }
+        let (bare, full) = (stats(bare), stats(full));
+        println!("\nconnect ({} each)", args.connects);
+        println!(
+            "  bare spawn + start/ready       median {:>8}  p99 {:>8}",
+            us(bare.median),
+            us(bare.p99)
+        );
+        println!(
+            "  link.open -> instance ready    median {:>8}  p99 {:>8}   (target <= 10 ms; nanome-lib ~550 ms)",
+            us(full.median),
+            us(full.p99)
+        );
+        println!(
+            "  ratio                          median {:>7.2}x",
+            full.median.as_secs_f64() / bare.median.as_secs_f64()
+        );
     }
-    let (password, ticket) = (stats(password), stats(ticket));
-    println!(
-        "
-broker connect, TLS + login"
-    );
-    println!(
-        "  password (no callout)          median {:>8}  p99 {:>8}",
-        us(password.median),
-        us(password.p99)
-    );
-    println!(
-        "  user ticket via auth callout   median {:>8}  p99 {:>8}",
-        us(ticket.median),
-        us(ticket.p99)
-    );
-    println!(
-        "  ratio                          median {:>7.2}x",
-        ticket.median.as_secs_f64() / password.median.as_secs_f64()
-    );
 
-    // 4. Position stream: frames of `stream_atoms` positions, plugin → session, applied.
-    let (stream_rate, raw_stream_rate, frame_bytes) = stream_bench(
-        &profile,
-        &exe,
-        &lobby,
-        &raw_a,
-        &raw_b,
-        args.stream_atoms,
-        stop_host.clone(),
-    )
-    .await?;
-    println!(
-        "\nposition stream ({} atoms, {:.1} MB per frame, {} frames, median of {} rounds)",
-        args.stream_atoms,
-        frame_bytes as f64 / 1e6,
-        crate::plugins::wiggle::FRAMES,
-        STREAM_ROUNDS
-    );
-    println!(
-        "  raw NATS publish of the same bytes  {:>8.0} frames/s",
-        raw_stream_rate
-    );
-    println!(
-        "  instance -> session, applied        {:>8.0} frames/s   (target >= 200/s and >= 0.7x raw)",
-        stream_rate
-    );
-    println!(
-        "  ratio                               {:>8.2}x",
-        stream_rate / raw_stream_rate
-    );
+    if args.runs(Section::Login) {
+        // 3b. A broker connect (TLS + login): a deployment user's password, checked by the
+        // server itself, beside a user's ticket, checked by the auth callout.
+        let (mut password, mut ticket) = (Vec::new(), Vec::new());
+        for _ in 0..args.connects.max(20) {
+            let t0 = Instant::now();
+            let c =
+                connect::connect(&profile, Role::Operator, ConnectOptions::named("bench")).await?;
+            password.push(t0.elapsed());
+            drop(c);
+            let t0 = Instant::now();
+            let l = Lobby::connect(&profile).await?;
+            ticket.push(t0.elapsed());
+            drop(l);
+        }
+        let (password, ticket) = (stats(password), stats(ticket));
+        println!("\nbroker connect, TLS + login");
+        println!(
+            "  password (no callout)          median {:>8}  p99 {:>8}",
+            us(password.median),
+            us(password.p99)
+        );
+        println!(
+            "  user ticket via auth callout   median {:>8}  p99 {:>8}",
+            us(ticket.median),
+            us(ticket.p99)
+        );
+        println!(
+            "  ratio                          median {:>7.2}x",
+            ticket.median.as_secs_f64() / password.median.as_secs_f64()
+        );
+    }
 
-    // 5. Workspace round trip: the instance reads the whole workspace and writes it back.
-    let (ws_ours, ws_raw, ws_bytes) = workspace_bench(
-        &profile,
-        &exe,
-        &lobby,
-        &raw_a,
-        &raw_b,
-        args.workspace_atoms,
-        stop_host.clone(),
-    )
-    .await?;
-    println!(
-        "\nworkspace round trip ({} atoms, {:.1} MB each way, {} rounds)",
-        args.workspace_atoms,
-        ws_bytes as f64 / 1e6,
-        crate::plugins::echo::ROUNDS
-    );
-    println!(
-        "  raw NATS request/reply of the same bytes  median {:>7.1} ms",
-        ws_raw.as_secs_f64() * 1e3
-    );
-    println!(
-        "  request_workspace + update_workspace      median {:>7.1} ms",
-        ws_ours.as_secs_f64() * 1e3
-    );
-    println!(
-        "  ratio                                     median {:>7.2}x",
-        ws_ours.as_secs_f64() / ws_raw.as_secs_f64()
-    );
-
-    // 6. Sessions per host: many links open at once on one host.
-    let mut open = Vec::with_capacity(args.sessions);
-    let t0 = Instant::now();
-    for i in 0..args.sessions {
-        let s = Session::open(
+    if args.runs(Section::Stream) {
+        // 4. Position stream: frames of `stream_atoms` positions, plugin → session, applied.
+        let (stream_rate, raw_stream_rate, frame_bytes) = stream_bench(
+            &profile,
+            &exe,
             &lobby,
-            "bench",
-            UserInfo {
-                name: format!("u{i}"),
-                ..Default::default()
-            },
+            &raw_a,
+            &raw_b,
+            args.stream_atoms,
+            stop_host.clone(),
         )
         .await?;
-        let l = s.connect("hello").await?;
-        open.push((s, l));
+        println!(
+            "\nposition stream ({} atoms, {:.1} MB per frame, {} frames, median of {} rounds)",
+            args.stream_atoms,
+            frame_bytes as f64 / 1e6,
+            crate::plugins::wiggle::FRAMES,
+            STREAM_ROUNDS
+        );
+        println!(
+            "  raw NATS publish of the same bytes  {:>8.0} frames/s",
+            raw_stream_rate
+        );
+        println!(
+            "  instance -> session, applied        {:>8.0} frames/s   (target >= 200/s and >= 0.7x raw)",
+            stream_rate
+        );
+        println!(
+            "  ratio                               {:>8.2}x",
+            stream_rate / raw_stream_rate
+        );
     }
-    let opened_in = t0.elapsed();
-    let rss_kib: u64 = children_rss_kib();
-    let mut loaded = Vec::with_capacity(args.rtt.min(2000));
-    for i in 0..args.rtt.min(2000) {
-        loaded.push(open[i % open.len()].1.ping(Duration::from_secs(5)).await?);
+
+    if args.runs(Section::Workspace) {
+        // 5. Workspace round trip: the instance reads the whole workspace and writes it back.
+        let (ws_ours, ws_raw, ws_bytes) = workspace_bench(
+            &profile,
+            &exe,
+            &lobby,
+            &raw_a,
+            &raw_b,
+            args.workspace_atoms,
+            stop_host.clone(),
+        )
+        .await?;
+        println!(
+            "\nworkspace round trip ({} atoms, {:.1} MB each way, {} rounds)",
+            args.workspace_atoms,
+            ws_bytes as f64 / 1e6,
+            crate::plugins::echo::ROUNDS
+        );
+        println!(
+            "  raw NATS request/reply of the same bytes  median {:>7.1} ms",
+            ws_raw.as_secs_f64() * 1e3
+        );
+        println!(
+            "  request_workspace + update_workspace      median {:>7.1} ms",
+            ws_ours.as_secs_f64() * 1e3
+        );
+        println!(
+            "  ratio                                     median {:>7.2}x",
+            ws_ours.as_secs_f64() / ws_raw.as_secs_f64()
+        );
     }
-    let loaded = stats(loaded);
-    println!(
-        "
-sessions per host ({} sessions, each with its own instance process, on one host)",
-        args.sessions
-    );
-    println!(
-        "  opened in {:.2} s; instance memory {:.1} MiB RSS each",
-        opened_in.as_secs_f64(),
-        rss_kib as f64 / 1024.0 / args.sessions.max(1) as f64
-    );
-    println!(
-        "  round trip with 1 link open   median {:>8}  p99 {:>8}",
-        us(ours.median),
-        us(ours.p99)
-    );
-    println!(
-        "  round trip with {:>4} open      median {:>8}  p99 {:>8}",
-        args.sessions,
-        us(loaded.median),
-        us(loaded.p99)
-    );
-    for (s, l) in open {
-        l.close().await?;
-        s.leave().await?;
+
+    if args.runs(Section::Sessions) {
+        // 6. Sessions per host: many links open at once on one host.
+        let mut open = Vec::with_capacity(args.sessions);
+        let t0 = Instant::now();
+        for i in 0..args.sessions {
+            let s = Session::open(
+                &lobby,
+                "bench",
+                UserInfo {
+                    name: format!("u{i}"),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let l = s.connect("hello").await?;
+            open.push((s, l));
+        }
+        let opened_in = t0.elapsed();
+        let rss_kib: u64 = children_rss_kib();
+        let mut loaded = Vec::with_capacity(args.rtt.min(2000));
+        for i in 0..args.rtt.min(2000) {
+            loaded.push(open[i % open.len()].1.ping(Duration::from_secs(5)).await?);
+        }
+        let loaded = stats(loaded);
+        println!(
+            "\nsessions per host ({} sessions, each with its own instance process, on one host)",
+            args.sessions
+        );
+        println!(
+            "  opened in {:.2} s; instance memory {:.1} MiB RSS each",
+            opened_in.as_secs_f64(),
+            rss_kib as f64 / 1024.0 / args.sessions.max(1) as f64
+        );
+        if let Some(one) = one_link {
+            println!("  round trip with 1 link open   median {:>8}", us(one));
+        }
+        println!(
+            "  round trip with {:>4} open      median {:>8}  p99 {:>8}",
+            args.sessions,
+            us(loaded.median),
+            us(loaded.p99)
+        );
+        for (s, l) in open {
+            l.close().await?;
+            s.leave().await?;
+        }
     }
 
     link.close().await?;
