@@ -326,6 +326,7 @@ pub fn read(path: &Path, max: u64) -> Result<(Complex, Diagnostics), FileError> 
         .and_then(|r| r)
         .map_err(parse_error)?;
     complex.name = display_name(path);
+    complex.shrink_to_fit();
     complex.validate().map_err(|e| FileError::Parse {
         path: shown,
         message: e.message,

@@ -623,8 +623,17 @@ pub(crate) async fn publish_to_plugin(
     subject: &str,
     env: &Envelope<ToPlugin>,
 ) -> Result<(), SessionError> {
+    publish_encoded_to_plugin(client, subject, wire::encode(env)).await
+}
+
+/// Sends an encoded envelope to a plugin, in chunks if it is larger than one message.
+pub(crate) async fn publish_encoded_to_plugin(
+    client: &async_nats::Client,
+    subject: &str,
+    bytes: Vec<u8>,
+) -> Result<(), SessionError> {
     let max = client.server_info().max_payload.max(4096);
-    for message in wire::chunk::encode_parts(env, max, ToPlugin::Chunk) {
+    for message in wire::chunk::parts(bytes, max, ToPlugin::Chunk) {
         client
             .publish(subject.to_string(), message.into())
             .await

@@ -57,7 +57,15 @@ pub fn encode_parts<M: Message>(
     max_message: usize,
     wrap: impl Fn(Chunk) -> M,
 ) -> Vec<Vec<u8>> {
-    let bytes = super::encode(env);
+    parts(super::encode(env), max_message, wrap)
+}
+
+/// An encoded envelope as the messages that carry it: itself, or its chunks.
+pub fn parts<M: Message>(
+    bytes: Vec<u8>,
+    max_message: usize,
+    wrap: impl Fn(Chunk) -> M,
+) -> Vec<Vec<u8>> {
     if bytes.len() <= max_message {
         return vec![bytes];
     }

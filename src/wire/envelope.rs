@@ -222,6 +222,31 @@ pub fn encode<M: Message>(env: &Envelope<M>) -> Vec<u8> {
     out
 }
 
+/// Encodes an envelope of kind `kind` from a borrowed body: the same bytes as
+/// [`encode`] of the owned message, without building it (the session answers
+/// `workspace_request` from its workspace, which a copy would cost as much as encoding).
+pub fn encode_borrowed<K: Kind, B: Serialize>(id: u64, kind: K, body: &B) -> Vec<u8> {
+    struct Borrowed<'a, K, B> {
+        id: u64,
+        kind: K,
+        body: &'a B,
+    }
+    impl<K: Kind, B: Serialize> Serialize for Borrowed<'_, K, B> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(Some(4))?;
+            map.serialize_entry("version", &PROTOCOL_VERSION)?;
+            map.serialize_entry("kind", self.kind.as_str())?;
+            map.serialize_entry("id", &self.id)?;
+            map.serialize_entry("body", self.body)?;
+            map.end()
+        }
+    }
+    let mut out = Vec::with_capacity(64);
+    ciborium::into_writer(&Borrowed { id, kind, body }, &mut out)
+        .expect("CBOR encoding into a Vec cannot fail");
+    out
+}
+
 /// A message of family `M` read only as far as its kind: the body is walked (well-formed
 /// CBOR, within the nesting limit) but not decoded. Relays use it: the host routes by kind
 /// and leaves typed checks to the receiver, which decodes everything anyway.
@@ -475,6 +500,17 @@ mod tests {
                 .map(|(k, v)| (Value::Text(k.into()), v))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn a_borrowed_body_encodes_as_the_owned_message() {
+        let ws = crate::api::structure::Workspace {
+            complexes: vec![crate::api::structure::Complex::default()],
+            ..Default::default()
+        };
+        let owned = encode(&Envelope::with_id(9, ToPlugin::Workspace(ws.clone())));
+        let borrowed = encode_borrowed(9, crate::api::link::ToPluginKind::Workspace, &ws);
+        assert_eq!(borrowed, owned);
     }
 
     #[test]

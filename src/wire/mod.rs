@@ -14,5 +14,6 @@ pub mod subject;
 
 pub use envelope::{
     DecodeError, Envelope, Kind, KindOnly, Message, PROTOCOL_VERSION, decode, encode,
+    encode_borrowed,
 };
 pub use frame::{FrameDecoder, FrameError, MAX_FRAME_DEFAULT};

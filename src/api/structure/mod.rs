@@ -62,6 +62,16 @@ pub struct Workspace {
     pub scale: Vec3,
 }
 
+impl Workspace {
+    /// A copy with shallow complexes (no molecules): the workspace's outline.
+    pub fn shallow(&self) -> Workspace {
+        Workspace {
+            complexes: self.complexes.iter().map(Complex::shallow).collect(),
+            ..*self
+        }
+    }
+}
+
 impl Default for Workspace {
     fn default() -> Self {
         Workspace {
@@ -378,6 +388,22 @@ impl Complex {
     /// Number of atoms.
     pub fn atom_count(&self) -> usize {
         self.residues().map(|r| r.atoms.len()).sum()
+    }
+
+    /// Gives back the room its vectors grew into while it was built atom by atom (up to
+    /// 60 % more than the atoms need, a file's residues being a few atoms each).
+    pub fn shrink_to_fit(&mut self) {
+        for m in &mut self.molecules {
+            m.chains.shrink_to_fit();
+            for c in &mut m.chains {
+                c.residues.shrink_to_fit();
+                for r in &mut c.residues {
+                    r.atoms.shrink_to_fit();
+                    r.bonds.shrink_to_fit();
+                }
+            }
+        }
+        self.molecules.shrink_to_fit();
     }
 
     /// A copy without molecules (nanome-lib's "shallow" complex).

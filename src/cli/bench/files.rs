@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 const LARGEST: usize = 5;
 
 /// The corpus `scripts/corpus` prepares: `$NTS_CORPUS`, else `~/.cache/nts/corpus`.
-fn corpus_dir() -> PathBuf {
+pub(super) fn corpus_dir() -> PathBuf {
     std::env::var_os("NTS_CORPUS")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/nts/corpus")))
@@ -19,7 +19,7 @@ fn corpus_dir() -> PathBuf {
 }
 
 /// Every file under `dir`, depth first (bounded: a corpus holds hundreds).
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(super) fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
         match entry.file_type() {
@@ -49,7 +49,9 @@ pub(super) async fn files_bench() -> anyhow::Result<()> {
     let corpus = corpus_dir();
     let python = corpus.join("venv/bin/python");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench_gemmi.py");
-    println!("\nfile load (the corpus's {LARGEST} largest PDB/mmCIF files, parse from memory, median)");
+    println!(
+        "\nfile load (the corpus's {LARGEST} largest PDB/mmCIF files, parse from memory, median)"
+    );
     if !corpus.join("files").is_dir() || !python.is_file() || !script.is_file() {
         println!(
             "  (skipped: no corpus at {}; `scripts/corpus` fetches it and gemmi)",
@@ -95,7 +97,8 @@ pub(super) async fn files_bench() -> anyhow::Result<()> {
     let mut ratios = Vec::new();
     for (path, gemmi) in paths.iter().zip(&theirs) {
         let format = Format::of(path).expect("filtered above");
-        let bytes = files::decompress(files::read_bounded(path, files::MAX_FILE)?, files::MAX_FILE)?;
+        let bytes =
+            files::decompress(files::read_bounded(path, files::MAX_FILE)?, files::MAX_FILE)?;
         let (ours, atoms) = time_nts(&bytes, format)?;
         let ours = ours.as_secs_f64() * 1e3;
         let theirs = gemmi["median_ms"].as_f64().unwrap_or(f64::NAN);

@@ -12,6 +12,7 @@
 mod capacity;
 mod codec;
 mod files;
+mod million;
 mod spawn;
 mod stream;
 mod throughput;
@@ -436,6 +437,10 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
             "  ratio                                     median {:>7.2}x",
             ws_ours.as_secs_f64() / ws_raw.as_secs_f64()
         );
+    }
+
+    if args.runs(Section::Million) {
+        million::million_bench(&profile, &exe, &lobby, stop_host.clone(), dir).await?;
     }
 
     if args.runs(Section::Sessions) {

@@ -27,6 +27,7 @@ use super::{LinkEvent, MAX_INBOUND};
 use crate::api::PresenterInfo;
 use crate::api::control::Event;
 use crate::api::link::{CloseReason, ToPlugin, ToSession};
+use crate::api::structure::Complex;
 use crate::wire::subject::{self, Token};
 use crate::wire::{self, Envelope};
 
@@ -263,7 +264,14 @@ impl Core {
                 let _ = tx.send(self.workspace.workspace().clone());
             }
             Command::AddComplexes(complexes, tx) => {
-                let added = self.workspace.add(complexes);
+                // Answered shallow: the complexes are in the workspace, and a copy of a
+                // million atoms would double the session's memory for a moment.
+                let added = self.workspace.insert(complexes).map(|slots| {
+                    self.workspace.workspace().complexes[slots]
+                        .iter()
+                        .map(Complex::shallow)
+                        .collect()
+                });
                 if added.is_ok() {
                     self.announce(None, Changes::added()).await;
                 }
@@ -311,6 +319,65 @@ impl Core {
         let env = Envelope::with_id(id, reply.unwrap_or_else(ToPlugin::Error));
         if let Err(e) = super::publish_to_plugin(&self.client, to, &env).await {
             tracing::warn!("answering a plugin failed: {e}");
+        }
+    }
+
+    /// A plugin's `workspace_update`, applied without a copy: the workspace is taken from
+    /// the message, which the link's events then show shallow. A valid one is answered
+    /// before it is applied (a large part of its handling: indices, comparing with the old
+    /// workspace); this task takes the link's next request only after.
+    async fn update_workspace(&mut self, lid: &Token, env: &mut Envelope<ToSession>, to: &str) {
+        let ToSession::WorkspaceUpdate(w) = &mut env.msg else {
+            return;
+        };
+        let shown = w.shallow();
+        let w = std::mem::replace(w, shown);
+        let checked = SessionWorkspace::check(&w);
+        if env.id != 0 {
+            let answer = checked
+                .clone()
+                .map(|()| ToPlugin::Done(crate::api::Empty {}));
+            self.reply(to, env.id, answer).await;
+            // Let the broker connection send the answer first: woken by the publish, it
+            // waits in this worker's next-task slot, which no other worker takes from.
+            tokio::task::yield_now().await;
+        } else if let Err(e) = &checked {
+            self.reply(to, 0, Err(e.clone())).await;
+        }
+        if checked.is_ok()
+            && let Ok(changes) = self.workspace.replace(w)
+        {
+            self.announce(Some(lid), changes).await;
+        }
+    }
+
+    /// A plugin's `add_to_workspace`: the complexes are taken from the message (its event
+    /// shows them shallow) and the answer, the complexes as stored, is encoded from the
+    /// workspace in place.
+    async fn add_to_workspace(&mut self, lid: &Token, env: &mut Envelope<ToSession>, to: &str) {
+        let ToSession::AddToWorkspace(list) = &mut env.msg else {
+            return;
+        };
+        let shown = list.complexes.iter().map(Complex::shallow).collect();
+        let complexes = std::mem::replace(&mut list.complexes, shown);
+        match self.workspace.insert(complexes) {
+            Ok(slots) => {
+                #[derive(serde::Serialize)]
+                struct Added<'a> {
+                    complexes: &'a [Complex],
+                }
+                let stored = &self.workspace.workspace().complexes[slots];
+                let bytes = wire::encode_borrowed(
+                    env.id,
+                    crate::api::link::ToPluginKind::Complexes,
+                    &Added { complexes: stored },
+                );
+                if let Err(e) = super::publish_encoded_to_plugin(&self.client, to, bytes).await {
+                    tracing::warn!("answering a plugin failed: {e}");
+                }
+                self.announce(Some(lid), Changes::added()).await;
+            }
+            Err(e) => self.reply(to, env.id, Err(e)).await,
         }
     }
 
@@ -485,6 +552,27 @@ impl Core {
                         .map(ToPlugin::FileReply);
                     self.reply(&to(), env.id, reply).await;
                 }
+            }
+            Route::Workspace if matches!(env.msg, ToSession::WorkspaceRequest(_)) => {
+                // Encoded from the workspace in place: a copy would cost as much again.
+                if env.id != 0 {
+                    let bytes = wire::encode_borrowed(
+                        env.id,
+                        crate::api::link::ToPluginKind::Workspace,
+                        self.workspace.workspace(),
+                    );
+                    if let Err(e) =
+                        super::publish_encoded_to_plugin(&self.client, &to(), bytes).await
+                    {
+                        tracing::warn!("answering a plugin failed: {e}");
+                    }
+                }
+            }
+            Route::Workspace if matches!(env.msg, ToSession::WorkspaceUpdate(_)) => {
+                self.update_workspace(&lid, &mut env, &to()).await;
+            }
+            Route::Workspace if matches!(env.msg, ToSession::AddToWorkspace(_)) => {
+                self.add_to_workspace(&lid, &mut env, &to()).await;
             }
             Route::Workspace => {
                 let answer = self.workspace.handle_for(&lid, &env.msg);

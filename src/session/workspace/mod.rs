@@ -58,6 +58,17 @@ impl Changes {
     }
 }
 
+/// Frees a replaced workspace off the caller's thread when it is large: dropping a
+/// 100k-atom tree takes milliseconds the session's next request would wait for.
+fn dispose(old: Workspace) {
+    let atoms: usize = old.complexes.iter().map(Complex::atom_count).sum();
+    if atoms >= 10_000
+        && let Ok(rt) = tokio::runtime::Handle::try_current()
+    {
+        rt.spawn_blocking(move || drop(old));
+    }
+}
+
 /// A session's workspace, its index counter and its streams.
 #[derive(Debug, Default)]
 pub struct SessionWorkspace {
@@ -116,6 +127,12 @@ impl SessionWorkspace {
 
     /// Adds complexes (validated, indexed); returns them as stored.
     pub fn add(&mut self, complexes: Vec<Complex>) -> Result<Vec<Complex>, ErrorBody> {
+        let slots = self.insert(complexes)?;
+        Ok(self.workspace.complexes[slots].to_vec())
+    }
+
+    /// Adds complexes (validated, indexed) without copying them; returns their slots.
+    pub fn insert(&mut self, complexes: Vec<Complex>) -> Result<std::ops::Range<usize>, ErrorBody> {
         if self.workspace.complexes.len() + complexes.len() > MAX_COMPLEXES {
             return Err(ErrorBody::new(
                 ErrorCode::BadRequest,
@@ -126,16 +143,44 @@ impl SessionWorkspace {
             c.validate().map_err(ErrorBody::from)?;
         }
         self.generation += 1;
-        let mut added = Vec::with_capacity(complexes.len());
+        let first = self.workspace.complexes.len();
         for mut c in complexes {
             if self.find(c.index).is_some() {
                 c.index = -1; // a copy of a complex already present: add it as new
             }
             self.index(&mut c);
-            added.push(c.clone());
             self.workspace.complexes.push(c);
         }
-        Ok(added)
+        Ok(first..self.workspace.complexes.len())
+    }
+
+    /// Replaces the workspace with `w` (checked, indexed), taking it rather than a copy;
+    /// what changed, for hooks and events.
+    pub fn replace(
+        &mut self,
+        mut w: crate::api::structure::Workspace,
+    ) -> Result<Changes, ErrorBody> {
+        Self::check(&w)?;
+        self.generation += 1;
+        let before: Vec<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
+        for c in &mut w.complexes {
+            self.index(c);
+        }
+        let after: Vec<i64> = w.complexes.iter().map(|c| c.index).collect();
+        let old = std::mem::replace(&mut self.workspace, w);
+        let mut changes = Changes {
+            added: after.iter().any(|i| !before.contains(i)),
+            removed: before.iter().any(|i| !after.contains(i)),
+            ..Changes::default()
+        };
+        for c in &old.complexes {
+            self.compare(c, &mut changes);
+        }
+        if changes.removed {
+            self.forget_removed();
+        }
+        dispose(old);
+        Ok(changes)
     }
 
     fn find(&self, index: i64) -> Option<usize> {
@@ -180,6 +225,20 @@ impl SessionWorkspace {
             }
             other => return self.handle(other),
         })
+    }
+
+    /// Whether `w` would be accepted as the workspace, checked without applying it.
+    pub fn check(w: &crate::api::structure::Workspace) -> Result<(), ErrorBody> {
+        if w.complexes.len() > MAX_COMPLEXES {
+            return Err(ErrorBody::new(
+                ErrorCode::BadRequest,
+                format!("a workspace holds at most {MAX_COMPLEXES} complexes"),
+            ));
+        }
+        w.complexes
+            .iter()
+            .try_for_each(Complex::validate)
+            .map_err(ErrorBody::from)
     }
 
     /// Answers a workspace request; `None` if `msg` is not one.
@@ -235,30 +294,10 @@ impl SessionWorkspace {
                 }
                 (done(), Changes { removed, ..none })
             }
-            ToSession::WorkspaceUpdate(w) => {
-                if let Err(m) = w.complexes.iter().try_for_each(Complex::validate) {
-                    return Some((Err(m.into()), none));
-                }
-                let before: Vec<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
-                let mut w = w.clone();
-                for c in &mut w.complexes {
-                    self.index(c);
-                }
-                let after: Vec<i64> = w.complexes.iter().map(|c| c.index).collect();
-                let old = std::mem::replace(&mut self.workspace, w);
-                let mut changes = Changes {
-                    added: after.iter().any(|i| !before.contains(i)),
-                    removed: before.iter().any(|i| !after.contains(i)),
-                    ..none
-                };
-                for c in &old.complexes {
-                    self.compare(c, &mut changes);
-                }
-                if changes.removed {
-                    self.forget_removed();
-                }
-                (done(), changes)
-            }
+            ToSession::WorkspaceUpdate(w) => match self.replace(w.clone()) {
+                Ok(changes) => (done(), changes),
+                Err(e) => (Err(e), none),
+            },
             ToSession::StructuresUpdate(u) => {
                 let old: Vec<Complex> = u
                     .complexes

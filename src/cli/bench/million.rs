@@ -1,0 +1,248 @@
+//! A million-atom workspace: a real structure replicated to 10⁶ atoms, written as mmCIF,
+//! loaded through the session's readers, read and written back by `workspace-echo`, then
+//! streamed by `wiggle`; the session process's peak memory beside the raw position bytes.
+
+use super::stream::serve_builtin;
+use super::{DEADLINE, stats};
+use crate::api::control::UserInfo;
+use crate::api::link::ToSession;
+use crate::api::structure::Complex;
+use crate::session::{LinkEvent, Lobby, Session};
+use crate::wire::Envelope;
+use anyhow::{Context, bail};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Atoms in the workspace.
+pub(super) const ATOMS: usize = 1_000_000;
+
+/// `base`'s first frame copied on a grid 100 Å apart until it has `atoms` atoms (the last
+/// copy cut to whole residues), chains renamed so none repeats, bonds renumbered.
+fn replicate(base: &Complex, atoms: usize) -> Complex {
+    let per = base
+        .molecules
+        .first()
+        .map_or(0, |m| {
+            m.chains
+                .iter()
+                .flat_map(|c| &c.residues)
+                .map(|r| r.atoms.len())
+                .sum::<usize>()
+        })
+        .max(1);
+    let mut frame = crate::api::structure::Molecule::default();
+    let mut have = 0;
+    let mut copy = 0usize;
+    while have < atoms {
+        let offset = [
+            (copy % 10) as f32 * 100.0,
+            (copy / 10 % 10) as f32 * 100.0,
+            (copy / 100) as f32 * 100.0,
+        ];
+        let shift = (copy * per) as u32;
+        for (k, chain) in base
+            .molecules
+            .iter()
+            .take(1)
+            .flat_map(|m| &m.chains)
+            .enumerate()
+        {
+            let mut chain = chain.clone();
+            chain.name = compact_str::format_compact!("{}{copy}_{k}", chain.name);
+            chain.residues.retain_mut(|r| {
+                if have >= atoms {
+                    return false;
+                }
+                for a in &mut r.atoms {
+                    for (p, o) in a.position.iter_mut().zip(offset) {
+                        *p += o;
+                    }
+                }
+                for b in &mut r.bonds {
+                    b.atom1 += shift;
+                    b.atom2 += shift;
+                }
+                have += r.atoms.len();
+                true
+            });
+            frame.chains.push(chain);
+        }
+        copy += 1;
+    }
+    let mut out = Complex {
+        name: format!("{}-x{copy}", base.name),
+        molecules: vec![frame],
+        ..Complex::default()
+    };
+    // The last copy was cut: its bonds to atoms beyond the cut go.
+    let total = have as u32;
+    for r in out.residues_mut() {
+        r.bonds.retain(|b| b.atom1 < total && b.atom2 < total);
+    }
+    out
+}
+
+/// The largest PDB file of the corpus (`scripts/corpus`), else the codec bench's complex.
+fn base_structure() -> Complex {
+    let corpus = super::files::corpus_dir().join("files");
+    let mut all = Vec::new();
+    super::files::walk(&corpus, &mut all);
+    let largest = all
+        .into_iter()
+        .filter(|p| crate::files::Format::of(p) == Some(crate::files::Format::Pdb))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.len(), p)))
+        .max();
+    largest
+        .and_then(|(_, p)| crate::files::load(&p).ok())
+        .unwrap_or_else(|| super::codec::codec_complex(100_000))
+}
+
+/// Peak resident memory of this process since [`reset_peak`] (Linux `VmHWM`), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// Current resident memory (`VmRSS`), in bytes.
+fn rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// Resets the peak to the current resident size (Linux ≥ 4.0: `clear_refs` 5).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Runs `plugin` on the session's workspace and returns its first notification.
+async fn run(session: &Session, plugin: &str) -> anyhow::Result<String> {
+    let mut link = session.connect(plugin).await?;
+    link.run().await?;
+    let text = loop {
+        match tokio::time::timeout(DEADLINE, link.next()).await {
+            Ok(Some(LinkEvent::Message(Envelope {
+                msg: ToSession::Notification(n),
+                ..
+            }))) => break n.text,
+            Ok(Some(LinkEvent::Message(_))) => {}
+            other => bail!("{plugin} failed: {other:?}"),
+        }
+    };
+    link.close().await?;
+    Ok(text)
+}
+
+pub(super) async fn million_bench(
+    profile: &crate::connect::Profile,
+    exe: &std::path::Path,
+    lobby: &Lobby,
+    stop: CancellationToken,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let base = base_structure();
+    let complex = replicate(&base, ATOMS);
+    let atoms = complex.atom_count();
+    let path = dir.join("million.cif");
+    crate::files::save(&complex, &path).context("writing the million-atom file")?;
+    let file_mb = std::fs::metadata(&path)?.len() as f64 / 1e6;
+    drop(complex);
+    serve_builtin(profile, exe, "workspace-echo", stop.clone()).await?;
+    serve_builtin(profile, exe, "wiggle", stop).await?;
+    let session = Session::open(
+        lobby,
+        "million",
+        UserInfo {
+            name: "bench".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+
+    crate::sys::release_memory();
+    let before = rss().unwrap_or(0);
+    reset_peak();
+    let t0 = Instant::now();
+    let loaded = crate::files::load(&path)?;
+    session.add_complexes(vec![loaded]).await?;
+    let load = t0.elapsed();
+    let after_load = peak_rss();
+
+    let echo = run(&session, "workspace-echo").await?;
+    let Some(times) = echo.strip_prefix("round trips (µs): ") else {
+        bail!("the workspace round trips failed: {echo}");
+    };
+    let rounds: Vec<Duration> = times
+        .split(' ')
+        .filter_map(|t| t.parse().ok())
+        .map(Duration::from_micros)
+        .collect();
+    let round_trip = stats(rounds).median;
+    let after_echo = peak_rss();
+
+    let streamed = run(&session, "wiggle").await?;
+    if !streamed.starts_with("streamed") {
+        bail!("the stream failed: {streamed}");
+    }
+    let frames = session.frame_stats().await;
+    let rate = match (frames.first, frames.last) {
+        (Some(a), Some(b)) if b > a => {
+            frames.count.saturating_sub(1) as f64 / (b - a).as_secs_f64()
+        }
+        _ => f64::NAN,
+    };
+    let peak = peak_rss();
+    session.leave().await?;
+    let _ = std::fs::remove_file(&path);
+
+    let mb = |b: Option<u64>| b.map_or(f64::NAN, |b| b as f64 / 1e6);
+    let per_atom =
+        |b: Option<u64>| b.map_or(f64::NAN, |b| b.saturating_sub(before) as f64 / atoms as f64);
+    println!(
+        "
+million-atom workspace ({atoms} atoms: {} replicated; {file_mb:.0} MB mmCIF)",
+        base.name
+    );
+    println!(
+        "  load (read, parse, add)              {:>8.0} ms",
+        load.as_secs_f64() * 1e3
+    );
+    println!(
+        "  workspace round trip                 {:>8.0} ms median of {}",
+        round_trip.as_secs_f64() * 1e3,
+        crate::plugins::echo::ROUNDS
+    );
+    println!(
+        "  position stream, applied             {rate:>8.1} frames/s ({:.0} MB each)",
+        (atoms * 12) as f64 / 1e6
+    );
+    println!(
+        "  session process memory: {:.0} MB before; peak above it after load {:.0} B/atom, \
+         after round trips {:.0} B/atom, after the stream {:.0} B/atom (peak {:.0} MB)",
+        before as f64 / 1e6,
+        per_atom(after_load),
+        per_atom(after_echo),
+        per_atom(peak),
+        mb(peak),
+    );
+    println!(
+        "  raw position bytes                   {:>8.0} MB, 12 B/atom   (target <= 200 B/atom)",
+        (atoms * 12) as f64 / 1e6
+    );
+    Ok(())
+}
