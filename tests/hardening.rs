@@ -231,3 +231,34 @@ async fn a_body_before_its_kind_is_not_buffered_as_a_tree() {
         "the host peaked at {peak} MiB relaying one 6 MB message"
     );
 }
+
+#[tokio::test]
+async fn forged_workspace_updates_are_refused_and_change_nothing() {
+    let sys = system().await;
+    let Some(_host) = misbehaving(&sys, "forger", &["bad-workspace"]).await else {
+        return;
+    };
+    let s = open(&sys).await;
+    let mut water = nts::api::structure::Complex::default();
+    water.name = "kept".into();
+    s.add_complexes(vec![water]).await.unwrap();
+    let before = s.workspace().await;
+    let mut link = s.connect("forger").await.unwrap();
+    link.run().await.unwrap();
+    let bond = next_notification(&mut link).await;
+    assert!(
+        bond.starts_with("error: ") && bond.contains("does not join two distinct atoms"),
+        "{bond}"
+    );
+    let column = next_notification(&mut link).await;
+    assert!(
+        column.starts_with("error: ") && column.contains("atoms.position"),
+        "{column}"
+    );
+    assert_eq!(next_notification(&mut link).await, "done");
+    assert_eq!(
+        s.workspace().await,
+        before,
+        "a refused update changed the workspace"
+    );
+}

@@ -82,6 +82,66 @@ async fn plugins_hear_about_complexes_the_session_adds() {
 }
 
 #[tokio::test]
+async fn a_plugin_writes_the_workspace_back_and_adds_a_copy() {
+    // workspace-echo reads the whole workspace and writes it back ten times, then adds a
+    // copy of the first complex: the workspace must come out as it went in, plus the copy
+    // (deep, under new indices), and the link's events show the plugin's structures
+    // shallow (the session took them from the messages).
+    let sys = System::start().await;
+    let _echo = sys.plugin("workspace-echo").await;
+    let s = Session::open(&sys.lobby().await, "room", user("ann"))
+        .await
+        .unwrap();
+    let complex = nts::files::load(&waters(sys.dir.path())).unwrap();
+    let atoms = complex.atom_count();
+    s.add_complexes(vec![complex]).await.unwrap();
+    let before = s.workspace().await;
+    let mut link = s.connect("workspace-echo").await.unwrap();
+    link.run().await.unwrap();
+    let mut shown = Vec::new();
+    let note = loop {
+        match tokio::time::timeout(WAIT, link.next()).await.unwrap() {
+            Some(nts::session::LinkEvent::Message(nts::wire::Envelope {
+                msg: nts::api::link::ToSession::Notification(n),
+                ..
+            })) => break n.text,
+            Some(nts::session::LinkEvent::Message(env)) => shown.push(env.msg),
+            other => panic!("the plugin failed: {other:?}"),
+        }
+    };
+    let after = s.workspace().await;
+    assert_eq!(after.complexes.len(), 2, "{note}");
+    assert_eq!(
+        after.complexes[0], before.complexes[0],
+        "the round trips changed it"
+    );
+    let copy = &after.complexes[1];
+    assert_eq!(copy.atom_count(), atoms);
+    assert!(copy.index > before.complexes[0].index);
+    assert!(copy.atoms().all(|a| a.index > 0));
+    assert!(
+        note.ends_with(&format!(
+            "copy added as complex {} with {atoms} atoms",
+            copy.index
+        )),
+        "{note}"
+    );
+    let updates = shown
+        .iter()
+        .filter_map(|m| match m {
+            nts::api::link::ToSession::WorkspaceUpdate(w) => Some(w),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(updates.len(), 10);
+    assert!(
+        updates
+            .iter()
+            .all(|w| w.complexes.len() == 1 && w.complexes[0].molecules.is_empty())
+    );
+}
+
+#[tokio::test]
 async fn session_run_loads_files_and_saves_the_result() {
     let sys = System::start().await;
     let _hbonds = sys.example("hbonds").await;

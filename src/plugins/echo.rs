@@ -1,5 +1,7 @@
-//! `workspace-echo`: for `nts bench`. On run, reads the whole workspace and writes it back
-//! `ROUNDS` times, then reports each round trip's time (not started by `nts up`).
+//! `workspace-echo`: for `nts bench` and the tests. On run, reads the whole workspace and
+//! writes it back `ROUNDS` times, adds a copy of its first complex (of at most
+//! [`MAX_COPIED`] atoms: the million-atom bench would double its workspace), then reports
+//! each round trip's time and the copy's new index (not started by `nts up`).
 
 use crate::api::link::NotificationType;
 use crate::instance::{Instance, PluginInstance};
@@ -7,6 +9,9 @@ use crate::plugin::Plugin;
 
 /// Round trips per run.
 pub const ROUNDS: usize = 10;
+
+/// Largest complex copied back into the workspace after the round trips.
+pub const MAX_COPIED: usize = 100_000;
 
 /// The plugin's registration.
 pub fn plugin() -> Plugin {
@@ -40,7 +45,26 @@ impl PluginInstance for Echo {
             }
             times.push(t0.elapsed().as_micros().to_string());
         }
-        let text = format!("round trips (µs): {}", times.join(" "));
+        let added = async {
+            let ws = nts.request_workspace().await?;
+            let Some(first) = ws.complexes.into_iter().next() else {
+                return Ok(String::new());
+            };
+            let atoms = first.atom_count();
+            if atoms > MAX_COPIED {
+                return Ok(String::new());
+            }
+            let copy = nts.add_to_workspace(vec![first]).await?;
+            Ok::<_, crate::instance::RequestError>(match copy.first() {
+                Some(c) if c.atom_count() == atoms => {
+                    format!("; copy added as complex {} with {atoms} atoms", c.index)
+                }
+                _ => "; the copy came back different".to_string(),
+            })
+        }
+        .await
+        .unwrap_or_else(|e| format!("; adding a copy failed: {e}"));
+        let text = format!("round trips (µs): {}{added}", times.join(" "));
         let _ = nts.send_notification(NotificationType::Success, text).await;
     }
 }

@@ -188,6 +188,9 @@ pub(super) async fn million_bench(
         bail!("the workspace round trips failed: {echo}");
     };
     let rounds: Vec<Duration> = times
+        .split(';')
+        .next()
+        .unwrap_or_default()
         .split(' ')
         .filter_map(|t| t.parse().ok())
         .map(Duration::from_micros)

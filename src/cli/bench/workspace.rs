@@ -33,6 +33,9 @@ pub(super) async fn workspace_bench(
         bail!("the workspace round trips failed: {text}");
     };
     let ours: Vec<Duration> = times
+        .split(';')
+        .next()
+        .unwrap_or_default()
         .split(' ')
         .filter_map(|t| t.parse().ok())
         .map(Duration::from_micros)
