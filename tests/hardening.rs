@@ -239,9 +239,11 @@ async fn forged_workspace_updates_are_refused_and_change_nothing() {
         return;
     };
     let s = open(&sys).await;
-    let mut water = nts::api::structure::Complex::default();
-    water.name = "kept".into();
-    s.add_complexes(vec![water]).await.unwrap();
+    let kept = nts::api::structure::Complex {
+        name: "kept".into(),
+        ..Default::default()
+    };
+    s.add_complexes(vec![kept]).await.unwrap();
     let before = s.workspace().await;
     let mut link = s.connect("forger").await.unwrap();
     link.run().await.unwrap();
