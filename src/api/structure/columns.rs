@@ -14,9 +14,9 @@
 //! million atoms). `schemas/structure.cddl` describes the columns.
 
 use super::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserializer, Serializer};
 use serde_bytes::ByteBuf;
+use std::collections::HashMap;
 
 /// Most chains, residues (each) in one complex: no more than atoms.
 const MAX_PARTS: u64 = MAX_ATOMS as u64;
@@ -201,10 +201,11 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
-/// The complex's string table, built while encoding.
+/// The complex's string table, built while encoding. Its keys come from plugins: the
+/// standard (keyed) hasher, so no one can make them collide.
 #[derive(Default)]
 struct Strings<'a> {
-    ids: FxHashMap<&'a str, u32>,
+    ids: HashMap<&'a str, u32>,
     list: Vec<Name>,
 }
 
@@ -868,7 +869,7 @@ fn decode(w: Wire) -> Result<Complex, String> {
     )?;
     check_bytes(&a_mode, |m| mode(m).is_some(), "atom atom_mode")?;
     // Symbols of the atoms whose element byte is 0, as (ordinal, string index) pairs.
-    let mut others: FxHashMap<u32, Name> = FxHashMap::default();
+    let mut others: HashMap<u32, Name> = HashMap::new();
     let symbols = match &a.symbols {
         None => None,
         Some(Column::Values(b)) => Some(&b[..]),
