@@ -10,7 +10,7 @@ use crate::api::structure::Complex;
 use crate::session::{LinkEvent, Lobby, Session};
 use crate::wire::Envelope;
 use anyhow::{Context, bail};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Atoms in the workspace.
@@ -97,26 +97,13 @@ fn base_structure() -> Complex {
         .unwrap_or_else(|| super::codec::codec_complex(100_000))
 }
 
-/// Peak resident memory of this process since [`reset_peak`] (Linux `VmHWM`), in bytes.
-fn peak_rss() -> Option<u64> {
+/// A memory figure of this process from `/proc/self/status` (`VmHWM`: the peak since
+/// [`reset_peak`]; `VmRSS`: now), in bytes.
+fn memory(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kib: u64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
-}
-
-/// Current resident memory (`VmRSS`), in bytes.
-fn rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
         .trim()
         .trim_end_matches("kB")
         .trim()
@@ -175,28 +162,18 @@ pub(super) async fn million_bench(
     .await?;
 
     crate::sys::release_memory();
-    let before = rss().unwrap_or(0);
+    let before = memory("VmRSS").unwrap_or(0);
     reset_peak();
     let t0 = Instant::now();
     let loaded = crate::files::load(&path)?;
     session.add_complexes(vec![loaded]).await?;
     let load = t0.elapsed();
-    let after_load = peak_rss();
+    let after_load = memory("VmHWM");
 
     let echo = run(&session, "workspace-echo").await?;
-    let Some(times) = echo.strip_prefix("round trips (µs): ") else {
-        bail!("the workspace round trips failed: {echo}");
-    };
-    let rounds: Vec<Duration> = times
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .split(' ')
-        .filter_map(|t| t.parse().ok())
-        .map(Duration::from_micros)
-        .collect();
+    let rounds = super::workspace::round_trips(&echo)?;
     let round_trip = stats(rounds).median;
-    let after_echo = peak_rss();
+    let after_echo = memory("VmHWM");
 
     let streamed = run(&session, "wiggle").await?;
     if !streamed.starts_with("streamed") {
@@ -209,7 +186,7 @@ pub(super) async fn million_bench(
         }
         _ => f64::NAN,
     };
-    let peak = peak_rss();
+    let peak = memory("VmHWM");
     session.leave().await?;
     let _ = std::fs::remove_file(&path);
 

@@ -30,17 +30,7 @@ pub(super) async fn workspace_bench(
     let mut ws = session.workspace().await;
     ws.complexes.truncate(1);
     let ws_bytes = wire::encode(&Envelope::with_id(1, ToPlugin::Workspace(ws)));
-    let Some(times) = text.strip_prefix("round trips (µs): ") else {
-        bail!("the workspace round trips failed: {text}");
-    };
-    let ours: Vec<Duration> = times
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .split(' ')
-        .filter_map(|t| t.parse().ok())
-        .map(Duration::from_micros)
-        .collect();
+    let ours = round_trips(&text)?;
     link.close().await?;
     session.leave().await?;
 
@@ -64,4 +54,19 @@ pub(super) async fn workspace_bench(
     }
     serve.abort();
     Ok((stats(ours).median, stats(raw).median, payload.len()))
+}
+
+/// The round-trip times `workspace-echo` reports ("round trips (µs): 1 2 3; …").
+pub(super) fn round_trips(text: &str) -> anyhow::Result<Vec<Duration>> {
+    let Some(times) = text.strip_prefix("round trips (µs): ") else {
+        bail!("the workspace round trips failed: {text}");
+    };
+    Ok(times
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .split(' ')
+        .filter_map(|t| t.parse().ok())
+        .map(Duration::from_micros)
+        .collect())
 }
