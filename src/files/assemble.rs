@@ -118,6 +118,17 @@ impl Assembler {
 
     /// Adds an atom to the open model (opening "model 1" if none is).
     pub fn atom(&mut self, r: &Record<'_>) {
+        // An insertion code is one ASCII character on the wire; any other becomes `?`.
+        let fixed;
+        let r = if r.icode.is_ascii() {
+            r
+        } else {
+            fixed = Record {
+                icode: '?',
+                ..r.clone()
+            };
+            &fixed
+        };
         if self.model.is_none() {
             let n = self.complex.molecules.len() + 1;
             self.begin_model(format!("model {n}"));

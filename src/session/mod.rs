@@ -329,7 +329,9 @@ impl Session {
     }
 
     /// Loads complexes into the workspace (as a user opening files would); every linked
-    /// plugin gets `complex_added`. Returns them with their new indices.
+    /// plugin gets `complex_added`. Returns them shallow, with their new indices (their
+    /// parts, indexed too, are in [`Session::workspace`]: a copy of a million atoms would
+    /// double the session's memory for a moment).
     pub async fn add_complexes(
         &self,
         complexes: Vec<crate::api::structure::Complex>,

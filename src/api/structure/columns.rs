@@ -20,8 +20,6 @@ use std::collections::HashMap;
 
 /// Most chains, residues (each) in one complex: no more than atoms.
 const MAX_PARTS: u64 = MAX_ATOMS as u64;
-/// Most bonds in one complex.
-const MAX_BONDS: u64 = 2 * MAX_ATOMS as u64;
 
 /// Atom flag bits (the `flags` column).
 const HET: u8 = 1;
@@ -51,6 +49,8 @@ trait Le: Copy {
     fn as_run(self) -> Option<i64> {
         None
     }
+    /// Bit for bit the same value (−0.0 is not the default 0.0).
+    fn same_bits(self, other: Self) -> bool;
 }
 
 macro_rules! le {
@@ -62,6 +62,9 @@ macro_rules! le {
             }
             fn get(b: &[u8]) -> Self {
                 <$t>::from_le_bytes(b.try_into().expect("sliced to WIDTH"))
+            }
+            fn same_bits(self, other: Self) -> bool {
+                self.to_le_bytes() == other.to_le_bytes()
             }
         }
     )*};
@@ -79,6 +82,9 @@ macro_rules! le {
             }
             fn as_run(self) -> Option<i64> {
                 Some(self.into())
+            }
+            fn same_bits(self, other: Self) -> bool {
+                self == other
             }
         }
     )*};
@@ -256,9 +262,15 @@ struct Wire {
     remarks: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     box_label: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "bounded::<_, _, MAX_FRAMES>"
+    )]
     molecules: Vec<MoleculeHead>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "bounded::<_, _, MAX_STRINGS>"
+    )]
     strings: Vec<Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
     chains: Option<ChainColumns>,
@@ -318,6 +330,33 @@ impl Default for MoleculeHead {
             chains: 0,
         }
     }
+}
+
+/// A sequence of at most `MAX` items: refused at the first item beyond, before it is read
+/// (an empty map or text is one byte on the wire but tens in memory).
+fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>, const MAX: usize>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    struct V<T, const MAX: usize>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, const MAX: usize> serde::de::Visitor<'de> for V<T, MAX> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "an array of at most {MAX} items")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX).min(4096));
+            while let Some(item) = seq.next_element()? {
+                if out.len() == MAX {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX} items in one complex's list"
+                    )));
+                }
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(V::<T, MAX>(std::marker::PhantomData))
 }
 
 /// Serde for an optional column: absent when `None`.
@@ -458,7 +497,7 @@ struct Out<T> {
     used: bool,
 }
 
-impl<T: Le + PartialEq> Out<T> {
+impl<T: Le> Out<T> {
     fn new(n: usize, default: T) -> Self {
         Out {
             bytes: Vec::with_capacity(n * T::WIDTH),
@@ -468,7 +507,7 @@ impl<T: Le + PartialEq> Out<T> {
     }
     #[inline]
     fn push(&mut self, v: T) {
-        self.used |= v != self.default;
+        self.used |= !v.same_bits(self.default);
         v.put(&mut self.bytes);
     }
     /// The column, or `None` when every value is the default.
@@ -562,12 +601,6 @@ fn encode(c: &Complex) -> Result<Wire, String> {
     let mut last_element: Option<(&str, u8)> = None;
     let mut ordinal = 0u32;
     for r in c.residues() {
-        if !r.insertion_code.is_ascii() {
-            return Err(format!(
-                "residue {} {}: insertion code {:?} is not an ASCII character",
-                r.code, r.serial, r.insertion_code
-            ));
-        }
         let code = match last_code {
             Some((s, id)) if same(s, &r.code) => id,
             _ => {
@@ -581,7 +614,12 @@ fn encode(c: &Complex) -> Result<Wire, String> {
         r_bonds.push(r.bonds.len() as u32);
         r_code.push(code);
         r_serial.push(r.serial);
-        r_icode.push(r.insertion_code as u8);
+        // `Complex::validate` refuses any other; one that slipped through travels as `?`.
+        r_icode.push(if r.insertion_code.is_ascii() {
+            r.insertion_code as u8
+        } else {
+            b'?'
+        });
         r_name.push(strings.or_default(&r.name, ""));
         r_ss.push(secondary_byte(r.secondary_structure));
         r_flags.push(bit(r.ribboned, RIBBONED) | bit(r.labeled, RES_LABELED));
@@ -745,14 +783,44 @@ fn check_bytes(col: &In<u8>, ok: impl Fn(u8) -> bool, what: &str) -> Result<(), 
     }
 }
 
-/// Checks a column of string-table indices against the table's length.
-fn check_texts(col: &In<u32>, table: usize, what: &str) -> Result<(), String> {
-    match col.find_bad(|id| id == u32::MAX || (id as usize) < table) {
-        Some((i, id)) => Err(format!(
-            "{what} {i} names string {id}, but the table has {table}"
-        )),
-        None => Ok(()),
+/// Checks a column of string-table indices against the table, and charges `budget` with
+/// the heap bytes its texts will take (a [`Name`] keeps up to 24 bytes inline; a longer
+/// text is copied once per member that names it).
+fn check_texts(
+    col: &In<u32>,
+    strings: &[Name],
+    budget: &mut usize,
+    what: &str,
+) -> Result<(), String> {
+    let Some(b) = col.bytes else {
+        return Ok(());
+    };
+    for (i, id) in b.chunks_exact(4).map(u32::get).enumerate() {
+        if id == u32::MAX {
+            continue;
+        }
+        let Some(text) = strings.get(id as usize) else {
+            return Err(format!(
+                "{what} {i} names string {id}, but the table has {}",
+                strings.len()
+            ));
+        };
+        charge(text, budget)?;
     }
+    Ok(())
+}
+
+/// Charges `budget` with the heap bytes a copy of `text` takes.
+fn charge(text: &Name, budget: &mut usize) -> Result<(), String> {
+    if text.len() > 24 {
+        *budget = budget.checked_sub(text.len()).ok_or_else(|| {
+            format!(
+                "the complex's names and labels would take more than {MAX_TEXT} bytes: \
+                 use shorter texts"
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Checks a column of floats: each must be finite.
@@ -786,7 +854,8 @@ fn decode(w: Wire) -> Result<Complex, String> {
     let ch_index = In::open(&chains.index, n_chains, -1i64, "chains.index")?;
     let ch_name = In::required(&chains.name, n_chains, u32::MAX, "chains.name")?;
     let ch_res = In::open(&chains.residues, n_chains, 0u32, "chains.residues")?;
-    check_texts(&ch_name, s.len(), "chain")?;
+    let mut budget = MAX_TEXT;
+    check_texts(&ch_name, s, &mut budget, "chain")?;
     let n_res = total(
         (0..n_chains).map(|i| ch_res.get(i) as u64),
         MAX_PARTS,
@@ -817,7 +886,7 @@ fn decode(w: Wire) -> Result<Complex, String> {
         (&r_name, "residue name"),
         (&r_label, "residue label"),
     ] {
-        check_texts(col, s.len(), what)?;
+        check_texts(col, s, &mut budget, what)?;
     }
     check_bytes(&r_icode, |b| b.is_ascii(), "residue insertion_code")?;
     check_bytes(
@@ -839,7 +908,7 @@ fn decode(w: Wire) -> Result<Complex, String> {
     )?;
     let n_bonds = total(
         (0..n_res).map(|i| r_bonds.get(i) as u64),
-        MAX_BONDS,
+        MAX_BONDS as u64,
         "bonds",
     )?;
 
@@ -859,8 +928,8 @@ fn decode(w: Wire) -> Result<Complex, String> {
     let a_scale = In::open(&a.atom_scale, n_atoms, 0.5f32, "atoms.atom_scale")?;
     let a_label = In::open(&a.label_text, n_atoms, u32::MAX, "atoms.label_text")?;
     check_finite(&a_pos, "atom position value")?;
-    check_texts(&a_name, s.len(), "atom name")?;
-    check_texts(&a_label, s.len(), "atom label")?;
+    check_texts(&a_name, s, &mut budget, "atom name")?;
+    check_texts(&a_label, s, &mut budget, "atom label")?;
     check_bytes(&a_element, |z| z <= 118, "atom element")?;
     check_bytes(
         &a_flags,
@@ -891,6 +960,7 @@ fn decode(w: Wire) -> Result<Complex, String> {
                     s.len()
                 )
             })?;
+            charge(symbol, &mut budget)?;
             others.insert(ordinal, symbol.clone());
         }
     }
@@ -1351,11 +1421,50 @@ mod tests {
     }
 
     #[test]
-    fn a_non_ascii_insertion_code_is_an_encoding_error() {
+    fn a_non_ascii_insertion_code_is_refused_by_validate_and_never_breaks_encoding() {
         let mut c = rich();
         c.molecules[0].chains[0].residues[0].insertion_code = 'é';
-        let mut out = Vec::new();
-        let e = ciborium::into_writer(&c, &mut out).unwrap_err().to_string();
-        assert!(e.contains("insertion code"), "{e}");
+        assert!(c.validate().unwrap_err().message.contains("insertion code"));
+        let back = to_value(&c).deserialized::<Complex>().unwrap();
+        assert_eq!(back.residues().next().unwrap().insertion_code, '?');
+    }
+
+    #[test]
+    fn negative_zero_survives() {
+        let mut c = rich();
+        for a in c.atoms_mut() {
+            a.bfactor = -0.0;
+        }
+        let back = to_value(&c).deserialized::<Complex>().unwrap();
+        assert!(back.atoms().all(|a| a.bfactor.is_sign_negative()));
+    }
+
+    #[test]
+    fn long_texts_named_by_many_members_are_bounded() {
+        // One 1 MiB label named by 100 atoms: 100 MiB of copies, over the 64 MiB budget.
+        let mut c = rich();
+        let r = &mut c.molecules[0].chains[0].residues[0];
+        let template = r.atoms[0].clone();
+        r.atoms = vec![template; 100];
+        r.bonds.clear();
+        let long: Name = "x".repeat(1 << 20).into();
+        for a in c.atoms_mut() {
+            a.label_text = long.clone();
+        }
+        let e = decode_err(to_value(&c));
+        assert!(e.contains("more than 67108864 bytes"), "{e}");
+    }
+
+    #[test]
+    fn lists_are_refused_past_their_bound() {
+        let mut v = to_value(&Complex::default());
+        let Value::Map(entries) = &mut v else {
+            panic!()
+        };
+        entries.push((
+            "molecules".into(),
+            Value::Array(vec![Value::Map(vec![]); MAX_FRAMES + 1]),
+        ));
+        assert!(decode_err(v).contains("more than 100000 items"));
     }
 }

@@ -423,6 +423,41 @@ impl Complex {
                 self.name
             )));
         }
+        let parts = [
+            (
+                "chains",
+                self.molecules.iter().map(|m| m.chains.len()).sum::<usize>(),
+                MAX_ATOMS,
+            ),
+            ("residues", self.residues().count(), MAX_ATOMS),
+            ("bonds", self.bonds().count(), MAX_BONDS),
+            ("frames", self.molecules.len(), MAX_FRAMES),
+        ];
+        if let Some((what, n, max)) = parts.into_iter().find(|(_, n, max)| n > max) {
+            return Err(super::Invalid::new(format!(
+                "complex {:?} has {n} {what}; at most {max} are accepted",
+                self.name
+            )));
+        }
+        if let Some(r) = self
+            .residues()
+            .find(|r| !r.insertion_code.is_ascii() || !r.ribbon_size.is_finite())
+        {
+            return Err(super::Invalid::new(format!(
+                "complex {:?}: residue {} {} has insertion code {:?} (one ASCII character) or \
+                 ribbon size {} (finite)",
+                self.name, r.code, r.serial, r.insertion_code, r.ribbon_size
+            )));
+        }
+        if let Some(a) = self
+            .atoms()
+            .find(|a| a.position.iter().any(|v| !v.is_finite()))
+        {
+            return Err(super::Invalid::new(format!(
+                "complex {:?}: atom {} {} has a non-finite position",
+                self.name, a.name, a.serial
+            )));
+        }
         if let Some(b) = self
             .bonds()
             .find(|b| b.atom1 as usize >= atoms || b.atom2 as usize >= atoms || b.atom1 == b.atom2)
@@ -444,8 +479,17 @@ impl Complex {
     }
 }
 
-/// Most atoms accepted in one complex.
+/// Most atoms accepted in one complex (chains and residues likewise).
 pub const MAX_ATOMS: usize = 5_000_000;
+/// Most bonds accepted in one complex.
+pub const MAX_BONDS: usize = 2 * MAX_ATOMS;
+/// Most frames (molecules) in one complex.
+pub const MAX_FRAMES: usize = 100_000;
+/// Most entries in a complex's string table (its distinct names, codes and labels).
+pub const MAX_STRINGS: usize = MAX_ATOMS;
+/// Most bytes of text a complex's parts may hold beyond what their names keep inline: a
+/// long label referenced by a million atoms would otherwise be a million copies.
+pub const MAX_TEXT: usize = 64 << 20;
 
 #[cfg(test)]
 mod tests {

@@ -361,6 +361,7 @@ impl Core {
         let shown = list.complexes.iter().map(Complex::shallow).collect();
         let complexes = std::mem::replace(&mut list.complexes, shown);
         match self.workspace.insert(complexes) {
+            Ok(_) if env.id == 0 => self.announce(Some(lid), Changes::added()).await,
             Ok(slots) => {
                 #[derive(serde::Serialize)]
                 struct Added<'a> {

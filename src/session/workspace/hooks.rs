@@ -14,12 +14,13 @@ use std::collections::HashSet;
 impl SessionWorkspace {
     /// Notes in `changes` how the complex `old` differs from the stored one with its index.
     pub(super) fn compare(&self, old: &Complex, changes: &mut Changes) {
-        // The changes feed hooks only: with none on this complex, comparing a large one
-        // atom by atom is work for nobody.
+        // The changes feed hooks and reading streams only: with neither, comparing a large
+        // complex atom by atom is work for nobody.
         if self
             .hooks
             .get(&old.index)
             .is_none_or(|links| links.is_empty())
+            && !self.has_readers()
         {
             return;
         }

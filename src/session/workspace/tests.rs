@@ -200,3 +200,35 @@ fn invalid_complexes_are_refused() {
     assert_eq!(r.unwrap_err().code, ErrorCode::BadRequest);
     assert!(!c.added && ws.workspace().complexes.is_empty());
 }
+
+#[test]
+fn a_reading_stream_hears_of_another_links_workspace_update() {
+    use crate::api::stream::{StreamCreate, StreamDirection, StreamKind};
+    let mut ws = SessionWorkspace::default();
+    let added = ws.add(vec![complex("a", 2)]).unwrap();
+    let atoms: Vec<i64> = added[0].atoms().map(|a| a.index).collect();
+    let (reader, writer) = (Token::random(), Token::random());
+    let create = ToSession::StreamCreate(StreamCreate {
+        kind: StreamKind::Position,
+        direction: StreamDirection::Reading,
+        indices: atoms,
+    });
+    let (r, _) = ws.handle_for(&reader, &create).unwrap();
+    assert!(matches!(r, Ok(ToPlugin::StreamCreated(_))), "{r:?}");
+    // No hooks anywhere: the update is still compared, for the reading stream.
+    let mut moved = ws.workspace().clone();
+    for a in moved.complexes[0].atoms_mut() {
+        a.position[0] += 1.0;
+    }
+    let (r, changes) = ws
+        .handle_for(&writer, &ToSession::WorkspaceUpdate(moved))
+        .unwrap();
+    assert!(r.is_ok());
+    let followups = ws.followups(Some(&writer), &changes);
+    assert!(
+        followups
+            .iter()
+            .any(|(lid, m)| lid == &reader && matches!(m, ToPlugin::StreamFeed(_))),
+        "{followups:?}"
+    );
+}
