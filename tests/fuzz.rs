@@ -275,7 +275,63 @@ mod targets {
             wire::encode(&Envelope::event(ToPlugin::Run(Empty {}))),
             wire::encode(&Envelope::with_id(3, CtlRequest::PluginList(Empty {}))),
             wire::encode(&Envelope::event(ToSession::Pong(Empty {}))),
+            wire::encode(&Envelope::with_id(
+                5,
+                ToSession::AddToWorkspace(nts::api::link::ComplexList {
+                    complexes: vec![columns_complex()],
+                }),
+            )),
         ]
+    }
+
+    /// A complex whose encoding has every kind of column: two chains, residues with
+    /// insertion codes and labels, atoms of several elements and one that is none, bonds.
+    fn columns_complex() -> nts::api::structure::Complex {
+        use nts::api::structure::*;
+        let atom = |name: &str, symbol: &str, x: f32| Atom {
+            name: name.into(),
+            symbol: symbol.into(),
+            serial: 1 + x as i32,
+            position: [x, 1.0, -2.0],
+            bfactor: x * 2.0,
+            ..Default::default()
+        };
+        let residue = |code: &str, icode: char| Residue {
+            code: code.into(),
+            insertion_code: icode,
+            label_text: "label".into(),
+            atoms: vec![
+                atom("N", "N", 0.0),
+                atom("CA", "C", 1.0),
+                atom("X1", "Xx", 2.0),
+            ],
+            bonds: vec![Bond {
+                index: -1,
+                atom1: 0,
+                atom2: 1,
+                kind: BondKind::Aromatic,
+            }],
+            ..Default::default()
+        };
+        Complex {
+            name: "columns".into(),
+            molecules: vec![Molecule {
+                chains: vec![
+                    Chain {
+                        name: "A".into(),
+                        residues: vec![residue("ALA", ' '), residue("GLY", 'B')],
+                        ..Default::default()
+                    },
+                    Chain {
+                        index: 9,
+                        name: "HA".into(),
+                        residues: vec![residue("HOH", ' ')],
+                    },
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
     }
 
     #[test]
