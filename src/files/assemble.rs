@@ -136,8 +136,13 @@ impl Assembler {
         let Some(m) = self.model.as_mut() else {
             return;
         };
-        let ci = match m.chains.get(r.chain) {
-            Some(&i) => i,
+        // Atoms of one chain follow each other: the chain of the previous atom is tried
+        // before the map.
+        let last = m
+            .part_chain
+            .filter(|&c| m.molecule.chains[c].name == r.chain);
+        let ci = match last.or_else(|| m.chains.get(r.chain).copied()) {
+            Some(i) => i,
             None => {
                 m.molecule.chains.push(Chain {
                     name: r.chain.into(),
@@ -205,13 +210,15 @@ impl Assembler {
                 }
             }
         };
-        let symbol = match r.element.len() {
-            1 if r.element.as_bytes()[0].is_ascii_uppercase() => r.element.to_string(),
-            _ => element(r.element).unwrap_or_else(|| element_from_name(r.name, r.het)),
+        let symbol: crate::api::structure::Name = match r.element.len() {
+            1 if r.element.as_bytes()[0].is_ascii_uppercase() => r.element.into(),
+            _ => element(r.element)
+                .unwrap_or_else(|| element_from_name(r.name, r.het))
+                .into(),
         };
         let res = &mut chain.residues[ri];
         res.atoms.push(Atom {
-            symbol: symbol.into(),
+            symbol,
             serial: r.serial,
             name: r.name.into(),
             position: r.position,

@@ -187,9 +187,9 @@ pub(super) fn text(line: &[u8], a: usize, b: usize) -> &str {
     if a > end {
         return "";
     }
-    std::str::from_utf8(&line[a - 1..end])
-        .map(str::trim)
-        .unwrap_or("")
+    // Trimmed as bytes before the UTF-8 check: the check and a Unicode-aware trim were a
+    // fifth of reading a PDB file, and a PDB field's blanks are ASCII.
+    std::str::from_utf8(line[a - 1..end].trim_ascii()).unwrap_or("")
 }
 
 /// A serial number: decimal or hybrid-36 in five columns; `None` when blank or `*****`.
