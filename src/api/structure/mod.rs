@@ -157,6 +157,8 @@ pub struct Chain {
 
 /// Secondary structure of a residue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)] // on the wire as this byte, its declaration index (`columns`)
 pub enum SecondaryStructure {
     /// Not computed.
     #[default]
@@ -171,6 +173,8 @@ pub enum SecondaryStructure {
 
 /// How a residue's ribbon is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)] // on the wire as this byte, its declaration index (`columns`)
 pub enum RibbonMode {
     /// By secondary structure.
     #[default]
@@ -238,6 +242,8 @@ impl Default for Residue {
 
 /// How an atom is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)] // on the wire as this byte, its declaration index (`columns`)
 pub enum AtomRenderingMode {
     /// Ball and stick.
     #[default]
@@ -324,6 +330,8 @@ impl Default for Atom {
 
 /// Bond order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)] // on the wire as this byte, its declaration index (`columns`)
 pub enum BondKind {
     /// Unknown order.
     Unknown,

@@ -344,9 +344,8 @@ impl Core {
         } else if let Err(e) = &checked {
             self.reply(to, 0, Err(e.clone())).await;
         }
-        if checked.is_ok()
-            && let Ok(changes) = self.workspace.replace(w)
-        {
+        if checked.is_ok() {
+            let changes = self.workspace.replace_checked(w);
             self.announce(Some(lid), changes).await;
         }
     }

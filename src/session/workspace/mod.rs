@@ -156,11 +156,13 @@ impl SessionWorkspace {
 
     /// Replaces the workspace with `w` (checked, indexed), taking it rather than a copy;
     /// what changed, for hooks and events.
-    pub fn replace(
-        &mut self,
-        mut w: crate::api::structure::Workspace,
-    ) -> Result<Changes, ErrorBody> {
+    pub fn replace(&mut self, w: crate::api::structure::Workspace) -> Result<Changes, ErrorBody> {
         Self::check(&w)?;
+        Ok(self.replace_checked(w))
+    }
+
+    /// [`SessionWorkspace::replace`] with a workspace [`SessionWorkspace::check`] accepted.
+    pub(crate) fn replace_checked(&mut self, mut w: crate::api::structure::Workspace) -> Changes {
         self.generation += 1;
         let before: Vec<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
         for c in &mut w.complexes {
@@ -180,7 +182,7 @@ impl SessionWorkspace {
             self.forget_removed();
         }
         dispose(old);
-        Ok(changes)
+        changes
     }
 
     fn find(&self, index: i64) -> Option<usize> {
@@ -245,9 +247,7 @@ impl SessionWorkspace {
     pub fn handle(&mut self, msg: &ToSession) -> Option<(Result<ToPlugin, ErrorBody>, Changes)> {
         if matches!(
             msg,
-            ToSession::RemoveFromWorkspace(_)
-                | ToSession::WorkspaceUpdate(_)
-                | ToSession::StructuresUpdate(_)
+            ToSession::RemoveFromWorkspace(_) | ToSession::StructuresUpdate(_)
         ) {
             self.generation += 1;
         }
