@@ -333,9 +333,7 @@ async fn a_stream_whose_atoms_vanish_is_interrupted() {
     // seen through a host-less link is not possible, so use the sans-IO workspace.
     let mut ws = nts::session::workspace::SessionWorkspace::default();
     let added = ws
-        .add(vec![
-            nts::files::load(&waters(tempfile::tempdir().unwrap().keep().as_path())).unwrap(),
-        ])
+        .add(&[nts::files::load(&waters(tempfile::tempdir().unwrap().keep().as_path())).unwrap()])
         .unwrap();
     let lid = nts::wire::subject::Token::random();
     let atoms: Vec<i64> = added[0].atoms().map(|a| a.index).collect();

@@ -336,7 +336,8 @@ pub struct FileEntry {
 /// A list of complexes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ComplexList {
-    /// The complexes.
+    /// The complexes (at most [`MAX_COMPLEXES`](crate::api::structure::MAX_COMPLEXES)).
+    #[serde(deserialize_with = "crate::api::structure::bounded_complexes")]
     pub complexes: Vec<Complex>,
 }
 

@@ -336,6 +336,12 @@ impl Session {
         &self,
         complexes: Vec<crate::api::structure::Complex>,
     ) -> Result<Vec<crate::api::structure::Complex>, SessionError> {
+        // Packed here, on the caller's task: the router stores the columns as they are.
+        let complexes = complexes
+            .iter()
+            .map(crate::api::structure::Packed::checked)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SessionError::Refused(ErrorBody::from(e)))?;
         self.router
             .add_complexes(complexes)
             .await

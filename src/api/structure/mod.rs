@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 mod columns;
 mod elements;
 
+pub use columns::Packed;
 pub use elements::{ELEMENTS, atomic_number};
 
 /// Short per-atom and per-residue text (names, symbols, residue codes, labels): inline up
@@ -50,7 +51,10 @@ fn is_identity(q: &Quat) -> bool {
 #[serde(default)]
 pub struct Workspace {
     /// The complexes loaded.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "bounded_complexes"
+    )]
     pub complexes: Vec<Complex>,
     /// Workspace position in the room.
     #[serde(skip_serializing_if = "is_default")]
@@ -79,6 +83,79 @@ impl Default for Workspace {
             position: [0.0; 3],
             rotation: IDENTITY,
             scale: [0.02; 3],
+        }
+    }
+}
+
+/// A list of at most [`MAX_COMPLEXES`] complexes: refused at the first beyond, before it
+/// is read (an empty complex is one byte on the wire, hundreds in memory).
+pub(crate) fn bounded_complexes<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    columns::bounded::<D, T, MAX_COMPLEXES>(d)
+}
+
+/// A workspace whose complexes are kept as columns ([`Packed`]): the session's, with the
+/// same wire form as [`Workspace`] (its complex list bounded by [`MAX_COMPLEXES`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PackedWorkspace {
+    /// The complexes loaded.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "bounded_complexes"
+    )]
+    pub complexes: Vec<Packed>,
+    /// Workspace position in the room.
+    #[serde(skip_serializing_if = "is_default")]
+    pub position: Vec3,
+    /// Workspace rotation.
+    #[serde(skip_serializing_if = "is_identity")]
+    pub rotation: Quat,
+    /// Workspace scale.
+    pub scale: Vec3,
+}
+
+impl Default for PackedWorkspace {
+    fn default() -> Self {
+        PackedWorkspace::outline(&Workspace::default())
+    }
+}
+
+impl PackedWorkspace {
+    /// The columns of `w`'s complexes.
+    pub fn pack(w: &Workspace) -> PackedWorkspace {
+        PackedWorkspace {
+            complexes: w.complexes.iter().map(Packed::pack).collect(),
+            ..PackedWorkspace::outline(w)
+        }
+    }
+
+    /// `w`'s transform, without complexes.
+    fn outline(w: &Workspace) -> PackedWorkspace {
+        PackedWorkspace {
+            complexes: vec![],
+            position: w.position,
+            rotation: w.rotation,
+            scale: w.scale,
+        }
+    }
+
+    /// The tree.
+    pub fn unpack(&self) -> Workspace {
+        Workspace {
+            complexes: self.complexes.iter().map(Packed::unpack).collect(),
+            ..self.shallow()
+        }
+    }
+
+    /// The tree with shallow complexes (no molecules): the workspace's outline.
+    pub fn shallow(&self) -> Workspace {
+        Workspace {
+            complexes: self.complexes.iter().map(Packed::shallow).collect(),
+            position: self.position,
+            rotation: self.rotation,
+            scale: self.scale,
         }
     }
 }
@@ -493,6 +570,8 @@ pub const MAX_ATOMS: usize = 5_000_000;
 pub const MAX_BONDS: usize = 2 * MAX_ATOMS;
 /// Most frames (molecules) in one complex.
 pub const MAX_FRAMES: usize = 100_000;
+/// Most complexes a workspace holds.
+pub const MAX_COMPLEXES: usize = 1024;
 /// Most entries in a complex's string table (its distinct names, codes and labels).
 pub const MAX_STRINGS: usize = MAX_ATOMS;
 /// Most bytes of text a complex's parts may hold beyond what their names keep inline: a

@@ -6,7 +6,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Delivery, FrameStats};
 use crate::api::link::{ToPlugin, ToSession};
-use crate::api::structure::{Complex, Workspace};
+use crate::api::structure::{Complex, Packed, PackedWorkspace, Workspace};
 use crate::api::{ErrorBody, PresenterInfo};
 use crate::session::files::FilesView;
 use crate::wire::subject::Token;
@@ -28,10 +28,11 @@ pub(crate) enum Command {
     FrameStats(oneshot::Sender<FrameStats>),
     Shapes(oneshot::Sender<Vec<crate::api::shape::Shape>>),
     Volumes(oneshot::Sender<Vec<(i64, crate::session::workspace::VolumeInfo)>>),
-    Workspace(oneshot::Sender<Workspace>),
+    /// The workspace's columns (a copy: the tree is built on the asker's task).
+    Workspace(oneshot::Sender<PackedWorkspace>),
     /// Add complexes as the session's own user would; every link is told.
     AddComplexes(
-        Vec<Complex>,
+        Vec<Packed>,
         oneshot::Sender<Result<Vec<Complex>, ErrorBody>>,
     ),
     /// Replace complexes (deep, by index) as the user would; hooked links are told.
@@ -136,12 +137,15 @@ impl Router {
     }
 
     pub(crate) async fn workspace(&self) -> Workspace {
-        self.ask(Command::Workspace).await.unwrap_or_default()
+        match self.ask(Command::Workspace).await {
+            Some(packed) => packed.unpack(),
+            None => Workspace::default(),
+        }
     }
 
     pub(crate) async fn add_complexes(
         &self,
-        complexes: Vec<Complex>,
+        complexes: Vec<Packed>,
     ) -> Result<Vec<Complex>, ErrorBody> {
         self.ask(|tx| Command::AddComplexes(complexes, tx))
             .await

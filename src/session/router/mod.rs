@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 mod handle;
 mod room;
 mod route;
+mod structures;
 
 pub(crate) use handle::{Command, Router, Waiters};
 use route::Route;
@@ -27,7 +28,7 @@ use super::{LinkEvent, MAX_INBOUND};
 use crate::api::PresenterInfo;
 use crate::api::control::Event;
 use crate::api::link::{CloseReason, ToPlugin, ToSession};
-use crate::api::structure::Complex;
+use crate::api::structure::Packed;
 use crate::wire::subject::{self, Token};
 use crate::wire::{self, Envelope};
 
@@ -269,7 +270,7 @@ impl Core {
                 let added = self.workspace.insert(complexes).map(|slots| {
                     self.workspace.workspace().complexes[slots]
                         .iter()
-                        .map(Complex::shallow)
+                        .map(Packed::shallow)
                         .collect()
                 });
                 if added.is_ok() {
@@ -319,65 +320,6 @@ impl Core {
         let env = Envelope::with_id(id, reply.unwrap_or_else(ToPlugin::Error));
         if let Err(e) = super::publish_to_plugin(&self.client, to, &env).await {
             tracing::warn!("answering a plugin failed: {e}");
-        }
-    }
-
-    /// A plugin's `workspace_update`, applied without a copy: the workspace is taken from
-    /// the message, which the link's events then show shallow. A valid one is answered
-    /// before it is applied (a large part of its handling: indices, comparing with the old
-    /// workspace); this task takes the link's next request only after.
-    async fn update_workspace(&mut self, lid: &Token, env: &mut Envelope<ToSession>, to: &str) {
-        let ToSession::WorkspaceUpdate(w) = &mut env.msg else {
-            return;
-        };
-        let shown = w.shallow();
-        let w = std::mem::replace(w, shown);
-        let checked = SessionWorkspace::check(&w);
-        if env.id != 0 {
-            let answer = checked
-                .clone()
-                .map(|()| ToPlugin::Done(crate::api::Empty {}));
-            self.reply(to, env.id, answer).await;
-            // Let the broker connection send the answer first: woken by the publish, it
-            // waits in this worker's next-task slot, which no other worker takes from.
-            tokio::task::yield_now().await;
-        } else if let Err(e) = &checked {
-            self.reply(to, 0, Err(e.clone())).await;
-        }
-        if checked.is_ok() {
-            let changes = self.workspace.replace_checked(w);
-            self.announce(Some(lid), changes).await;
-        }
-    }
-
-    /// A plugin's `add_to_workspace`: the complexes are taken from the message (its event
-    /// shows them shallow) and the answer, the complexes as stored, is encoded from the
-    /// workspace in place.
-    async fn add_to_workspace(&mut self, lid: &Token, env: &mut Envelope<ToSession>, to: &str) {
-        let ToSession::AddToWorkspace(list) = &mut env.msg else {
-            return;
-        };
-        let shown = list.complexes.iter().map(Complex::shallow).collect();
-        let complexes = std::mem::replace(&mut list.complexes, shown);
-        match self.workspace.insert(complexes) {
-            Ok(_) if env.id == 0 => self.announce(Some(lid), Changes::added()).await,
-            Ok(slots) => {
-                #[derive(serde::Serialize)]
-                struct Added<'a> {
-                    complexes: &'a [Complex],
-                }
-                let stored = &self.workspace.workspace().complexes[slots];
-                let bytes = wire::encode_borrowed(
-                    env.id,
-                    crate::api::link::ToPluginKind::Complexes,
-                    &Added { complexes: stored },
-                );
-                if let Err(e) = super::publish_encoded_to_plugin(&self.client, to, bytes).await {
-                    tracing::warn!("answering a plugin failed: {e}");
-                }
-                self.announce(Some(lid), Changes::added()).await;
-            }
-            Err(e) => self.reply(to, env.id, Err(e)).await,
         }
     }
 
@@ -476,49 +418,57 @@ impl Core {
             self.announce(Some(&lid), changes).await;
             return;
         }
-        let mut env = match wire::decode::<ToSession>(&msg.payload, MAX_INBOUND) {
-            Ok(env) => env,
-            Err(e) => {
-                tracing::warn!(link = %lid, "dropping a bad message from a plugin: {e}");
-                // A request whose body is wrong still gets its error, if its id can be read.
-                let mut error = crate::api::ErrorBody::from(&e);
-                let id = match e.request_id() {
-                    0 => match wire::skim::kind_of::<ToSession>(&msg.payload, MAX_INBOUND) {
-                        Ok((id, kind)) => {
-                            error.message = format!(
-                                "the body of \"{kind}\" does not match its schema: {e} (see docs/PROTOCOL.md)"
-                            );
-                            id
-                        }
-                        Err(_) => 0,
-                    },
-                    id => id,
-                };
-                if id != 0 {
-                    let to = subject::to_plugin_of(&msg.subject).unwrap_or_default();
-                    self.reply(&to, id, Err(error)).await;
-                }
-                return;
-            }
+        let inbound = match structures::decode(&msg.payload, MAX_INBOUND) {
+            Ok(inbound) => inbound,
+            Err(e) => return self.refuse(&lid, &msg, &e).await,
         };
-        if let ToSession::Chunk(part) = env.msg {
-            // A link's first words may come before the link is added: keep its transfers,
-            // but never more than a bounded number of links' worth.
-            if self.chunks.len() >= MAX_CREDITED_LINKS && !self.chunks.contains_key(&lid) {
-                let links = &self.routes.links;
-                self.chunks.retain(|l, _| links.contains_key(l));
-            }
-            env = match self.chunks.entry(lid.clone()).or_default().accept(part) {
-                Ok(Some(whole)) => whole,
-                Ok(None) => return,
-                Err(e) => {
-                    tracing::warn!(link = %lid, "dropping a chunked message from a plugin: {e}");
-                    return;
+        let inbound = match inbound {
+            structures::Inbound::Other(Envelope {
+                msg: ToSession::Chunk(part),
+                ..
+            }) => {
+                // A link's first words may come before the link is added: keep its
+                // transfers, but never more than a bounded number of links' worth.
+                if self.chunks.len() >= MAX_CREDITED_LINKS && !self.chunks.contains_key(&lid) {
+                    let links = &self.routes.links;
+                    self.chunks.retain(|l, _| links.contains_key(l));
                 }
-            };
-        }
+                let whole = match self.chunks.entry(lid.clone()).or_default().push(part) {
+                    Ok(Some(whole)) => whole,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::warn!(link = %lid, "dropping a chunked message from a plugin: {e}");
+                        return;
+                    }
+                };
+                match structures::decode(&whole, wire::chunk::MAX_TRANSFER) {
+                    Ok(structures::Inbound::Other(Envelope {
+                        msg: ToSession::Chunk(_),
+                        ..
+                    })) => {
+                        tracing::warn!(link = %lid, "dropping a chunk inside a chunked message");
+                        return;
+                    }
+                    Ok(inbound) => inbound,
+                    Err(e) => {
+                        tracing::warn!(link = %lid, "dropping a bad chunked message from a plugin: {e}");
+                        return;
+                    }
+                }
+            }
+            inbound => inbound,
+        };
         // Built only when something is answered: most messages are not requests.
         let to = || subject::to_plugin_of(&msg.subject).unwrap_or_default();
+        let env = match inbound {
+            structures::Inbound::Structures(env) => {
+                let shown = self.structures(&lid, env, &to()).await;
+                return self
+                    .deliver(lid, LinkEvent::Message(shown), msg.payload.len())
+                    .await;
+            }
+            structures::Inbound::Other(env) => env,
+        };
         match Route::of(wire::Message::kind(&env.msg)) {
             // Replies to this session's own requests (ping, integration) go to their
             // waiter; without one (no id, or given up) they are shown.
@@ -554,25 +504,12 @@ impl Core {
                 }
             }
             Route::Workspace if matches!(env.msg, ToSession::WorkspaceRequest(_)) => {
-                // Encoded from the workspace in place: a copy would cost as much again.
-                if env.id != 0 {
-                    let bytes = wire::encode_borrowed(
-                        env.id,
-                        crate::api::link::ToPluginKind::Workspace,
-                        self.workspace.workspace(),
-                    );
-                    if let Err(e) =
-                        super::publish_encoded_to_plugin(&self.client, &to(), bytes).await
-                    {
-                        tracing::warn!("answering a plugin failed: {e}");
-                    }
+                self.answer_workspace(env.id, &to()).await;
+            }
+            Route::Workspace if matches!(env.msg, ToSession::ComplexesRequest(_)) => {
+                if let ToSession::ComplexesRequest(req) = &env.msg {
+                    self.answer_complexes(env.id, req, &to()).await;
                 }
-            }
-            Route::Workspace if matches!(env.msg, ToSession::WorkspaceUpdate(_)) => {
-                self.update_workspace(&lid, &mut env, &to()).await;
-            }
-            Route::Workspace if matches!(env.msg, ToSession::AddToWorkspace(_)) => {
-                self.add_to_workspace(&lid, &mut env, &to()).await;
             }
             Route::Workspace => {
                 let answer = self.workspace.handle_for(&lid, &env.msg);
@@ -599,6 +536,29 @@ impl Core {
             _ => LinkEvent::Message(env),
         };
         self.deliver(lid, event, msg.payload.len()).await;
+    }
+
+    /// Drops a message that does not decode; a request whose body is wrong still gets its
+    /// error, if its id can be read.
+    async fn refuse(&self, lid: &Token, msg: &async_nats::Message, e: &wire::DecodeError) {
+        tracing::warn!(link = %lid, "dropping a bad message from a plugin: {e}");
+        let mut error = crate::api::ErrorBody::from(e);
+        let id = match e.request_id() {
+            0 => match wire::skim::kind_of::<ToSession>(&msg.payload, MAX_INBOUND) {
+                Ok((id, kind)) => {
+                    error.message = format!(
+                        "the body of \"{kind}\" does not match its schema: {e} (see docs/PROTOCOL.md)"
+                    );
+                    id
+                }
+                Err(_) => 0,
+            },
+            id => id,
+        };
+        if id != 0 {
+            let to = subject::to_plugin_of(&msg.subject).unwrap_or_default();
+            self.reply(&to, id, Err(error)).await;
+        }
     }
 
     /// Awaits `fut` while carrying out handles' commands, so a handle this task waits for

@@ -6,36 +6,33 @@ use super::{Changes, SessionWorkspace};
 use crate::api::analysis::ComplexHook;
 use crate::api::link::ToPlugin;
 use crate::api::stream::{StreamDirection, StreamFeed, StreamInterrupt, StreamInterruptReason};
-use crate::api::structure::Complex;
+use crate::api::structure::Packed;
 use crate::api::{Empty, ErrorBody, ErrorCode};
 use crate::wire::subject::Token;
 use std::collections::HashSet;
 
 impl SessionWorkspace {
+    /// Whether changes to complex `index` feed anything: its hooks, or reading streams.
+    /// Without either, comparing a large complex column by column is work for nobody.
+    pub(super) fn compares(&self, index: i64) -> bool {
+        self.hooks
+            .get(&index)
+            .is_some_and(|links| !links.is_empty())
+            || self.has_readers()
+    }
+
     /// Notes in `changes` how the complex `old` differs from the stored one with its index.
-    pub(super) fn compare(&self, old: &Complex, changes: &mut Changes) {
-        // The changes feed hooks and reading streams only: with neither, comparing a large
-        // complex atom by atom is work for nobody.
-        if self
-            .hooks
-            .get(&old.index)
-            .is_none_or(|links| links.is_empty())
-            && !self.has_readers()
-        {
+    pub(super) fn compare(&self, old: &Packed, changes: &mut Changes) {
+        if !self.compares(old.index()) {
             return;
         }
-        let Some(slot) = self.find(old.index) else {
+        let Some(new) = self.complex(old.index()) else {
             return;
         };
-        let new = &self.workspace.complexes[slot];
-        if new != old {
-            changes.updated.push(old.index);
-            if !old
-                .atoms()
-                .map(|a| a.selected)
-                .eq(new.atoms().map(|a| a.selected))
-            {
-                changes.selected.push(old.index);
+        if !new.same_content(old) {
+            changes.updated.push(old.index());
+            if !new.same_selection(old) {
+                changes.selected.push(old.index());
             }
         }
     }
@@ -59,7 +56,7 @@ impl SessionWorkspace {
 
     /// Drops what belonged to complexes no longer in the workspace (after a removal).
     pub(super) fn forget_removed(&mut self) {
-        let present: HashSet<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
+        let present: HashSet<i64> = self.workspace.complexes.iter().map(Packed::index).collect();
         self.hooks.retain(|i, _| present.contains(i));
         self.volumes.retain(|i, _| present.contains(i));
         if !self.interactions.is_empty() {
@@ -91,9 +88,10 @@ impl SessionWorkspace {
                 let Some(links) = self.hooks.get(index) else {
                     continue;
                 };
-                let Some(slot) = self.find(*index) else {
+                let Some(stored) = self.complex(*index) else {
                     continue;
                 };
+                let mut tree = None;
                 for (lid, hook) in links {
                     if !others(lid)
                         || !(if selection {
@@ -104,7 +102,7 @@ impl SessionWorkspace {
                     {
                         continue;
                     }
-                    let c = self.workspace.complexes[slot].clone();
+                    let c = tree.get_or_insert_with(|| stored.unpack()).clone();
                     out.push((
                         lid.clone(),
                         if selection {
@@ -133,8 +131,8 @@ impl SessionWorkspace {
                         && s.runs.iter().any(|r| {
                             self.workspace
                                 .complexes
-                                .get(r.at[0])
-                                .is_some_and(|c| touched.contains(&c.index))
+                                .get(r.slot)
+                                .is_some_and(|c| touched.contains(&c.index()))
                         })));
             if !wanted {
                 continue;

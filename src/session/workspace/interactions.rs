@@ -5,6 +5,7 @@ use crate::api::interaction::{
     Interaction, InteractionList, InteractionQuery, MAX_INTERACTIONS, MAX_SIDE,
 };
 use crate::api::link::{Indices, ToPlugin};
+use crate::api::structure::Packed;
 use crate::api::{ErrorBody, ErrorCode};
 use std::collections::HashSet;
 
@@ -14,7 +15,7 @@ impl SessionWorkspace {
         self.workspace
             .complexes
             .iter()
-            .flat_map(|c| c.atoms().map(|a| a.index))
+            .flat_map(Packed::atom_indices)
             .collect()
     }
 
@@ -70,7 +71,7 @@ impl SessionWorkspace {
             && q.atoms.is_empty());
         let mut atoms: HashSet<i64> = q.atoms.iter().copied().collect();
         if named {
-            for c in &self.workspace.complexes {
+            for c in self.workspace.complexes.iter().map(Packed::unpack) {
                 let whole_c = q.complexes.contains(&c.index);
                 for m in &c.molecules {
                     let whole_m = whole_c || q.molecules.contains(&m.index);

@@ -19,7 +19,7 @@ use crate::api::analysis::{ComplexHook, SubstructureList};
 use crate::api::interaction::{Interaction, InteractionList};
 use crate::api::shape::{Shape, ShapeIndices, ShapesDestroyed};
 use crate::api::stream::StreamDirection;
-use crate::api::structure::{Complex, Workspace};
+use crate::api::structure::{Complex, Packed, PackedWorkspace, Workspace};
 use crate::api::{Empty, ErrorBody, ErrorCode};
 use crate::wire::subject::Token;
 use std::collections::BTreeMap;
@@ -29,8 +29,7 @@ use streams::StreamState;
 pub use streams::MAX_STREAMS;
 pub use volumes::VolumeInfo;
 
-/// Most complexes a session holds.
-pub const MAX_COMPLEXES: usize = 1024;
+pub use crate::api::structure::MAX_COMPLEXES;
 
 /// What a request changed, for the other links' events.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -58,21 +57,11 @@ impl Changes {
     }
 }
 
-/// Frees a replaced workspace off the caller's thread when it is large: dropping a
-/// 100k-atom tree takes milliseconds the session's next request would wait for.
-fn dispose(old: Workspace) {
-    let atoms: usize = old.complexes.iter().map(Complex::atom_count).sum();
-    if atoms >= 10_000
-        && let Ok(rt) = tokio::runtime::Handle::try_current()
-    {
-        rt.spawn_blocking(move || drop(old));
-    }
-}
-
 /// A session's workspace, its index counter and its streams.
 #[derive(Debug, Default)]
 pub struct SessionWorkspace {
-    workspace: Workspace,
+    /// Its complexes as columns: answered and replaced without building a tree.
+    workspace: PackedWorkspace,
     /// Bumped by every change that may move or remove atoms (streams re-check then).
     generation: u64,
     next_index: i64,
@@ -86,9 +75,28 @@ pub struct SessionWorkspace {
     volumes: BTreeMap<i64, VolumeInfo>,
 }
 
+/// The "at most" error for a workspace of `n` complexes, if it has too many.
+fn too_many(n: usize) -> Result<(), ErrorBody> {
+    if n > MAX_COMPLEXES {
+        return Err(ErrorBody::new(
+            ErrorCode::BadRequest,
+            format!("a workspace holds at most {MAX_COMPLEXES} complexes"),
+        ));
+    }
+    Ok(())
+}
+
+/// The columns of trees, each validated first.
+fn pack_valid(complexes: &[Complex]) -> Result<Vec<Packed>, ErrorBody> {
+    complexes
+        .iter()
+        .map(|c| Packed::checked(c).map_err(ErrorBody::from))
+        .collect()
+}
+
 impl SessionWorkspace {
-    /// The workspace.
-    pub fn workspace(&self) -> &Workspace {
+    /// The workspace, as columns.
+    pub fn workspace(&self) -> &PackedWorkspace {
         &self.workspace
     }
 
@@ -97,78 +105,60 @@ impl SessionWorkspace {
         self.next_index
     }
 
-    /// Gives an index to everything in `c` that has none, level by level (its molecules,
-    /// then its chains, residues, atoms, bonds): the members of a new complex's level get
-    /// consecutive indices, which travel as a run instead of eight bytes each.
-    fn index(&mut self, c: &mut Complex) {
-        let mut give = |index: &mut i64| {
-            if *index < 0 {
-                self.next_index += 1;
-                *index = self.next_index;
-            }
-        };
-        give(&mut c.index);
-        for m in &mut c.molecules {
-            give(&mut m.index);
-        }
-        for ch in c.chains_mut() {
-            give(&mut ch.index);
-        }
-        for r in c.residues_mut() {
-            give(&mut r.index);
-        }
-        for a in c.atoms_mut() {
-            give(&mut a.index);
-        }
-        for b in c.residues_mut().flat_map(|r| r.bonds.iter_mut()) {
-            give(&mut b.index);
-        }
+    /// The complex with index `index`, if the workspace has it.
+    pub fn complex(&self, index: i64) -> Option<&Packed> {
+        self.find(index).map(|slot| &self.workspace.complexes[slot])
     }
 
-    /// Adds complexes (validated, indexed); returns them as stored.
-    pub fn add(&mut self, complexes: Vec<Complex>) -> Result<Vec<Complex>, ErrorBody> {
-        let slots = self.insert(complexes)?;
-        Ok(self.workspace.complexes[slots].to_vec())
+    /// Adds trees (validated, indexed); returns them as stored.
+    pub fn add(&mut self, complexes: &[Complex]) -> Result<Vec<Complex>, ErrorBody> {
+        let slots = self.insert(pack_valid(complexes)?)?;
+        Ok(self.workspace.complexes[slots]
+            .iter()
+            .map(Packed::unpack)
+            .collect())
     }
 
-    /// Adds complexes (validated, indexed) without copying them; returns their slots.
-    pub fn insert(&mut self, complexes: Vec<Complex>) -> Result<std::ops::Range<usize>, ErrorBody> {
-        if self.workspace.complexes.len() + complexes.len() > MAX_COMPLEXES {
-            return Err(ErrorBody::new(
-                ErrorCode::BadRequest,
-                format!("a workspace holds at most {MAX_COMPLEXES} complexes"),
-            ));
-        }
-        for c in &complexes {
-            c.validate().map_err(ErrorBody::from)?;
-        }
+    /// Adds complexes (checked when packed; indexed here); returns their slots.
+    pub fn insert(&mut self, complexes: Vec<Packed>) -> Result<std::ops::Range<usize>, ErrorBody> {
+        too_many(self.workspace.complexes.len() + complexes.len())?;
         self.generation += 1;
         let first = self.workspace.complexes.len();
         for mut c in complexes {
-            if self.find(c.index).is_some() {
-                c.index = -1; // a copy of a complex already present: add it as new
+            if self.find(c.index()).is_some() {
+                c.set_index(-1); // a copy of a complex already present: add it as new
             }
-            self.index(&mut c);
+            c.give_indices(&mut self.next_index);
             self.workspace.complexes.push(c);
         }
         Ok(first..self.workspace.complexes.len())
     }
 
-    /// Replaces the workspace with `w` (checked, indexed), taking it rather than a copy;
-    /// what changed, for hooks and events.
-    pub fn replace(&mut self, w: crate::api::structure::Workspace) -> Result<Changes, ErrorBody> {
-        Self::check(&w)?;
-        Ok(self.replace_checked(w))
+    /// Replaces the workspace with the tree `w` (validated, indexed); what changed.
+    pub fn replace(&mut self, w: &Workspace) -> Result<Changes, ErrorBody> {
+        too_many(w.complexes.len())?;
+        let packed = PackedWorkspace {
+            complexes: pack_valid(&w.complexes)?,
+            ..PackedWorkspace::pack(&w.shallow())
+        };
+        Ok(self.replace_packed(packed))
     }
 
-    /// [`SessionWorkspace::replace`] with a workspace [`SessionWorkspace::check`] accepted.
-    pub(crate) fn replace_checked(&mut self, mut w: crate::api::structure::Workspace) -> Changes {
+    /// Whether `w` would be accepted as the workspace (its complexes were checked when
+    /// they were decoded).
+    pub fn check(w: &PackedWorkspace) -> Result<(), ErrorBody> {
+        too_many(w.complexes.len())
+    }
+
+    /// Replaces the workspace with `w` (which [`SessionWorkspace::check`] accepted),
+    /// taking it rather than a copy; what changed, for hooks and events.
+    pub fn replace_packed(&mut self, mut w: PackedWorkspace) -> Changes {
         self.generation += 1;
-        let before: Vec<i64> = self.workspace.complexes.iter().map(|c| c.index).collect();
+        let before: Vec<i64> = self.workspace.complexes.iter().map(Packed::index).collect();
         for c in &mut w.complexes {
-            self.index(c);
+            c.give_indices(&mut self.next_index);
         }
-        let after: Vec<i64> = w.complexes.iter().map(|c| c.index).collect();
+        let after: Vec<i64> = w.complexes.iter().map(Packed::index).collect();
         let old = std::mem::replace(&mut self.workspace, w);
         let mut changes = Changes {
             added: after.iter().any(|i| !before.contains(i)),
@@ -181,7 +171,6 @@ impl SessionWorkspace {
         if changes.removed {
             self.forget_removed();
         }
-        dispose(old);
         changes
     }
 
@@ -192,7 +181,7 @@ impl SessionWorkspace {
         self.workspace
             .complexes
             .iter()
-            .position(|c| c.index == index)
+            .position(|c| c.index() == index)
     }
 
     /// Answers a request from link `lid`; `None` if `msg` is not a workspace or stream one.
@@ -229,20 +218,6 @@ impl SessionWorkspace {
         })
     }
 
-    /// Whether `w` would be accepted as the workspace, checked without applying it.
-    pub fn check(w: &crate::api::structure::Workspace) -> Result<(), ErrorBody> {
-        if w.complexes.len() > MAX_COMPLEXES {
-            return Err(ErrorBody::new(
-                ErrorCode::BadRequest,
-                format!("a workspace holds at most {MAX_COMPLEXES} complexes"),
-            ));
-        }
-        w.complexes
-            .iter()
-            .try_for_each(Complex::validate)
-            .map_err(ErrorBody::from)
-    }
-
     /// Answers a workspace request; `None` if `msg` is not one.
     pub fn handle(&mut self, msg: &ToSession) -> Option<(Result<ToPlugin, ErrorBody>, Changes)> {
         if matches!(
@@ -255,28 +230,28 @@ impl SessionWorkspace {
         let none = Changes::default();
         Some(match msg {
             ToSession::WorkspaceRequest(_) => {
-                (Ok(ToPlugin::Workspace(self.workspace.clone())), none)
+                (Ok(ToPlugin::Workspace(self.workspace.unpack())), none)
             }
             ToSession::ComplexListRequest(_) => {
                 let complexes = self
                     .workspace
                     .complexes
                     .iter()
-                    .map(Complex::shallow)
+                    .map(Packed::shallow)
                     .collect();
                 (Ok(ToPlugin::Complexes(ComplexList { complexes })), none)
             }
             ToSession::ComplexesRequest(Indices { indices }) => {
                 let complexes = indices
                     .iter()
-                    .map(|i| self.find(*i).map(|p| self.workspace.complexes[p].clone()))
+                    .map(|i| self.complex(*i).map(Packed::unpack))
                     .collect();
                 (
                     Ok(ToPlugin::ComplexesDeep(ComplexesDeep { complexes })),
                     none,
                 )
             }
-            ToSession::AddToWorkspace(list) => match self.add(list.complexes.clone()) {
+            ToSession::AddToWorkspace(list) => match self.add(&list.complexes) {
                 Ok(complexes) => (
                     Ok(ToPlugin::Complexes(ComplexList { complexes })),
                     Changes::added(),
@@ -287,23 +262,23 @@ impl SessionWorkspace {
                 let before = self.workspace.complexes.len();
                 self.workspace
                     .complexes
-                    .retain(|c| !indices.contains(&c.index));
+                    .retain(|c| !indices.contains(&c.index()));
                 let removed = self.workspace.complexes.len() < before;
                 if removed {
                     self.forget_removed();
                 }
                 (done(), Changes { removed, ..none })
             }
-            ToSession::WorkspaceUpdate(w) => match self.replace(w.clone()) {
+            ToSession::WorkspaceUpdate(w) => match self.replace(w) {
                 Ok(changes) => (done(), changes),
                 Err(e) => (Err(e), none),
             },
             ToSession::StructuresUpdate(u) => {
-                let old: Vec<Complex> = u
+                let old: Vec<Packed> = u
                     .complexes
                     .iter()
-                    .filter_map(|c| self.find(c.index))
-                    .map(|slot| self.workspace.complexes[slot].clone())
+                    .filter(|c| self.compares(c.index))
+                    .filter_map(|c| self.complex(c.index).cloned())
                     .collect();
                 match self.update(u) {
                     Ok(()) => {
@@ -317,9 +292,13 @@ impl SessionWorkspace {
                 }
             }
             ToSession::SubstructureRequest(req) => {
-                let molecule = self
+                let complex = self
                     .workspace
                     .complexes
+                    .iter()
+                    .find(|c| c.has_molecule(req.molecule))
+                    .map(Packed::unpack);
+                let molecule = complex
                     .iter()
                     .flat_map(|c| &c.molecules)
                     .find(|m| m.index == req.molecule);
@@ -340,8 +319,21 @@ impl SessionWorkspace {
                 }
             }
             ToSession::ApplyColorScheme(req) => {
-                match super::color::apply(&mut self.workspace.complexes, req) {
-                    Ok(updated) => (done(), Changes { updated, ..none }),
+                let mut trees: Vec<Complex> = self
+                    .workspace
+                    .complexes
+                    .iter()
+                    .map(Packed::unpack)
+                    .collect();
+                match super::color::apply(&mut trees, req) {
+                    Ok(updated) => {
+                        for (slot, c) in self.workspace.complexes.iter_mut().zip(&trees) {
+                            if updated.contains(&c.index) {
+                                *slot = Packed::pack(c);
+                            }
+                        }
+                        (done(), Changes { updated, ..none })
+                    }
                     Err(e) => (Err(e), none),
                 }
             }
@@ -394,17 +386,22 @@ impl SessionWorkspace {
             })?;
             if u.deep {
                 c.validate().map_err(ErrorBody::from)?;
+            } else {
+                // Only the head changes: check it against the stored frames.
+                self.workspace.complexes[slot]
+                    .head_fits(c)
+                    .map_err(ErrorBody::from)?;
             }
             slots.push(slot);
         }
         for (c, slot) in u.complexes.iter().zip(slots) {
-            let mut c = c.clone();
+            let stored = &mut self.workspace.complexes[slot];
             if u.deep {
-                self.index(&mut c);
+                *stored = Packed::pack(c);
+                stored.give_indices(&mut self.next_index);
             } else {
-                c.molecules = std::mem::take(&mut self.workspace.complexes[slot].molecules);
+                let _ = stored.set_head(c); // checked above
             }
-            self.workspace.complexes[slot] = c;
         }
         Ok(())
     }

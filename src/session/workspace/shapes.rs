@@ -4,6 +4,7 @@ use super::SessionWorkspace;
 use crate::api::Invalid;
 use crate::api::link::ToPlugin;
 use crate::api::shape::{AnchorType, MAX_SHAPES, Shape, ShapeList, ShapeResult, ShapeResults};
+use crate::api::structure::Packed;
 
 impl SessionWorkspace {
     /// The shapes drawn now, by index.
@@ -14,7 +15,7 @@ impl SessionWorkspace {
     /// Creates or replaces shapes; each is checked on its own (geometry, anchor targets).
     pub(super) fn upload_shapes(&mut self, list: &ShapeList) -> ToPlugin {
         let complexes: std::collections::HashSet<i64> =
-            self.workspace.complexes.iter().map(|c| c.index).collect();
+            self.workspace.complexes.iter().map(|c| c.index()).collect();
         let atoms: std::collections::HashSet<i64> = if list
             .shapes
             .iter()
@@ -24,7 +25,7 @@ impl SessionWorkspace {
             self.workspace
                 .complexes
                 .iter()
-                .flat_map(|c| c.atoms().map(|a| a.index))
+                .flat_map(Packed::atom_indices)
                 .collect()
         } else {
             Default::default()

@@ -7,25 +7,27 @@ use crate::api::stream::{
     StreamCreate, StreamCreated, StreamData, StreamDataType, StreamDirection, StreamFeed,
     StreamInterrupt, StreamInterruptReason, StreamKind,
 };
+use crate::api::structure::{Complex, Packed};
 use crate::api::{Empty, ErrorBody, ErrorCode};
 use crate::wire::subject::Token;
 use std::collections::HashMap;
 
-/// Where a stream element lives: complex slot (and molecule, chain, residue, atom
-/// positions for atoms), plus the index it had, to notice when the workspace changed.
+/// Where a stream element lives: complex slot and (for atoms) the atom's ordinal in the
+/// complex's atom columns, plus the index it had, to notice when the workspace changed.
 #[derive(Debug, Clone, Copy)]
 struct Target {
-    path: [usize; 5],
+    slot: usize,
+    atom: usize,
     index: i64,
 }
 
-/// Consecutive stream elements that are consecutive atoms of one residue (or one complex):
-/// a frame is applied run by run, with one residue lookup per run.
+/// Consecutive stream elements that are consecutive atoms of one complex: a frame is
+/// applied run by run, each a copy into a slice of a column.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Run {
-    /// Complex slot, molecule, chain, residue.
-    pub(super) at: [usize; 4],
-    /// Position of the run's first atom in its residue.
+    /// Complex slot.
+    pub(super) slot: usize,
+    /// Ordinal of the run's first atom in the complex.
     first_atom: usize,
     /// Stream element of the run's first atom.
     first_elem: usize,
@@ -49,17 +51,16 @@ pub(super) struct StreamState {
 fn runs_of(targets: &[Target]) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
     for (k, t) in targets.iter().enumerate() {
-        let [ci, mi, hi, ri, ai] = t.path;
         if let Some(last) = runs.last_mut()
-            && last.at == [ci, mi, hi, ri]
-            && last.first_atom + last.len == ai
+            && last.slot == t.slot
+            && last.first_atom + last.len == t.atom
         {
             last.len += 1;
             continue;
         }
         runs.push(Run {
-            at: [ci, mi, hi, ri],
-            first_atom: ai,
+            slot: t.slot,
+            first_atom: t.atom,
             first_elem: k,
             len: 1,
         });
@@ -114,31 +115,21 @@ impl SessionWorkspace {
             ));
         }
         let mut found: HashMap<i64, Target> = HashMap::new();
-        for (ci, c) in self.workspace.complexes.iter().enumerate() {
+        for (slot, c) in self.workspace.complexes.iter().enumerate() {
             if req.kind == StreamKind::ComplexPositionRotation {
+                let index = c.index();
                 found.insert(
-                    c.index,
+                    index,
                     Target {
-                        path: [ci, 0, 0, 0, 0],
-                        index: c.index,
+                        slot,
+                        atom: 0,
+                        index,
                     },
                 );
                 continue;
             }
-            for (mi, m) in c.molecules.iter().enumerate() {
-                for (hi, ch) in m.chains.iter().enumerate() {
-                    for (ri, r) in ch.residues.iter().enumerate() {
-                        for (ai, a) in r.atoms.iter().enumerate() {
-                            found.insert(
-                                a.index,
-                                Target {
-                                    path: [ci, mi, hi, ri, ai],
-                                    index: a.index,
-                                },
-                            );
-                        }
-                    }
-                }
+            for (atom, index) in c.atom_indices().enumerate() {
+                found.insert(index, Target { slot, atom, index });
             }
         }
         let targets = req
@@ -177,25 +168,13 @@ impl SessionWorkspace {
     /// Whether every target of `stream` is still where it was resolved.
     fn targets_hold(&self, stream: &StreamState) -> bool {
         stream.runs.iter().all(|run| {
-            let [ci, mi, hi, ri] = run.at;
-            let Some(c) = self.workspace.complexes.get(ci) else {
+            let Some(c) = self.workspace.complexes.get(run.slot) else {
                 return false;
             };
             if stream.kind == StreamKind::ComplexPositionRotation {
-                return c.index == stream.indices[run.first_elem];
+                return c.index() == stream.indices[run.first_elem];
             }
-            let atoms = c
-                .molecules
-                .get(mi)
-                .and_then(|m| m.chains.get(hi))
-                .and_then(|c| c.residues.get(ri))
-                .and_then(|r| r.atoms.get(run.first_atom..run.first_atom + run.len));
-            atoms.is_some_and(|atoms| {
-                atoms
-                    .iter()
-                    .zip(&stream.indices[run.first_elem..])
-                    .all(|(a, i)| a.index == *i)
-            })
+            c.atoms_are(run.first_atom, &stream.indices[run.first_elem..][..run.len])
         })
     }
 
@@ -296,46 +275,39 @@ impl SessionWorkspace {
         }
         let stream = &self.streams[&stream_id];
         let complexes = &mut self.workspace.complexes;
+        // Labels go through the string table: the complexes they touch are unpacked
+        // once per frame, written, and packed again.
+        let mut labeled: Vec<(usize, Complex)> = Vec::new();
         for run in &stream.runs {
-            let [ci, mi, hi, ri] = run.at;
             let (k, n) = (run.first_elem, run.len);
-            if let (StreamKind::ComplexPositionRotation, Values::Float(b)) = (kind, &values) {
-                let c = &mut complexes[ci];
-                let v: Vec<f32> = b[k * 28..k * 28 + 28].chunks_exact(4).map(le_f32).collect();
-                c.position = [v[0], v[1], v[2]];
-                c.rotation = [v[3], v[4], v[5], v[6]];
-                continue;
-            }
-            let atoms = &mut complexes[ci].molecules[mi].chains[hi].residues[ri].atoms
-                [run.first_atom..run.first_atom + n];
+            let c = &mut complexes[run.slot];
             match &values {
+                Values::Float(b) if kind == StreamKind::ComplexPositionRotation => {
+                    let v: Vec<f32> = b[k * 28..k * 28 + 28].chunks_exact(4).map(le_f32).collect();
+                    c.set_transform([v[0], v[1], v[2]], [v[3], v[4], v[5], v[6]]);
+                }
                 Values::Float(b) if kind == StreamKind::Position => {
-                    for (atom, p) in atoms
-                        .iter_mut()
-                        .zip(b[k * 12..(k + n) * 12].chunks_exact(12))
-                    {
-                        let p = [le_f32(&p[0..4]), le_f32(&p[4..8]), le_f32(&p[8..12])];
-                        if p.iter().all(|x| x.is_finite()) {
-                            atom.position = p;
-                        }
-                    }
+                    c.write_positions(run.first_atom, &b[k * 12..(k + n) * 12]);
                 }
-                Values::Float(b) => {
-                    for (atom, s) in atoms.iter_mut().zip(b[k * 4..(k + n) * 4].chunks_exact(4)) {
-                        atom.atom_scale = le_f32(s);
-                    }
-                }
-                Values::Byte(v) => {
-                    for (atom, c) in atoms.iter_mut().zip(v[k * 3..(k + n) * 3].chunks_exact(3)) {
-                        atom.atom_color = u32::from_be_bytes([c[0], c[1], c[2], 0xff]);
-                    }
-                }
+                Values::Float(b) => c.write_scales(run.first_atom, &b[k * 4..(k + n) * 4]),
+                Values::Byte(v) => c.write_colors(run.first_atom, &v[k * 3..(k + n) * 3]),
                 Values::String(v) => {
-                    for (atom, l) in atoms.iter_mut().zip(&v[k..k + n]) {
+                    let at = match labeled.iter().position(|(slot, _)| *slot == run.slot) {
+                        Some(at) => at,
+                        None => {
+                            labeled.push((run.slot, c.unpack()));
+                            labeled.len() - 1
+                        }
+                    };
+                    let atoms = labeled[at].1.atoms_mut().skip(run.first_atom);
+                    for (atom, l) in atoms.zip(&v[k..k + n]) {
                         atom.label_text = l.chars().take(256).collect();
                     }
                 }
             }
+        }
+        for (slot, c) in labeled {
+            complexes[slot] = Packed::pack(&c);
         }
         Ok(ToPlugin::Done(Empty {}))
     }
@@ -354,7 +326,7 @@ impl SessionWorkspace {
         let mut out: Vec<i64> = s
             .runs
             .iter()
-            .filter_map(|r| self.workspace.complexes.get(r.at[0]).map(|c| c.index))
+            .filter_map(|r| self.workspace.complexes.get(r.slot).map(Packed::index))
             .collect();
         out.dedup();
         out
@@ -372,36 +344,27 @@ impl SessionWorkspace {
             StreamDataType::String => texts.reserve(n),
         }
         for run in &stream.runs {
-            let [ci, mi, hi, ri] = run.at;
-            let c = self.workspace.complexes.get(ci)?;
+            let c = self.workspace.complexes.get(run.slot)?;
+            let indices = &stream.indices[run.first_elem..][..run.len];
             if stream.kind == StreamKind::ComplexPositionRotation {
-                if c.index != stream.indices[run.first_elem] {
+                if c.index() != indices[0] {
                     return None;
                 }
-                floats.extend(c.position);
-                floats.extend(c.rotation);
+                let (position, rotation) = c.transform();
+                floats.extend(position);
+                floats.extend(rotation);
                 continue;
             }
-            let atoms = c
-                .molecules
-                .get(mi)?
-                .chains
-                .get(hi)?
-                .residues
-                .get(ri)?
-                .atoms
-                .get(run.first_atom..run.first_atom + run.len)?;
-            for (j, a) in atoms.iter().enumerate() {
-                if a.index != stream.indices[run.first_elem + j] {
-                    return None;
-                }
-                match stream.kind {
-                    StreamKind::Position => floats.extend(a.position),
-                    StreamKind::Scale => floats.push(a.atom_scale),
-                    StreamKind::Color => bytes.extend(&a.atom_color.to_be_bytes()[..3]),
-                    StreamKind::Label => texts.push(a.label_text.to_string()),
-                    StreamKind::ComplexPositionRotation => unreachable!("handled above"),
-                }
+            if !c.atoms_are(run.first_atom, indices) {
+                return None;
+            }
+            let (first, n) = (run.first_atom, run.len);
+            match stream.kind {
+                StreamKind::Position => c.read_positions(first, n, &mut floats),
+                StreamKind::Scale => c.read_scales(first, n, &mut floats),
+                StreamKind::Color => c.read_colors(first, n, &mut bytes),
+                StreamKind::Label => c.read_labels(first, n, &mut texts),
+                StreamKind::ComplexPositionRotation => unreachable!("handled above"),
             }
         }
         Some(match stream.kind.data_type() {

@@ -68,7 +68,7 @@ fn add_assigns_indices_everywhere_and_lists_shallow() {
 #[test]
 fn updates_are_checked_before_anything_changes() {
     let mut ws = SessionWorkspace::default();
-    let added = ws.add(vec![complex("a", 1)]).unwrap();
+    let added = ws.add(&[complex("a", 1)]).unwrap();
     let mut renamed = added[0].clone();
     renamed.name = "renamed".into();
     let mut ghost = complex("ghost", 1);
@@ -80,7 +80,7 @@ fn updates_are_checked_before_anything_changes() {
         }))
         .unwrap();
     assert_eq!(r.unwrap_err().code, ErrorCode::NotFound);
-    assert_eq!(ws.workspace().complexes[0].name, "a", "nothing changed");
+    assert_eq!(ws.workspace().complexes[0].name(), "a", "nothing changed");
     // Shallow keeps the molecules even if the update carries none.
     renamed.molecules.clear();
     reply(
@@ -92,7 +92,7 @@ fn updates_are_checked_before_anything_changes() {
     );
     assert_eq!(
         (
-            ws.workspace().complexes[0].name.as_str(),
+            ws.workspace().complexes[0].name(),
             ws.workspace().complexes[0].atom_count()
         ),
         ("renamed", 1)
@@ -102,7 +102,7 @@ fn updates_are_checked_before_anything_changes() {
 #[test]
 fn remove_reports_what_it_removed() {
     let mut ws = SessionWorkspace::default();
-    let added = ws.add(vec![complex("a", 1), complex("b", 1)]).unwrap();
+    let added = ws.add(&[complex("a", 1), complex("b", 1)]).unwrap();
     let (_, c) = reply(
         &mut ws,
         ToSession::RemoveFromWorkspace(Indices {
@@ -124,7 +124,7 @@ fn remove_reports_what_it_removed() {
 fn shapes_are_checked_one_by_one_and_replaced_or_destroyed_by_index() {
     use crate::api::shape::{Anchor, AnchorType, Shape};
     let mut ws = SessionWorkspace::default();
-    let added = ws.add(vec![complex("a", 2)]).unwrap();
+    let added = ws.add(&[complex("a", 2)]).unwrap();
     let atom = added[0].atoms().next().unwrap().index;
     let on = |t: i64| Anchor {
         anchor_type: AnchorType::Atom,
@@ -205,7 +205,7 @@ fn invalid_complexes_are_refused() {
 fn a_reading_stream_hears_of_another_links_workspace_update() {
     use crate::api::stream::{StreamCreate, StreamDirection, StreamKind};
     let mut ws = SessionWorkspace::default();
-    let added = ws.add(vec![complex("a", 2)]).unwrap();
+    let added = ws.add(&[complex("a", 2)]).unwrap();
     let atoms: Vec<i64> = added[0].atoms().map(|a| a.index).collect();
     let (reader, writer) = (Token::random(), Token::random());
     let create = ToSession::StreamCreate(StreamCreate {
@@ -216,7 +216,7 @@ fn a_reading_stream_hears_of_another_links_workspace_update() {
     let (r, _) = ws.handle_for(&reader, &create).unwrap();
     assert!(matches!(r, Ok(ToPlugin::StreamCreated(_))), "{r:?}");
     // No hooks anywhere: the update is still compared, for the reading stream.
-    let mut moved = ws.workspace().clone();
+    let mut moved = ws.workspace().unpack();
     for a in moved.complexes[0].atoms_mut() {
         a.position[0] += 1.0;
     }

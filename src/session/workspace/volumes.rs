@@ -37,11 +37,9 @@ impl SessionWorkspace {
                     format!("no complex {} to align the volume to", v.align_to),
                 ));
             };
-            let target = &self.workspace.complexes[slot];
-            complex.position = target.position;
-            complex.rotation = target.rotation;
+            (complex.position, complex.rotation) = self.workspace.complexes[slot].transform();
         }
-        let added = self.add(vec![complex])?.remove(0);
+        let added = self.add(std::slice::from_ref(&complex))?.remove(0);
         self.volumes.insert(
             added.index,
             VolumeInfo {

@@ -102,6 +102,9 @@ impl<'de> Deserialize<'de> for Column {
     }
 }
 
+/// No column: every member has the level's default.
+pub(super) static NONE: Option<Column> = None;
+
 /// A column being read: checked against its level's count when opened.
 pub(super) struct In<'a, T> {
     pub(super) bytes: Option<&'a [u8]>,
@@ -110,6 +113,24 @@ pub(super) struct In<'a, T> {
 }
 
 impl<'a, T: Le> In<'a, T> {
+    /// A column of `default`s.
+    pub(super) fn absent(default: T) -> Self {
+        In {
+            bytes: None,
+            run: None,
+            default,
+        }
+    }
+
+    /// Whether every member has the same value in `self` and `other` (both of `n`
+    /// members), however each is sent.
+    pub(super) fn same(&self, other: &Self, n: usize) -> bool {
+        match (self.bytes, other.bytes) {
+            (Some(a), Some(b)) => a == b,
+            _ => (0..n).all(|i| self.get(i).same_bits(other.get(i))),
+        }
+    }
+
     pub(super) fn open(
         col: &'a Option<Column>,
         n: usize,
@@ -179,6 +200,26 @@ impl<T: Le> In<'_, T> {
             .map(T::get)
             .enumerate()
             .find(|(_, v)| !ok(*v))
+    }
+}
+
+/// The values of column `col` (of `n` values) as a byte string to write into: a missing
+/// column or a run is written out first.
+pub(super) fn values_mut<T: Le>(col: &mut Option<Column>, n: usize, default: T) -> &mut [u8] {
+    let bytes = match col.take() {
+        Some(Column::Values(b)) if b.len() == n * T::WIDTH => b,
+        other => {
+            let from = In::open(&other, n, default, "").unwrap_or(In::absent(default));
+            let mut bytes = Vec::with_capacity(n * T::WIDTH);
+            for i in 0..n {
+                from.get(i).put(&mut bytes);
+            }
+            ByteBuf::from(bytes)
+        }
+    };
+    match col.insert(Column::Values(bytes)) {
+        Column::Values(b) => b,
+        Column::Run(_) => unreachable!("a byte string was just inserted"),
     }
 }
 

@@ -13,17 +13,23 @@
 //! column proportional to its count (so a few bytes cannot make the decoder allocate a
 //! million atoms). `schemas/structure.cddl` describes the columns.
 //!
-//! `column` holds the column types, `encode` and `decode` the two directions.
+//! `column` holds the column types, `encode` and `decode` the two directions, `packed` a
+//! complex kept in this form (the session's storage).
 
 mod column;
 mod decode;
 mod encode;
+mod packed;
+#[cfg(test)]
+mod packed_tests;
 #[cfg(test)]
 mod tests;
 
 use super::*;
 use column::Column;
 use serde::{Deserializer, Serializer};
+
+pub use packed::Packed;
 
 /// Most chains, residues (each) in one complex: no more than atoms.
 const MAX_PARTS: u64 = MAX_ATOMS as u64;
@@ -92,7 +98,7 @@ impl ByteCode for BondKind {
 }
 
 /// Wire form of a complex (`complex` in `schemas/structure.cddl`).
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 struct Wire {
     #[serde(skip_serializing_if = "is_unindexed")]
@@ -162,7 +168,7 @@ impl Default for Wire {
 }
 
 /// A molecule and how many chains of the chain columns are its own.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 struct MoleculeHead {
     #[serde(skip_serializing_if = "is_unindexed")]
@@ -188,7 +194,7 @@ impl Default for MoleculeHead {
 
 /// A sequence of at most `MAX` items: refused at the first item beyond, before it is read
 /// (an empty map or text is one byte on the wire but tens in memory).
-fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>, const MAX: usize>(
+pub(crate) fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>, const MAX: usize>(
     d: D,
 ) -> Result<Vec<T>, D::Error> {
     struct V<T, const MAX: usize>(std::marker::PhantomData<T>);
@@ -202,7 +208,7 @@ fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>, const MAX: usize>(
             while let Some(item) = seq.next_element()? {
                 if out.len() == MAX {
                     return Err(serde::de::Error::custom(format!(
-                        "more than {MAX} items in one complex's list"
+                        "more than {MAX} items in one list"
                     )));
                 }
                 out.push(item);
@@ -217,7 +223,7 @@ fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>, const MAX: usize>(
 macro_rules! columns {
     ($(#[$doc:meta])* $name:ident { $($field:ident),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Default, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
         #[serde(default)]
         struct $name {
             $(
@@ -261,6 +267,6 @@ impl Serialize for Complex {
 
 impl<'de> Deserialize<'de> for Complex {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        decode::decode(Wire::deserialize(d)?).map_err(serde::de::Error::custom)
+        decode::decode(&Wire::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }

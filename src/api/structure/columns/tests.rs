@@ -4,7 +4,7 @@ use super::*;
 use ciborium::Value;
 
 /// Two residues, one unusual in every field, so every column is written.
-fn rich() -> Complex {
+pub(super) fn rich() -> Complex {
     let plain = Atom {
         name: "CA".into(),
         position: [1.0, 2.0, 3.0],
@@ -154,6 +154,7 @@ fn every_field_round_trips() {
 fn defaults_are_left_out() {
     let mut c = rich();
     c.molecules.truncate(1);
+    c.current_frame = 0;
     c.molecules[0].chains.truncate(1);
     let r = &mut c.molecules[0].chains[0].residues[0];
     r.atoms.truncate(1);
