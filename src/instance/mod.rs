@@ -58,6 +58,9 @@ pub use stream::{STREAM_WINDOW, Stream};
 /// Default deadline of an instance's request to its session.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Encoded size from which a sent message's structure is freed on another thread.
+const LARGE_MESSAGE: usize = 256 << 10;
+
 /// The callbacks of a plugin instance (nanome-lib's `PluginInstance`). Every method has
 /// a default that does nothing; callbacks run one at a time, in arrival order.
 pub trait PluginInstance: Send + 'static {
@@ -239,7 +242,16 @@ impl Instance {
     /// Sends an envelope; one larger than the path to the session carries goes in chunks.
     async fn send(&self, env: Envelope<ToSession>) -> Result<(), RequestError> {
         let max = self.inner.info.max_message.max(4096) as usize;
-        for frame in wire::chunk::encode_parts(&env, max, ToSession::Chunk) {
+        let frames = wire::chunk::encode_parts(&env, max, ToSession::Chunk);
+        // Freeing a large structure takes milliseconds (a 100k-atom tree: ~1 ms) that the
+        // frames would wait for on this single-threaded runtime: free it on another thread
+        // while they travel.
+        if frames.iter().map(Vec::len).sum::<usize>() >= LARGE_MESSAGE {
+            tokio::task::spawn_blocking(move || drop(env));
+        } else {
+            drop(env);
+        }
+        for frame in frames {
             self.inner
                 .out
                 .send(Outgoing::Frame(frame.into()))

@@ -169,6 +169,9 @@ pub(super) async fn million_bench(
     session.add_complexes(vec![loaded]).await?;
     let load = t0.elapsed();
     let after_load = memory("VmHWM");
+    // What the workspace keeps: resident memory once freed memory went back to the system.
+    crate::sys::release_memory();
+    let kept = memory("VmRSS");
 
     let echo = run(&session, "workspace-echo").await?;
     let rounds = super::workspace::round_trips(&echo)?;
@@ -219,6 +222,10 @@ million-atom workspace ({atoms} atoms: {} replicated; {file_mb:.0} MB mmCIF)",
         per_atom(after_echo),
         per_atom(peak),
         mb(peak),
+    );
+    println!(
+        "  session process memory kept after load (freed memory returned): {:.0} B/atom",
+        per_atom(kept)
     );
     println!(
         "  raw position bytes                   {:>8.0} MB, 12 B/atom   (target <= 200 B/atom)",

@@ -224,11 +224,16 @@ pub(super) fn values_mut<T: Le>(col: &mut Option<Column>, n: usize, default: T) 
 }
 
 /// A column being written, and whether any value differs from the level's default (a
-/// column of defaults is left out). All of a level's columns are written in one pass over
-/// its members: a pass per column reads the whole tree once per column, which measured
-/// three times slower.
+/// column of defaults is left out, and costs no memory while it is written: its bytes are
+/// allocated at the first other value). All of a level's columns are written in one pass
+/// over its members: a pass per column reads the whole tree once per column, which
+/// measured three times slower.
 pub(super) struct Out<T> {
     bytes: Vec<u8>,
+    /// Values the column will hold.
+    n: usize,
+    /// Values pushed so far.
+    pushed: usize,
     default: T,
     used: bool,
 }
@@ -236,24 +241,50 @@ pub(super) struct Out<T> {
 impl<T: Le> Out<T> {
     pub(super) fn new(n: usize, default: T) -> Self {
         Out {
-            bytes: Vec::with_capacity(n * T::WIDTH),
+            bytes: Vec::new(),
+            n,
+            pushed: 0,
             default,
             used: false,
         }
     }
+
     #[inline]
     pub(super) fn push(&mut self, v: T) {
-        self.used |= !v.same_bits(self.default);
+        if !self.used {
+            if v.same_bits(self.default) {
+                self.pushed += 1;
+                return;
+            }
+            self.write_defaults();
+        }
         v.put(&mut self.bytes);
+        self.pushed += 1;
     }
+
+    /// Starts the bytes: the defaults pushed so far, written out.
+    #[cold]
+    fn write_defaults(&mut self) {
+        self.used = true;
+        self.bytes.reserve_exact(self.n.max(self.pushed) * T::WIDTH);
+        for _ in 0..self.pushed {
+            self.default.put(&mut self.bytes);
+        }
+    }
+
     /// The column, or `None` when every value is the default.
     pub(super) fn finish(self) -> Option<Column> {
         self.used.then(|| Column::Values(ByteBuf::from(self.bytes)))
     }
+
     /// The column even when every value is the default (a level's required column).
-    pub(super) fn always(self) -> Option<Column> {
+    pub(super) fn always(mut self) -> Option<Column> {
+        if !self.used {
+            self.write_defaults();
+        }
         Some(Column::Values(ByteBuf::from(self.bytes)))
     }
+
     /// As [`Out::finish`], sent as a run when each value is one more than the one before.
     pub(super) fn finish_run(self) -> Option<Column> {
         if !self.used {
