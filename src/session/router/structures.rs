@@ -158,7 +158,42 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::structure::{Complex, MAX_COMPLEXES, Workspace};
     use crate::wire::Kind;
+
+    fn update(complexes: Vec<Complex>) -> Vec<u8> {
+        wire::encode(&Envelope::with_id(
+            7,
+            ToSession::WorkspaceUpdate(Workspace {
+                complexes,
+                ..Default::default()
+            }),
+        ))
+    }
+
+    #[test]
+    fn structures_decode_as_columns_and_the_rest_as_trees() {
+        let Ok(Inbound::Structures(env)) = decode(&update(vec![Complex::default()]), 1 << 20)
+        else {
+            panic!("a workspace_update decodes as columns")
+        };
+        assert_eq!(env.id, 7);
+        let ping = wire::encode(&Envelope::with_id(1, ToSession::WorkspaceRequest(Empty {})));
+        assert!(matches!(decode(&ping, 1 << 20), Ok(Inbound::Other(_))));
+    }
+
+    #[test]
+    fn a_flood_of_empty_complexes_is_refused_before_it_is_read() {
+        // 1,025 empty complexes are ~1 KB on the wire and would be ~400 KB as columns.
+        let e = match decode(
+            &update(vec![Complex::default(); MAX_COMPLEXES + 1]),
+            1 << 20,
+        ) {
+            Err(e) => e,
+            Ok(_) => panic!("refused"),
+        };
+        assert!(e.to_string().contains("more than 1024"), "{e}");
+    }
 
     #[test]
     fn the_kinds_are_those_of_to_session() {
