@@ -29,12 +29,17 @@ pub struct Echo;
 
 impl PluginInstance for Echo {
     async fn on_run(&mut self, nts: &Instance) {
-        let mut times = Vec::with_capacity(ROUNDS);
+        let (mut times, mut reads, mut writes) = (Vec::new(), Vec::new(), Vec::new());
+        let micros = |t: std::time::Instant| t.elapsed().as_micros().to_string();
         for _ in 0..ROUNDS {
             let t0 = std::time::Instant::now();
             let result = async {
                 let ws = nts.request_workspace().await?;
-                nts.update_workspace(ws).await
+                reads.push(micros(t0));
+                let t1 = std::time::Instant::now();
+                nts.update_workspace(ws).await?;
+                writes.push(micros(t1));
+                Ok::<_, crate::instance::RequestError>(())
             }
             .await;
             if let Err(e) = result {
@@ -43,7 +48,7 @@ impl PluginInstance for Echo {
                     .await;
                 return;
             }
-            times.push(t0.elapsed().as_micros().to_string());
+            times.push(micros(t0));
         }
         let added = async {
             let ws = nts.request_workspace().await?;
@@ -64,7 +69,12 @@ impl PluginInstance for Echo {
         }
         .await
         .unwrap_or_else(|e| format!("; adding a copy failed: {e}"));
-        let text = format!("round trips (µs): {}{added}", times.join(" "));
+        let text = format!(
+            "round trips (µs): {}; requests: {}; updates: {}{added}",
+            times.join(" "),
+            reads.join(" "),
+            writes.join(" ")
+        );
         let _ = nts.send_notification(NotificationType::Success, text).await;
     }
 }

@@ -409,7 +409,7 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
 
     if args.runs(Section::Workspace) {
         // 5. Workspace round trip: the instance reads the whole workspace and writes it back.
-        let (ws_ours, ws_raw, ws_bytes) = workspace_bench(
+        let (ws_ours, ws_raw, [ws_read, ws_write], ws_bytes) = workspace_bench(
             &profile,
             &exe,
             &lobby,
@@ -432,6 +432,14 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         println!(
             "  request_workspace + update_workspace      median {:>7.1} ms",
             ws_ours.as_secs_f64() * 1e3
+        );
+        println!(
+            "    request_workspace alone                 median {:>7.1} ms",
+            ws_read.as_secs_f64() * 1e3
+        );
+        println!(
+            "    update_workspace alone                  median {:>7.1} ms",
+            ws_write.as_secs_f64() * 1e3
         );
         println!(
             "  ratio                                     median {:>7.2}x",

@@ -22,7 +22,7 @@ pub(super) async fn workspace_bench(
     raw_b: &async_nats::Client,
     atoms: usize,
     stop: CancellationToken,
-) -> anyhow::Result<(Duration, Duration, usize)> {
+) -> anyhow::Result<(Duration, Duration, [Duration; 2], usize)> {
     serve_builtin(profile, exe, "workspace-echo", stop).await?;
     let (session, link, text) = run_on_complex(session_client, "workspace-echo", atoms).await?;
     // The workspace as the round trips moved it: its first complex (the plugin then adds a
@@ -31,6 +31,13 @@ pub(super) async fn workspace_bench(
     ws.complexes.truncate(1);
     let ws_bytes = wire::encode(&Envelope::with_id(1, ToPlugin::Workspace(ws)));
     let ours = round_trips(&text)?;
+    let legs = [part(&text, "requests: "), part(&text, "updates: ")].map(|t| {
+        if t.is_empty() {
+            Duration::ZERO
+        } else {
+            stats(t).median
+        }
+    });
     link.close().await?;
     session.leave().await?;
 
@@ -53,7 +60,7 @@ pub(super) async fn workspace_bench(
         raw.push(t0.elapsed());
     }
     serve.abort();
-    Ok((stats(ours).median, stats(raw).median, payload.len()))
+    Ok((stats(ours).median, stats(raw).median, legs, payload.len()))
 }
 
 /// The round-trip times `workspace-echo` reports ("round trips (µs): 1 2 3; …").
@@ -61,12 +68,21 @@ pub(super) fn round_trips(text: &str) -> anyhow::Result<Vec<Duration>> {
     let Some(times) = text.strip_prefix("round trips (µs): ") else {
         bail!("the workspace round trips failed: {text}");
     };
-    Ok(times
-        .split(';')
-        .next()
+    Ok(micros(times.split(';').next().unwrap_or_default()))
+}
+
+/// The times `workspace-echo` reports after `label` ("…; requests: 1 2 3; …").
+fn part(text: &str, label: &str) -> Vec<Duration> {
+    text.split("; ")
+        .find_map(|p| p.strip_prefix(label))
+        .map(micros)
         .unwrap_or_default()
-        .split(' ')
+}
+
+/// Space-separated microseconds.
+fn micros(list: &str) -> Vec<Duration> {
+    list.split(' ')
         .filter_map(|t| t.parse().ok())
         .map(Duration::from_micros)
-        .collect())
+        .collect()
 }
