@@ -4,7 +4,8 @@
 //! supervises one instance process per link), [`instance`] (the plugin author's SDK),
 //! [`session`] (the Nanome side, headless). Shared: [`wire`] (envelope, frames, subjects)
 //! and [`api`] (message types). [`broker`] runs and configures `nats-server`;
-//! [`connect`] opens TLS connections to it with a role's credentials.
+//! [`connect`] opens TLS connections to it with a role's credentials. [`legacy`] is the
+//! gateway for nanome-lib plugins (its packet layer so far).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -21,6 +22,7 @@ mod error;
 pub mod files;
 pub mod host;
 pub mod instance;
+pub mod legacy;
 pub mod plugin;
 pub mod plugins;
 pub mod runtime;

@@ -503,4 +503,31 @@ mod targets {
             let _ = nts::files::parse(b, nts::files::Format::Pqr, &mut Default::default());
         });
     }
+
+    #[test]
+    fn legacy_packets() {
+        quiet();
+        // Every captured packet, back to back, is one seed; each alone is another.
+        let dir = repo("tests/legacy-vectors");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+            .collect();
+        files.sort();
+        let mut seeds: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+        seeds.push(seeds.concat());
+        fuzz("legacy_packets", corpus("legacy_packets", seeds), |b| {
+            let mut d = nts::legacy::packet::Decoder::new(1 << 20);
+            for piece in b.chunks(7) {
+                d.feed(piece);
+                while let Ok(Some(p)) = d.next_packet() {
+                    if p.header.kind == nts::legacy::packet::PacketType::PluginConnection {
+                        let _ = nts::legacy::registration::Registration::parse(&p.payload);
+                    }
+                }
+            }
+        });
+    }
 }

@@ -1,0 +1,12 @@
+//! The legacy gateway: lets unmodified nanome-lib plugins (0.39–0.42) join nts over their
+//! own protocol, a TLS stream of packets with a 15-byte header (`docs/ARCHITECTURE.md`,
+//! "Legacy gateway").
+//!
+//! Built so far, sans-IO and tested on captured bytes: the packet layer ([`packet`]), the
+//! registration a plugin opens with ([`registration`]) and the name hash its commands and
+//! messages are identified by ([`hash`]). The listener and the translation to nts's API
+//! come next (issue 11).
+
+pub mod hash;
+pub mod packet;
+pub mod registration;
