@@ -523,8 +523,19 @@ mod targets {
             for piece in b.chunks(7) {
                 d.feed(piece);
                 while let Ok(Some(p)) = d.next_packet() {
-                    if p.header.kind == nts::legacy::packet::PacketType::PluginConnection {
-                        let _ = nts::legacy::registration::Registration::parse(&p.payload);
+                    use nts::legacy::packet::PacketType as T;
+                    use nts::legacy::serial::{ConnectCommand, ConnectReply};
+                    match p.header.kind {
+                        T::PluginConnection => {
+                            let _ = nts::legacy::registration::Registration::parse(&p.payload);
+                        }
+                        T::MessageToPlugin => {
+                            let _ = ConnectCommand::parse(&p.payload);
+                        }
+                        T::MessageToClient => {
+                            let _ = ConnectReply::parse(&p.payload);
+                        }
+                        _ => {}
                     }
                 }
             }

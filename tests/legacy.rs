@@ -6,6 +6,7 @@
 use nts::legacy::hash::name_hash;
 use nts::legacy::packet::{Decoder, Packet, PacketType};
 use nts::legacy::registration::Registration;
+use nts::legacy::serial::{ConnectCommand, ConnectReply, Frame, Reader, negotiate};
 use std::path::{Path, PathBuf};
 
 fn vectors() -> Vec<PathBuf> {
@@ -144,4 +145,72 @@ fn every_name_in_nanome_libs_table_hashes_as_listed() {
         }
     }
     assert_eq!(checked, 60 + 60 + 13 + 11 + 1, "every row was read");
+}
+
+#[test]
+fn the_connect_exchange_reads_and_writes_as_captured() {
+    // Nanome's connect: 138 serializer versions, ToClientProtocol among them.
+    let cmd_packet = packet("04_");
+    let cmd = ConnectCommand::parse(&cmd_packet.payload).unwrap();
+    assert_eq!((cmd.request_id, cmd.versions.len()), (0, 138));
+    let version = |t: &[(String, u8)], n: &str| t.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
+    assert_eq!(version(&cmd.versions, "Atom"), Some(5));
+    assert_eq!(version(&cmd.versions, "ToClientProtocol"), Some(1));
+    assert_eq!(cmd.encode(), cmd_packet.payload, "the same bytes back");
+    // The plugin's reply: no compression, its own 137 versions.
+    let reply_packet = packet("05_");
+    let reply = ConnectReply::parse(&reply_packet.payload).unwrap();
+    assert_eq!(
+        (reply.request_id, reply.compression, reply.versions.len()),
+        (0, 0, 137)
+    );
+    assert_eq!(version(&reply.versions, "Atom"), Some(8), "un-negotiated");
+    assert_eq!(reply.encode(), reply_packet.payload);
+    let both = negotiate(&reply.versions, &cmd.versions);
+    assert_eq!(version(&both, "Atom"), Some(5));
+    assert_eq!(
+        version(&both, "ToClientProtocol"),
+        None,
+        "the plugin has no such serializer"
+    );
+    // The beta SDK's reply: a random request id and the negotiated table.
+    let beta = ConnectReply::parse(&packet("25_").payload).unwrap();
+    assert_eq!(beta.compression, 0);
+    assert!(!beta.versions.is_empty());
+    assert_eq!(beta.encode(), packet("25_").payload);
+}
+
+#[test]
+fn presenter_info_reads_as_captured() {
+    // Vector 07: account, name, email, has_org, org id, org name.
+    let p = packet("07_");
+    let f = Frame::parse(&p.payload).unwrap();
+    assert!(f.is("presenter_info_response") && f.request_id == 1);
+    let mut r = Reader::new(f.body);
+    let fields = (
+        r.string("account").unwrap(),
+        r.string("name").unwrap(),
+        r.string("email").unwrap(),
+        r.bool("has_org").unwrap(),
+        r.i32("org id").unwrap(),
+        r.string("org name").unwrap(),
+    );
+    assert_eq!(
+        fields,
+        (
+            "acc-1".into(),
+            "Alice".into(),
+            "alice@example.com".into(),
+            true,
+            99,
+            "ACME".into()
+        )
+    );
+    assert_eq!(r.remaining(), 0);
+    // A request with no body (no expects_response byte in 0.42.1).
+    let req = packet("06_");
+    let req = Frame::parse(&req.payload).unwrap();
+    assert!(req.is("presenter_info_request") && req.body.is_empty());
+    // The 4-byte payload that killed nanome-lib's host is an error here.
+    assert!(Frame::parse(&packet("22_").payload).is_err());
 }

@@ -3,10 +3,12 @@
 //! "Legacy gateway").
 //!
 //! Built so far, sans-IO and tested on captured bytes: the packet layer ([`packet`]), the
-//! registration a plugin opens with ([`registration`]) and the name hash its commands and
-//! messages are identified by ([`hash`]). The listener and the translation to nts's API
+//! registration a plugin opens with ([`registration`]), the name hash its commands and
+//! messages are identified by ([`hash`]), and the serialization they share with the
+//! `connect` exchange and its version tables ([`serial`]). The listener and the translation to nts's API
 //! come next (issue 11).
 
 pub mod hash;
 pub mod packet;
 pub mod registration;
+pub mod serial;
