@@ -5,9 +5,11 @@
 //! Built so far, sans-IO and tested on captured bytes: the packet layer ([`packet`]), the
 //! registration a plugin opens with ([`registration`]), the name hash its commands and
 //! messages are identified by ([`hash`]), and the serialization they share with the
-//! `connect` exchange and its version tables ([`serial`]). The listener and the translation to nts's API
-//! come next (issue 11).
+//! `connect` exchange and its version tables ([`serial`]), and one plugin connection's
+//! state machine ([`conn`]: registration, refusal, keep-alive, sessions, kicks). The
+//! listener and the translation to nts's API come next (issue 11).
 
+pub mod conn;
 pub mod hash;
 pub mod packet;
 pub mod registration;
