@@ -1,10 +1,12 @@
 //! The gateway against the real nanome-lib (0.42.1 from PyPI, installed by `scripts/test`
 //! into a cached virtualenv named by `NTS_NANOME_PYTHON`): an unmodified plugin registers
-//! over TLS and is acked; one with a refused key exits as nanome-lib does on a refusal.
+//! over TLS and is acked, opens a session when Nanome's `connect` comes and answers `run`;
+//! one with a refused key exits as nanome-lib does on a refusal.
 
 use nts::legacy::conn::{Action, Refusal};
-use nts::legacy::gateway::{Event, Registrar, listen, self_signed_tls};
+use nts::legacy::gateway::{Command, Event, Registrar, listen, self_signed_tls};
 use nts::legacy::registration::Registration;
+use nts::legacy::serial::{Frame, Reader};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -111,6 +113,87 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
         accepted.try_wait().unwrap().is_none(),
         "the accepted plugin runs on"
     );
+
+    let Some(Event::Registered {
+        plugin_id: 7,
+        commands,
+        ..
+    }) = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap()
+    else {
+        panic!("the registration is the first event")
+    };
+
+    // A session: Nanome's connect; the plugin's session process answers with its own
+    // versions and asks who the presenter is, as every 0.42.1 session does.
+    commands
+        .send(Command::OpenSession {
+            session_id: 42,
+            versions: vec![("Atom".into(), 5), ("Complex".into(), 3)],
+        })
+        .await
+        .unwrap();
+    let mut said = Vec::new();
+    let reply = tokio::time::timeout(DEADLINE, async {
+        loop {
+            match events.recv().await {
+                Some(Event::Connection {
+                    action:
+                        Action::SessionConnected {
+                            session_id: 42,
+                            reply,
+                        },
+                    ..
+                }) => break reply,
+                Some(Event::Connection {
+                    action:
+                        Action::FromSession {
+                            session_id: 42,
+                            payload,
+                        },
+                    ..
+                }) => said.push(payload),
+                other => panic!("{other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the session connects");
+    assert_eq!((reply.compression, reply.versions.len()), (0, 137));
+    // `run`: the plugin's on_run sends the notification "hi".
+    commands
+        .send(Command::ToSession {
+            session_id: 42,
+            payload: Frame::encode(0, "run", &[]),
+        })
+        .await
+        .unwrap();
+    let text = tokio::time::timeout(DEADLINE, async {
+        loop {
+            while let Some(payload) = said.pop() {
+                let f = Frame::parse(&payload).unwrap();
+                if f.is("notification_send") {
+                    let mut r = Reader::new(f.body);
+                    r.u32("the notification type").unwrap();
+                    return r.string("the text").unwrap();
+                }
+                assert!(f.is("presenter_info_request"), "{:#x}", f.hash);
+            }
+            match events.recv().await {
+                Some(Event::Connection {
+                    action:
+                        Action::FromSession {
+                            session_id: 42,
+                            payload,
+                        },
+                    ..
+                }) => said.push(payload),
+                other => panic!("{other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the plugin answers run");
+    assert_eq!(text, "hi");
 
     let (mut refused, _refused_log) = plugin(addr.port(), "FFFF");
     let (r, _) = tokio::time::timeout(DEADLINE, asked.recv())

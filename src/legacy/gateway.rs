@@ -37,9 +37,49 @@ pub trait Registrar: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u32, Refusal>> + Send;
 }
 
-/// What a connection tells the system.
+/// What the system tells a registered plugin's connection.
 #[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Open a session: Nanome's `connect` with these serializer versions.
+    OpenSession {
+        /// The session.
+        session_id: u32,
+        /// Nanome's versions.
+        versions: super::serial::VersionTable,
+    },
+    /// A command for a session (`request id | name hash | body`).
+    ToSession {
+        /// The session.
+        session_id: u32,
+        /// The payload.
+        payload: Vec<u8>,
+    },
+    /// A session ended on Nanome's side.
+    EndSession {
+        /// The session.
+        session_id: u32,
+    },
+    /// Remove the plugin (it reconnects and registers anew).
+    Kick(String),
+}
+
+/// Commands queued for one connection at most.
+const COMMANDS: usize = 256;
+
+/// What a connection tells the system.
+#[derive(Debug, Clone)]
 pub enum Event {
+    /// A plugin registered: its id, what it said of itself, and where its commands go.
+    Registered {
+        /// The connection (numbered from 1 as they are accepted).
+        conn: u64,
+        /// The id it was given.
+        plugin_id: u32,
+        /// Its registration.
+        registration: Registration,
+        /// Its connection's commands.
+        commands: mpsc::Sender<Command>,
+    },
     /// A connection's action other than a packet to send or a registration.
     Connection {
         /// The connection (numbered from 1 as they are accepted).
@@ -148,6 +188,8 @@ async fn serve<R: Registrar>(
     let mut decoder = Decoder::default();
     let mut buf = vec![0u8; 64 << 10];
     let mut decision: Option<oneshot::Receiver<Result<u32, Refusal>>> = None;
+    let mut registering: Option<Registration> = None;
+    let (commands, mut queued) = mpsc::channel(COMMANDS);
     let mut tick = tokio::time::interval(TICK);
     loop {
         let actions = tokio::select! {
@@ -155,8 +197,26 @@ async fn serve<R: Registrar>(
             _ = tick.tick() => conn.tick(Instant::now()),
             d = decided(&mut decision), if decision.is_some() => {
                 decision = None;
-                conn.decided(d)
+                let actions = conn.decided(d);
+                if let (Some(plugin_id), Some(registration)) = (conn.plugin_id(), registering.take()) {
+                    let event = Event::Registered {
+                        conn: id,
+                        plugin_id,
+                        registration,
+                        commands: commands.clone(),
+                    };
+                    if tokio::time::timeout(WRITE, events.send(event)).await.is_err() {
+                        return "the system did not take the registration".into();
+                    }
+                }
+                actions
             }
+            Some(cmd) = queued.recv() => match cmd {
+                Command::OpenSession { session_id, versions } => conn.open_session(session_id, versions),
+                Command::ToSession { session_id, payload } => conn.to_session(session_id, payload),
+                Command::EndSession { session_id } => conn.end_session(session_id),
+                Command::Kick(why) => conn.kick(&why),
+            },
             read = tls.read(&mut buf) => match read {
                 Ok(0) => return "the plugin closed the connection".into(),
                 Err(e) => return format!("reading failed: {e}"),
@@ -189,6 +249,7 @@ async fn serve<R: Registrar>(
                 } => {
                     let (tx, rx) = oneshot::channel();
                     let registrar = registrar.clone();
+                    registering = Some(registration.clone());
                     tokio::spawn(async move {
                         let decided = tokio::time::timeout(
                             DECISION,
