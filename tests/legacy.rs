@@ -66,6 +66,10 @@ fn registrations_read_as_the_plugin_meant_them() {
     assert_eq!(r.auth.as_deref(), Some("ABCDEF0123456789"));
     assert_eq!(r.permissions, [name_hash("local_files_access")]);
     assert_eq!(r.integration_names(), ["hydrogen", "minimization"]);
+    let shown = r.metadata();
+    assert_eq!(shown.permissions, ["local_files_access"]);
+    assert_eq!(shown.integrations, ["hydrogen", "minimization"]);
+    assert_eq!((shown.name.as_str(), shown.has_advanced), ("Probe", true));
     // A reconnect asks for its old id back; a key read from a file, a name from the env.
     assert_eq!(packet("16_").header.plugin_id, 7);
     let r = Registration::parse(&packet("21_").payload).unwrap();

@@ -126,6 +126,30 @@ impl Registration {
         Ok(r)
     }
 
+    /// What sessions show of the plugin: nts's metadata, its hashes named (unknown ones
+    /// left out; nanome-lib sends no version).
+    pub fn metadata(&self) -> crate::api::PluginMetadata {
+        crate::api::PluginMetadata {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            category: self.category.clone(),
+            tags: self.tags.clone(),
+            has_advanced: self.has_advanced,
+            permissions: self
+                .permissions
+                .iter()
+                .filter_map(|h| named(*h, &PERMISSIONS))
+                .map(String::from)
+                .collect(),
+            integrations: self
+                .integration_names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            version: String::new(),
+        }
+    }
+
     /// The integrations it offers that nts knows, by name; unknown hashes are left out.
     pub fn integration_names(&self) -> Vec<&'static str> {
         self.integrations
