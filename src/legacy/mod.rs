@@ -2,17 +2,23 @@
 //! own protocol, a TLS stream of packets with a 15-byte header (`docs/ARCHITECTURE.md`,
 //! "Legacy gateway").
 //!
-//! Built so far, sans-IO and tested on captured bytes: the packet layer ([`packet`]), the
-//! registration a plugin opens with ([`registration`]), the name hash its commands and
-//! messages are identified by ([`hash`]), and the serialization they share with the
-//! `connect` exchange and its version tables ([`serial`]), and one plugin connection's
-//! state machine ([`conn`]: registration, refusal, keep-alive, sessions, kicks), served over
-//! TLS by [`gateway`] (registrations decided by a [`gateway::Registrar`]). Wiring it to the
-//! coordinator and sessions, and translating message bodies, come next (issue 11).
+//! Built so far (issue 11), sans-IO and tested on captured bytes unless marked:
+//! - [`packet`]: the packets, bounded before they are buffered;
+//! - [`registration`]: what a plugin says of itself when it connects;
+//! - [`hash`]: the name hash commands and messages are identified by;
+//! - [`serial`]: the serialization they share, the `connect` exchange and version tables;
+//! - [`conn`]: one plugin connection's state machine (registration, refusal, keep-alive,
+//!   sessions, kicks);
+//! - [`ids`]: plugin ids (never 0, given back on a reconnect within a grace period);
+//! - [`gateway`]: the TLS listener serving connections (tokio; registrations decided by a
+//!   [`gateway::Registrar`]), run against the real nanome-lib in the tests.
+//!
+//! Wiring it to the coordinator and sessions, and translating message bodies, come next.
 
 pub mod conn;
 pub mod gateway;
 pub mod hash;
+pub mod ids;
 pub mod packet;
 pub mod registration;
 pub mod serial;
