@@ -63,6 +63,14 @@ fn plugin(port: u16, key: &str) -> (tokio::process::Child, mpsc::Receiver<String
     (child, rx)
 }
 
+/// The next event, which must be a connection's action.
+async fn action(events: &mut mpsc::Receiver<Event>) -> Action {
+    match events.recv().await {
+        Some(Event::Connection { action, .. }) => action,
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Waits for a log line containing `text`; the lines seen, if it never comes.
 async fn logged(log: &mut mpsc::Receiver<String>, text: &str) -> Result<(), Vec<String>> {
     let mut seen = Vec::new();
@@ -135,23 +143,15 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
     let mut said = Vec::new();
     let reply = tokio::time::timeout(DEADLINE, async {
         loop {
-            match events.recv().await {
-                Some(Event::Connection {
-                    action:
-                        Action::SessionConnected {
-                            session_id: 42,
-                            reply,
-                        },
-                    ..
-                }) => break reply,
-                Some(Event::Connection {
-                    action:
-                        Action::FromSession {
-                            session_id: 42,
-                            payload,
-                        },
-                    ..
-                }) => said.push(payload),
+            match action(&mut events).await {
+                Action::SessionConnected {
+                    session_id: 42,
+                    reply,
+                } => break reply,
+                Action::FromSession {
+                    session_id: 42,
+                    payload,
+                } => said.push(payload),
                 other => panic!("{other:?}"),
             }
         }
@@ -178,15 +178,11 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
                 }
                 assert!(f.is("presenter_info_request"), "{:#x}", f.hash);
             }
-            match events.recv().await {
-                Some(Event::Connection {
-                    action:
-                        Action::FromSession {
-                            session_id: 42,
-                            payload,
-                        },
-                    ..
-                }) => said.push(payload),
+            match action(&mut events).await {
+                Action::FromSession {
+                    session_id: 42,
+                    payload,
+                } => said.push(payload),
                 other => panic!("{other:?}"),
             }
         }

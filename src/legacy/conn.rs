@@ -13,7 +13,7 @@
 //! this one connection.
 
 use super::packet::{Packet, PacketType};
-use super::registration::{Registration, RegistrationError};
+use super::registration::Registration;
 use super::serial::{ConnectCommand, ConnectReply, Frame, VersionTable};
 use std::time::{Duration, Instant};
 
@@ -134,7 +134,7 @@ impl Connection {
                             previous,
                         }]
                     }
-                    Err(e) => self.refuse(refusal_text(&e)),
+                    Err(e) => self.refuse(format!("registration refused: {e}")),
                 }
             }
             // The beta SDK's first keep-alive may overtake the ack it follows.
@@ -276,10 +276,6 @@ fn to_session(session_id: u32, plugin_id: u32, payload: Vec<u8>) -> Packet {
     p.header.plugin_id = plugin_id;
     p.payload = payload;
     p
-}
-
-fn refusal_text(e: &RegistrationError) -> String {
-    format!("registration refused: {e}")
 }
 
 #[cfg(test)]

@@ -418,15 +418,12 @@ impl Core {
             self.announce(Some(&lid), changes).await;
             return;
         }
-        let inbound = match structures::decode(&msg.payload, MAX_INBOUND) {
-            Ok(inbound) => inbound,
+        let env = match structures::decode(&msg.payload, MAX_INBOUND) {
+            Ok(env) => env,
             Err(e) => return self.refuse(&lid, &msg, &e).await,
         };
-        let inbound = match inbound {
-            structures::Inbound::Other(Envelope {
-                msg: ToSession::Chunk(part),
-                ..
-            }) => {
+        let env = match env.msg {
+            structures::Inbound::Other(ToSession::Chunk(part)) => {
                 // A link's first words may come before the link is added: keep its
                 // transfers, but never more than a bounded number of links' worth.
                 if self.chunks.len() >= MAX_CREDITED_LINKS && !self.chunks.contains_key(&lid) {
@@ -442,32 +439,33 @@ impl Core {
                     }
                 };
                 match structures::decode(&whole, wire::chunk::MAX_TRANSFER) {
-                    Ok(structures::Inbound::Other(Envelope {
-                        msg: ToSession::Chunk(_),
+                    Ok(Envelope {
+                        msg: structures::Inbound::Other(ToSession::Chunk(_)),
                         ..
-                    })) => {
+                    }) => {
                         tracing::warn!(link = %lid, "dropping a chunk inside a chunked message");
                         return;
                     }
-                    Ok(inbound) => inbound,
+                    Ok(env) => env,
                     Err(e) => {
                         tracing::warn!(link = %lid, "dropping a bad chunked message from a plugin: {e}");
                         return;
                     }
                 }
             }
-            inbound => inbound,
+            msg => Envelope { id: env.id, msg },
         };
         // Built only when something is answered: most messages are not requests.
         let to = || subject::to_plugin_of(&msg.subject).unwrap_or_default();
-        let env = match inbound {
-            structures::Inbound::Structures(env) => {
+        let env = match env.msg {
+            structures::Inbound::Structures(m) => {
+                let env = Envelope { id: env.id, msg: m };
                 let shown = self.structures(&lid, env, &to()).await;
                 return self
                     .deliver(lid, LinkEvent::Message(shown), msg.payload.len())
                     .await;
             }
-            structures::Inbound::Other(env) => env,
+            structures::Inbound::Other(m) => Envelope { id: env.id, msg: m },
         };
         match Route::of(wire::Message::kind(&env.msg)) {
             // Replies to this session's own requests (ping, integration) go to their

@@ -30,20 +30,48 @@ crate::messages! {
     }
 }
 
-/// A plugin's message as the router reads it.
+/// A plugin's message as the router reads it, in one decoding pass: the kinds of
+/// [`Structures`] with their complexes as columns, every other kind as [`ToSession`].
+#[derive(Debug)]
 pub(super) enum Inbound {
-    Structures(Envelope<Structures>),
-    Other(Envelope<ToSession>),
+    Structures(Structures),
+    Other(ToSession),
+}
+
+impl wire::Message for Inbound {
+    type Kind = ToSessionKind;
+    const KINDS: &'static [&'static str] = ToSession::KINDS;
+
+    fn kind(&self) -> ToSessionKind {
+        match self {
+            Inbound::Structures(Structures::WorkspaceUpdate(_)) => ToSessionKind::WorkspaceUpdate,
+            Inbound::Structures(Structures::AddToWorkspace(_)) => ToSessionKind::AddToWorkspace,
+            Inbound::Other(m) => m.kind(),
+        }
+    }
+
+    fn serialize_body<S: serde::ser::SerializeMap>(&self, map: &mut S) -> Result<(), S::Error> {
+        match self {
+            Inbound::Structures(m) => m.serialize_body(map),
+            Inbound::Other(m) => m.serialize_body(map),
+        }
+    }
+
+    fn deserialize_body<'de, A: serde::de::MapAccess<'de>>(
+        kind: &str,
+        map: &mut A,
+    ) -> Result<Option<Self>, A::Error> {
+        // `Structures` reads nothing for a kind it does not have.
+        if let Some(m) = Structures::deserialize_body(kind, map)? {
+            return Ok(Some(Inbound::Structures(m)));
+        }
+        Ok(ToSession::deserialize_body(kind, map)?.map(Inbound::Other))
+    }
 }
 
 /// Decodes a plugin's message: structures as columns, the rest as [`ToSession`].
-pub(super) fn decode(bytes: &[u8], max: usize) -> Result<Inbound, DecodeError> {
-    match wire::skim::kind_of::<ToSession>(bytes, max) {
-        Ok((_, ToSessionKind::WorkspaceUpdate | ToSessionKind::AddToWorkspace)) => {
-            wire::decode::<Structures>(bytes, max).map(Inbound::Structures)
-        }
-        _ => wire::decode::<ToSession>(bytes, max).map(Inbound::Other),
-    }
+pub(super) fn decode(bytes: &[u8], max: usize) -> Result<Envelope<Inbound>, DecodeError> {
+    wire::decode::<Inbound>(bytes, max)
 }
 
 /// `complexes_deep`'s body, borrowed from the workspace.
@@ -173,13 +201,17 @@ mod tests {
 
     #[test]
     fn structures_decode_as_columns_and_the_rest_as_trees() {
-        let Ok(Inbound::Structures(env)) = decode(&update(vec![Complex::default()]), 1 << 20)
-        else {
-            panic!("a workspace_update decodes as columns")
-        };
+        let env = decode(&update(vec![Complex::default()]), 1 << 20).unwrap();
+        assert!(
+            matches!(env.msg, Inbound::Structures(_)),
+            "decoded as columns"
+        );
         assert_eq!(env.id, 7);
         let ping = wire::encode(&Envelope::with_id(1, ToSession::WorkspaceRequest(Empty {})));
-        assert!(matches!(decode(&ping, 1 << 20), Ok(Inbound::Other(_))));
+        assert!(matches!(
+            decode(&ping, 1 << 20).map(|e| e.msg),
+            Ok(Inbound::Other(_))
+        ));
     }
 
     #[test]

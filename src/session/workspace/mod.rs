@@ -139,7 +139,9 @@ impl SessionWorkspace {
         too_many(w.complexes.len())?;
         let packed = PackedWorkspace {
             complexes: pack_valid(&w.complexes)?,
-            ..PackedWorkspace::pack(&w.shallow())
+            position: w.position,
+            rotation: w.rotation,
+            scale: w.scale,
         };
         Ok(self.replace_packed(packed))
     }

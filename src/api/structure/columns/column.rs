@@ -114,12 +114,18 @@ pub(super) struct In<'a, T> {
 
 impl<'a, T: Le> In<'a, T> {
     /// A column of `default`s.
-    pub(super) fn absent(default: T) -> Self {
+    fn absent(default: T) -> Self {
         In {
             bytes: None,
             run: None,
             default,
         }
+    }
+
+    /// A column of a stored complex, checked when it was stored: read as it is (as the
+    /// level's defaults, were it ever not to fit).
+    pub(super) fn stored(col: &'a Option<Column>, n: usize, default: T) -> Self {
+        Self::open(col, n, default, "").unwrap_or(Self::absent(default))
     }
 
     /// Whether every member has the same value in `self` and `other` (both of `n`
@@ -209,7 +215,7 @@ pub(super) fn values_mut<T: Le>(col: &mut Option<Column>, n: usize, default: T) 
     let bytes = match col.take() {
         Some(Column::Values(b)) if b.len() == n * T::WIDTH => b,
         other => {
-            let from = In::open(&other, n, default, "").unwrap_or(In::absent(default));
+            let from = In::stored(&other, n, default);
             let mut bytes = Vec::with_capacity(n * T::WIDTH);
             for i in 0..n {
                 from.get(i).put(&mut bytes);
@@ -232,7 +238,7 @@ pub(super) struct Out<T> {
     bytes: Vec<u8>,
     /// Values the column will hold.
     n: usize,
-    /// Values pushed so far.
+    /// Defaults pushed before the first other value (then the bytes count).
     pushed: usize,
     default: T,
     used: bool,
@@ -259,14 +265,13 @@ impl<T: Le> Out<T> {
             self.write_defaults();
         }
         v.put(&mut self.bytes);
-        self.pushed += 1;
     }
 
     /// Starts the bytes: the defaults pushed so far, written out.
     #[cold]
     fn write_defaults(&mut self) {
         self.used = true;
-        self.bytes.reserve_exact(self.n.max(self.pushed) * T::WIDTH);
+        self.bytes.reserve_exact(self.n * T::WIDTH);
         for _ in 0..self.pushed {
             self.default.put(&mut self.bytes);
         }

@@ -198,7 +198,7 @@ impl Packed {
         let w = &self.wire;
         let chains: usize = w.molecules.iter().map(|m| m.chains as usize).sum();
         let count = |c: &Option<Column>, n: usize| {
-            let c = In::open(c, n, 0u32, "").unwrap_or(In::absent(0));
+            let c = In::stored(c, n, 0u32);
             (0..n).map(|i| c.get(i) as usize).sum::<usize>()
         };
         let res = count(col(&w.chains, |c| &c.residues), chains);
@@ -236,7 +236,7 @@ impl Packed {
         default: T,
     ) -> In<'_, T> {
         let c = col(&self.wire.atoms, pick);
-        In::open(c, per_atom * self.atoms, default, "").unwrap_or(In::absent(default))
+        In::stored(c, per_atom * self.atoms, default)
     }
 
     /// Atom column `pick` as bytes to write (`per_atom` values per atom).
