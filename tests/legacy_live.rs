@@ -4,7 +4,7 @@
 //! one with a refused key exits as nanome-lib does on a refusal.
 
 use nts::legacy::conn::{Action, Refusal};
-use nts::legacy::gateway::{Command, Event, Registrar, listen, self_signed_tls};
+use nts::legacy::gateway::{Admitted, Command, Registrar, listen, self_signed_tls};
 use nts::legacy::registration::Registration;
 use nts::legacy::serial::{Frame, Reader};
 use std::sync::Arc;
@@ -15,15 +15,31 @@ use tokio_util::sync::CancellationToken;
 const KEY: &str = "ABCDEF0123456789";
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Accepts [`KEY`] with id 7, refuses any other; tells the test what it was asked.
-struct Keys(mpsc::Sender<(Registration, Option<u32>)>);
+/// What the test's registrar was asked: the registration, the id asked back, and where
+/// that connection's commands go.
+type Asked = (Registration, Option<u32>, mpsc::Sender<Command>);
+
+/// Accepts [`KEY`] with id 7 (its connection's actions to the test), refuses any other;
+/// tells the test what it was asked.
+struct Keys {
+    asked: mpsc::Sender<Asked>,
+    actions: mpsc::Sender<Action>,
+}
 
 impl Registrar for Keys {
-    async fn register(&self, r: Registration, previous: Option<u32>) -> Result<u32, Refusal> {
+    async fn register(
+        &self,
+        r: Registration,
+        previous: Option<u32>,
+        commands: mpsc::Sender<Command>,
+    ) -> Result<Admitted, Refusal> {
         let ok = r.auth.as_deref() == Some(KEY);
-        let _ = self.0.send((r, previous)).await;
+        let _ = self.asked.send((r, previous, commands)).await;
         if ok {
-            Ok(7)
+            Ok(Admitted {
+                plugin_id: 7,
+                events: self.actions.clone(),
+            })
         } else {
             Err(Refusal("unknown key".into()))
         }
@@ -63,12 +79,9 @@ fn plugin(port: u16, key: &str) -> (tokio::process::Child, mpsc::Receiver<String
     (child, rx)
 }
 
-/// The next event, which must be a connection's action.
-async fn action(events: &mut mpsc::Receiver<Event>) -> Action {
-    match events.recv().await {
-        Some(Event::Connection { action, .. }) => action,
-        other => panic!("{other:?}"),
-    }
+/// The accepted connection's next action.
+async fn action(events: &mut mpsc::Receiver<Action>) -> Action {
+    events.recv().await.expect("the connection's actions go on")
 }
 
 /// Waits for a log line containing `text`; the lines seen, if it never comes.
@@ -98,15 +111,17 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
     let addr = listen(
         "127.0.0.1:0".parse().unwrap(),
         self_signed_tls().unwrap(),
-        Arc::new(Keys(asked_tx)),
-        events_tx,
+        Arc::new(Keys {
+            asked: asked_tx,
+            actions: events_tx,
+        }),
         stop.clone(),
     )
     .await
     .unwrap();
 
     let (mut accepted, mut log) = plugin(addr.port(), KEY);
-    let (r, previous) = tokio::time::timeout(DEADLINE, asked.recv())
+    let (r, previous, commands) = tokio::time::timeout(DEADLINE, asked.recv())
         .await
         .expect("the plugin registers within a minute")
         .unwrap();
@@ -121,15 +136,6 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
         accepted.try_wait().unwrap().is_none(),
         "the accepted plugin runs on"
     );
-
-    let Some(Event::Registered {
-        plugin_id: 7,
-        commands,
-        ..
-    }) = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap()
-    else {
-        panic!("the registration is the first event")
-    };
 
     // A session: Nanome's connect; the plugin's session process answers with its own
     // versions and asks who the presenter is, as every 0.42.1 session does.
@@ -191,8 +197,8 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
     .expect("the plugin answers run");
     assert_eq!(text, "hi");
 
-    let (mut refused, _refused_log) = plugin(addr.port(), "FFFF");
-    let (r, _) = tokio::time::timeout(DEADLINE, asked.recv())
+    let (mut refused, mut refused_log) = plugin(addr.port(), "FFFF");
+    let (r, _, _) = tokio::time::timeout(DEADLINE, asked.recv())
         .await
         .unwrap()
         .unwrap();
@@ -202,17 +208,109 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
         .expect("a refused plugin exits")
         .unwrap();
     assert_eq!(status.code(), Some(1), "nanome-lib exits 1 on a refusal");
-    let closed = tokio::time::timeout(DEADLINE, events.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        matches!(&closed, Event::Connection { action: Action::Close(why), .. } if why == "unknown key"),
-        "{closed:?}"
-    );
+    if let Err(seen) = logged(&mut refused_log, "Connection refused by NTS").await {
+        panic!("the refused plugin did not say why it exits; it logged: {seen:#?}");
+    }
     assert!(
         accepted.try_wait().unwrap().is_none(),
         "the other plugin is unharmed"
     );
     stop.cancel();
+}
+
+mod common;
+
+/// The same plugin through `nts legacy` on a real deployment: registered with its plugin
+/// key (from a file, as nanome-lib reads keys), listed to sessions like a native plugin,
+/// run from the headless session; a kind the bridge does not translate is an error the
+/// session sees by name; a wrong key is refused while the other plugin runs on.
+#[tokio::test]
+async fn a_nanome_lib_plugin_joins_through_nts_legacy_as_a_plugin_like_any_other() {
+    let sys = common::System::start().await;
+    let mut gateway = common::spawn(sys.nts().args(["legacy", "--listen", "127.0.0.1:0"]));
+    let ready = gateway.wait_line("ready").await;
+    let port: u16 = ready
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in {ready:?}"));
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("probe.key");
+    std::fs::write(&key_file, common::plugin_key(&sys.profile, "Probe")).unwrap();
+
+    let (mut probe, mut log) = plugin(port, key_file.to_str().unwrap());
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+    let list = common::output(sys.nts().args(["session", "list", "--json"])).await;
+    let doc: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    let probe_entry = doc["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Probe")
+        .unwrap_or_else(|| panic!("Probe is not listed: {doc}"));
+    assert_eq!(probe_entry["category"], "Test");
+    assert_eq!(probe_entry["tags"], serde_json::json!(["Test", "Other"]));
+
+    let run = common::output(sys.nts().args([
+        "session",
+        "run",
+        "Probe",
+        "--json",
+        "--exit-on",
+        "notification",
+        "--for",
+        "30",
+    ]))
+    .await;
+    let out = common::text(&run.stdout);
+    assert!(run.status.success(), "{out}\n{}", common::text(&run.stderr));
+    let notification = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["kind"] == "notification")
+        .unwrap_or_else(|| panic!("no notification in {out}"));
+    assert!(
+        notification.to_string().contains("\"hi\""),
+        "{notification}"
+    );
+
+    // Advanced settings: the probe asks for the complex list, not translated yet.
+    let run = common::output(sys.nts().args([
+        "session",
+        "run",
+        "Probe",
+        "--advanced",
+        "--json",
+        "--exit-on",
+        "error",
+        "--for",
+        "30",
+    ]))
+    .await;
+    let out = common::text(&run.stdout);
+    assert!(
+        out.contains("not supported by the legacy bridge: complex_list_request"),
+        "{out}\n{}",
+        common::text(&run.stderr)
+    );
+
+    let wrong = keys.path().join("wrong.key");
+    std::fs::write(&wrong, common::plugin_key(&sys.profile, "Someone else")).unwrap();
+    let (mut refused, mut refused_log) = plugin(port, wrong.to_str().unwrap());
+    let status = tokio::time::timeout(DEADLINE, refused.wait())
+        .await
+        .expect("a refused plugin exits")
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "nanome-lib exits 1 on a refusal");
+    if let Err(seen) = logged(&mut refused_log, "Connection refused by NTS").await {
+        panic!("the refused plugin did not say why; it logged: {seen:#?}");
+    }
+    assert!(
+        probe.try_wait().unwrap().is_none(),
+        "the other plugin is unharmed"
+    );
+    gateway.signal(nix::sys::signal::Signal::SIGINT);
+    assert!(gateway.wait().await.success());
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod init;
+mod legacy;
 mod session;
 mod token;
 mod up;
@@ -90,6 +91,8 @@ enum Command {
     Host(HostArgs),
     /// Run a built-in example plugin (hello, crash, hbonds, notes, wiggle, menu, tour).
     Plugin(BuiltinArgs),
+    /// Let unmodified nanome-lib plugins join: their NTS protocol on port 8888.
+    Legacy(legacy::LegacyArgs),
     /// Act as a Nanome session: list plugins, run one.
     #[command(subcommand)]
     Session(session::SessionCommand),
@@ -193,6 +196,7 @@ pub fn main() -> ExitCode {
                     Command::Bench(a) => bench::run(a).await,
                     Command::Health(a) => health(a).await,
                     Command::Logs(a) => session::logs(a).await,
+                    Command::Legacy(a) => legacy::run(a).await,
                     Command::Plugin(_)
                     | Command::Host(_)
                     | Command::Init(_)

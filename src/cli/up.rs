@@ -33,9 +33,38 @@ pub struct UpArgs {
     /// Host lease in milliseconds.
     #[arg(long, default_value_t = 6000)]
     lease_ms: u64,
+    /// Port of the legacy gateway on 127.0.0.1, where unmodified nanome-lib plugins
+    /// connect (0: a free one; when the default is taken, a free one too). Plugins that
+    /// send no key get one made for their name.
+    #[arg(long, default_value_t = LEGACY_PORT, env = "NTS_LEGACY_PORT")]
+    legacy_port: u16,
+    /// Do not start the legacy gateway.
+    #[arg(long)]
+    no_legacy: bool,
     /// Verbose logging.
     #[arg(short, long)]
     verbose: bool,
+}
+
+/// nanome-lib deployments' NTS port.
+const LEGACY_PORT: u16 = 8888;
+
+/// Starts the legacy gateway on loopback `port` (a free one if the default is taken).
+async fn start_legacy(
+    port: u16,
+    profile: &crate::connect::Profile,
+) -> Result<crate::legacy::service::Running, String> {
+    let at = |port| {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        crate::legacy::service::start(super::legacy::settings(addr, profile.clone(), true))
+    };
+    match at(port).await {
+        Err(e) if port == LEGACY_PORT => {
+            tracing::warn!("{e}; the legacy gateway takes a free port instead");
+            at(0).await
+        }
+        other => other,
+    }
 }
 
 /// How long the user ticket of the profile `nts up` writes lasts.
@@ -150,8 +179,16 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
         }
     }
 
+    let legacy = if args.no_legacy {
+        None
+    } else {
+        match start_legacy(args.legacy_port, &profile).await {
+            Ok(r) => Some(r),
+            Err(e) => return fail(e),
+        }
+    };
     println!(
-        "ready url={} profile={} operator={} plugins={}",
+        "ready url={} profile={} operator={} plugins={} legacy={}",
         profile.url,
         profile_path.display(),
         operator_path.display(),
@@ -159,7 +196,10 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
             "-".to_string()
         } else {
             names.join(",")
-        }
+        },
+        legacy
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |l| l.addr.to_string())
     );
     eprintln!(
         "nts is up. In another terminal: `nts session list`, `nts session run hello`. Ctrl-C stops everything."
@@ -210,6 +250,16 @@ pub(super) async fn run(args: UpArgs) -> ExitCode {
     eprintln!("stopping: plugins, coordinator, broker");
     crate::runtime::set_stopping();
     // Each step is bounded: with the broker gone, nothing may wait on it for ever.
+    if let Some(legacy) = legacy
+        && crate::runtime::within(STOP_STEP, legacy.stop())
+            .await
+            .is_none()
+    {
+        tracing::warn!(
+            "the legacy gateway did not stop within {} s; going on",
+            STOP_STEP.as_secs()
+        );
+    }
     hosts_stop.cancel();
     for t in host_tasks {
         if crate::runtime::within(STOP_STEP, t).await.is_none() {

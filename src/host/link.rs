@@ -77,6 +77,16 @@ pub struct LinkHandle {
 }
 
 impl LinkHandle {
+    /// A handle on a link served by a [`super::Bridge`]: closing sends the reason on
+    /// `close` and waits until `done` turns true.
+    pub fn bridged(close: mpsc::Sender<CloseReason>, done: watch::Receiver<bool>) -> LinkHandle {
+        LinkHandle {
+            close_tx: close,
+            done,
+            pid: None,
+        }
+    }
+
     /// Stops the instance (stop frame, SIGTERM, SIGKILL) and returns once it is reaped
     /// and its session told.
     pub async fn close(&self, reason: CloseReason) {

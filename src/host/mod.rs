@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -192,6 +193,26 @@ crate::error::error_kind!(HostError => HostErrorKind {
     Subscribe,
 });
 
+/// What a started link gives its host: a handle to close it, and its close reason once
+/// it ends.
+pub type Started = Result<(LinkHandle, oneshot::Receiver<CloseReason>), ErrorBody>;
+
+/// What serves a host's links when they are not instance processes: the legacy gateway,
+/// whose plugins' sessions are already running behind their own connection. Everything
+/// else — registration, heartbeats, offers and capacity, close orders, reports, shutdown —
+/// stays the host's.
+pub trait Bridge: Send + Sync + 'static {
+    /// Starts `offer`'s link, its traffic on `data`; resolves once the link serves (as
+    /// [`link::start`] does once its instance is ready). The link tells its session
+    /// `closed` itself when it ends.
+    fn start(
+        &self,
+        data: async_nats::Client,
+        settings: LinkSettings,
+        offer: crate::api::control::LinkOffer,
+    ) -> futures::future::BoxFuture<'static, Started>;
+}
+
 /// Shared state of a running host.
 struct Shared {
     /// Control traffic: registration, heartbeats, offers, orders, reports.
@@ -213,6 +234,8 @@ struct Shared {
     lease_ms: AtomicU64,
     /// Per-link end tasks (reaping, reporting), so shutdown can wait for them.
     endings: TaskTracker,
+    /// What serves links instead of instance processes, if anything.
+    bridge: Option<Arc<dyn Bridge>>,
 }
 
 /// A link's place in the host's table.
@@ -264,6 +287,17 @@ impl Host {
         config: HostConfig,
         retry: bool,
     ) -> Result<Host, HostError> {
+        Self::connect_bridged(profile, config, retry, None).await
+    }
+
+    /// [`Host::connect`], its links served by `bridge` (when given) instead of instance
+    /// processes.
+    pub async fn connect_bridged(
+        profile: &crate::connect::Profile,
+        config: HostConfig,
+        retry: bool,
+        bridge: Option<Arc<dyn Bridge>>,
+    ) -> Result<Host, HostError> {
         use crate::connect::ConnectOptions;
         let key = plugin_key(profile, &config)?;
         let caller = config.caller();
@@ -274,7 +308,7 @@ impl Host {
         };
         let control = open(false).await?;
         let data = open(true).await?;
-        Self::register_split(control, data, config).await
+        Self::register_with(control, data, config, bridge).await
     }
 
     /// Registers with the coordinator; the host then serves after [`Host::serve`].
@@ -295,7 +329,18 @@ impl Host {
         data: async_nats::Client,
         config: HostConfig,
     ) -> Result<Host, HostError> {
-        crate::sys::become_subreaper();
+        Self::register_with(control, data, config, None).await
+    }
+
+    async fn register_with(
+        control: async_nats::Client,
+        data: async_nats::Client,
+        config: HostConfig,
+        bridge: Option<Arc<dyn Bridge>>,
+    ) -> Result<Host, HostError> {
+        if bridge.is_none() {
+            crate::sys::become_subreaper();
+        }
         let host_id = config.host_id.clone();
         let caller = config.caller();
         let plugin_id = subject::plugin_id_for(&config.metadata.name);
@@ -310,6 +355,7 @@ impl Host {
             links: Mutex::new(HashMap::new()),
             lease_ms: AtomicU64::new(0),
             endings: TaskTracker::new(),
+            bridge,
         });
         let (pid, _) = shared.register().await?;
         let offers = shared.subscribe_offers(&pid).await?;
@@ -477,7 +523,14 @@ impl Shared {
             }
             links.insert(lid.clone(), Slot::Starting);
         }
-        match link::start(self.data.clone(), &self.config, offer, self.budget.clone()).await {
+        let started = match &self.bridge {
+            Some(b) => {
+                b.start(self.data.clone(), self.config.link.clone(), offer)
+                    .await
+            }
+            None => link::start(self.data.clone(), &self.config, offer, self.budget.clone()).await,
+        };
+        match started {
             Ok((handle, ended)) => {
                 self.links
                     .lock()

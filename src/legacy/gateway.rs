@@ -1,7 +1,7 @@
 //! The gateway's network side: a TLS listener speaking nanome-lib's packets, one task per
-//! connection driving a [`Connection`]. The system is behind a [`Registrar`] (which
-//! decides registrations) and an event channel (what the plugins' sessions send); both are
-//! wired to the coordinator and sessions in a later step of issue 11.
+//! connection driving a [`Connection`]. The system is behind a [`Registrar`], which
+//! decides registrations and, for each plugin it admits, says where that connection's
+//! actions go (`legacy::service` in nts; a test's own in `tests/legacy_live.rs`).
 //!
 //! Every wait has a deadline: the TLS handshake, the registrar's decision, each write to a
 //! plugin. A connection that misbehaves is closed alone, with its reason logged.
@@ -27,14 +27,27 @@ const WRITE: Duration = Duration::from_secs(10);
 /// How often silence is checked.
 const TICK: Duration = Duration::from_secs(10);
 
-/// Decides registrations: the plugin's id, or why it is refused.
+/// Decides registrations: admits a plugin (its id, and where its connection's actions go)
+/// or says why it is refused.
 pub trait Registrar: Send + Sync + 'static {
-    /// Registers `registration`; `previous` is the id it asks back (a reconnect).
+    /// Registers `registration`; `previous` is the id it asks back (a reconnect), and
+    /// `commands` reaches its connection.
     fn register(
         &self,
         registration: Registration,
         previous: Option<u32>,
-    ) -> impl Future<Output = Result<u32, Refusal>> + Send;
+        commands: mpsc::Sender<Command>,
+    ) -> impl Future<Output = Result<Admitted, Refusal>> + Send;
+}
+
+/// A registration the system accepted.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    /// The plugin's id (never 0).
+    pub plugin_id: u32,
+    /// Where the connection's actions go from now on: session traffic, logs, dropped
+    /// packets and, last, its close.
+    pub events: mpsc::Sender<Action>,
 }
 
 /// What the system tells a registered plugin's connection.
@@ -66,29 +79,6 @@ pub enum Command {
 /// Commands queued for one connection at most.
 const COMMANDS: usize = 256;
 
-/// What a connection tells the system.
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// A plugin registered: its id, what it said of itself, and where its commands go.
-    Registered {
-        /// The connection (numbered from 1 as they are accepted).
-        conn: u64,
-        /// The id it was given.
-        plugin_id: u32,
-        /// Its registration.
-        registration: Registration,
-        /// Its connection's commands.
-        commands: mpsc::Sender<Command>,
-    },
-    /// A connection's action other than a packet to send or a registration.
-    Connection {
-        /// The connection (numbered from 1 as they are accepted).
-        conn: u64,
-        /// What happened.
-        action: Action,
-    },
-}
-
 /// A TLS server configuration with a fresh self-signed certificate: nanome-lib verifies
 /// no certificate (and always sends SNI `nanome.ai`).
 pub fn self_signed_tls() -> Result<rustls::ServerConfig, String> {
@@ -112,7 +102,6 @@ pub async fn listen<R: Registrar>(
     addr: SocketAddr,
     tls: rustls::ServerConfig,
     registrar: Arc<R>,
-    events: mpsc::Sender<Event>,
     stop: CancellationToken,
 ) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
@@ -128,22 +117,17 @@ pub async fn listen<R: Registrar>(
             match accepted {
                 Ok((stream, peer)) => {
                     next += 1;
-                    let (acceptor, registrar, events, stop) = (
-                        acceptor.clone(),
-                        registrar.clone(),
-                        events.clone(),
-                        stop.clone(),
-                    );
+                    let (acceptor, registrar, stop) =
+                        (acceptor.clone(), registrar.clone(), stop.clone());
+                    let conn = next;
                     tokio::spawn(async move {
-                        let why =
-                            serve(next, stream, acceptor, registrar, events.clone(), stop).await;
-                        tracing::info!(%peer, conn = next, "legacy plugin connection closed: {why}");
-                        let _ = events
-                            .send(Event::Connection {
-                                conn: next,
-                                action: Action::Close(why),
-                            })
-                            .await;
+                        let mut sink = None;
+                        let why = serve(stream, acceptor, registrar, &mut sink, stop).await;
+                        tracing::info!(%peer, conn, "legacy plugin connection closed: {why}");
+                        if let Some(events) = sink {
+                            let _ =
+                                tokio::time::timeout(WRITE, events.send(Action::Close(why))).await;
+                        }
                     });
                 }
                 Err(e) => {
@@ -159,8 +143,8 @@ pub async fn listen<R: Registrar>(
 
 /// The registrar's decision, once there is one pending.
 async fn decided(
-    pending: &mut Option<oneshot::Receiver<Result<u32, Refusal>>>,
-) -> Result<u32, Refusal> {
+    pending: &mut Option<oneshot::Receiver<Result<Admitted, Refusal>>>,
+) -> Result<Admitted, Refusal> {
     match pending {
         Some(rx) => rx
             .await
@@ -169,13 +153,12 @@ async fn decided(
     }
 }
 
-/// Serves one connection; returns why it ended.
+/// Serves one connection; returns why it ended. Once admitted, its actions go to `sink`.
 async fn serve<R: Registrar>(
-    id: u64,
     stream: TcpStream,
     acceptor: tokio_rustls::TlsAcceptor,
     registrar: Arc<R>,
-    events: mpsc::Sender<Event>,
+    sink: &mut Option<mpsc::Sender<Action>>,
     stop: CancellationToken,
 ) -> String {
     let _ = stream.set_nodelay(true);
@@ -187,8 +170,7 @@ async fn serve<R: Registrar>(
     let mut conn = Connection::new(Instant::now());
     let mut decoder = Decoder::default();
     let mut buf = vec![0u8; 64 << 10];
-    let mut decision: Option<oneshot::Receiver<Result<u32, Refusal>>> = None;
-    let mut registering: Option<Registration> = None;
+    let mut decision: Option<oneshot::Receiver<Result<Admitted, Refusal>>> = None;
     let (commands, mut queued) = mpsc::channel(COMMANDS);
     let mut tick = tokio::time::interval(TICK);
     loop {
@@ -197,19 +179,10 @@ async fn serve<R: Registrar>(
             _ = tick.tick() => conn.tick(Instant::now()),
             d = decided(&mut decision), if decision.is_some() => {
                 decision = None;
-                let actions = conn.decided(d);
-                if let (Some(plugin_id), Some(registration)) = (conn.plugin_id(), registering.take()) {
-                    let event = Event::Registered {
-                        conn: id,
-                        plugin_id,
-                        registration,
-                        commands: commands.clone(),
-                    };
-                    if tokio::time::timeout(WRITE, events.send(event)).await.is_err() {
-                        return "the system did not take the registration".into();
-                    }
-                }
-                actions
+                conn.decided(d.map(|admitted| {
+                    *sink = Some(admitted.events);
+                    admitted.plugin_id
+                }))
             }
             Some(cmd) = queued.recv() => match cmd {
                 Command::OpenSession { session_id, versions } => conn.open_session(session_id, versions),
@@ -248,12 +221,11 @@ async fn serve<R: Registrar>(
                     previous,
                 } => {
                     let (tx, rx) = oneshot::channel();
-                    let registrar = registrar.clone();
-                    registering = Some(registration.clone());
+                    let (registrar, commands) = (registrar.clone(), commands.clone());
                     tokio::spawn(async move {
                         let decided = tokio::time::timeout(
                             DECISION,
-                            registrar.register(registration, previous),
+                            registrar.register(registration, previous, commands),
                         )
                         .await
                         .unwrap_or_else(|_| {
@@ -270,19 +242,23 @@ async fn serve<R: Registrar>(
                     let _ = tokio::time::timeout(WRITE, tls.shutdown()).await;
                     return why;
                 }
+                Action::Dropped(why) => tracing::info!("a legacy plugin's packet dropped: {why}"),
                 other => {
-                    let event = Event::Connection {
-                        conn: id,
-                        action: other,
+                    let Some(events) = sink.as_ref() else {
+                        // Only a registered plugin has session traffic or logs.
+                        continue;
                     };
-                    if tokio::time::timeout(WRITE, events.send(event))
-                        .await
-                        .is_err()
-                    {
-                        tracing::warn!(
-                            conn = id,
-                            "the gateway's events are not taken: one dropped"
-                        );
+                    // The system takes its plugins' traffic in order; one that stops taking
+                    // it holds this connection back, then closes it.
+                    match tokio::time::timeout(WRITE, events.send(other)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => return "the plugin's registration ended".into(),
+                        Err(_) => {
+                            return format!(
+                                "the system took none of the plugin's traffic for {} s",
+                                WRITE.as_secs()
+                            );
+                        }
                     }
                 }
             }

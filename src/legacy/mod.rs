@@ -10,15 +10,22 @@
 //! - [`conn`]: one plugin connection's state machine (registration, refusal, keep-alive,
 //!   sessions, kicks);
 //! - [`ids`]: plugin ids (never 0, given back on a reconnect within a grace period);
+//! - [`kinds`]: the command and message kinds a name hash stands for, per direction;
+//! - [`translate`]: one session's translation between nts's link messages and nanome-lib's;
 //! - [`gateway`]: the TLS listener serving connections (tokio; registrations decided by a
-//!   [`gateway::Registrar`]), run against the real nanome-lib in the tests.
-//!
-//! Wiring it to the coordinator and sessions, and translating message bodies, come next.
+//!   [`gateway::Registrar`]), run against the real nanome-lib in the tests;
+//! - [`bridge`]: a registered plugin inside nts, serving its host's links with its sessions;
+//! - [`service`]: `nts legacy`, the gateway joined to a deployment (each plugin a host with
+//!   its own key, a reconnect keeping its sessions).
 
+pub mod bridge;
 pub mod conn;
 pub mod gateway;
 pub mod hash;
 pub mod ids;
+pub mod kinds;
 pub mod packet;
 pub mod registration;
 pub mod serial;
+pub mod service;
+pub mod translate;

@@ -9,6 +9,12 @@ class Probe(nanome.PluginInstance):
     def on_run(self):
         self.send_notification(nanome.util.enums.NotificationTypes.message, "hi")
 
+    def on_advanced_settings(self):
+        self.request_complex_list(self.on_complexes)
+
+    def on_complexes(self, complexes):
+        self.send_notification(nanome.util.enums.NotificationTypes.message, "%d complexes" % len(complexes))
+
 
 if __name__ == "__main__":
-    nanome.Plugin.setup("Probe", "Protocol probe", ["Test", "Other"], False, Probe)
+    nanome.Plugin.setup("Probe", "Protocol probe", ["Test", "Other"], True, Probe)
