@@ -3,10 +3,12 @@
 //! over TLS and is acked, opens a session when Nanome's `connect` comes and answers `run`;
 //! one with a refused key exits as nanome-lib does on a refusal.
 
+use nts::api::link::CloseCode;
 use nts::legacy::conn::{Action, Refusal};
 use nts::legacy::gateway::{Admitted, Command, Registrar, listen, self_signed_tls};
 use nts::legacy::registration::Registration;
 use nts::legacy::serial::{Frame, Reader};
+use nts::session::{Link, Session};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -51,10 +53,47 @@ fn python() -> String {
         .expect("NTS_NANOME_PYTHON names a Python with nanome==0.42.1 (scripts/test installs one)")
 }
 
+/// A plugin process and its group: dropped, the whole group is killed (nanome-lib's
+/// session processes are its children).
+struct Group(tokio::process::Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id() {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+impl std::ops::Deref for Group {
+    type Target = tokio::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Group {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 /// Starts the probe plugin; its log (stdout and stderr together) comes line by line.
-fn plugin(port: u16, key: &str) -> (tokio::process::Child, mpsc::Receiver<String>) {
+fn plugin(port: u16, key: &str) -> (Group, mpsc::Receiver<String>) {
+    run_plugin("probe.py", port, key)
+}
+
+/// Starts `tests/legacy-plugins/<script>` in a process group of its own (its session
+/// processes with it); its log comes line by line.
+fn run_plugin(script: &str, port: u16, key: &str) -> (Group, mpsc::Receiver<String>) {
     use tokio::io::AsyncBufReadExt;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/legacy-plugins/probe.py");
+    let script = format!(
+        "{}/tests/legacy-plugins/{script}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let home = tempfile::tempdir().unwrap().keep(); // nanome-lib writes its config under $HOME
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
@@ -63,6 +102,7 @@ fn plugin(port: u16, key: &str) -> (tokio::process::Child, mpsc::Receiver<String
         .arg(script)
         .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-k", key])
         .env("HOME", &home)
+        .process_group(0)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -76,7 +116,7 @@ fn plugin(port: u16, key: &str) -> (tokio::process::Child, mpsc::Receiver<String
             }
         }
     });
-    (child, rx)
+    (Group(child), rx)
 }
 
 /// The accepted connection's next action.
@@ -220,6 +260,39 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
 
 mod common;
 
+/// `nts legacy` on `sys` (with `extra` flags), listening on a free port: it and the port.
+async fn nts_legacy(sys: &common::System, extra: &[&str]) -> (common::Proc, u16) {
+    let mut gateway = common::spawn(
+        sys.nts()
+            .args(["legacy", "--listen", "127.0.0.1:0"])
+            .args(extra),
+    );
+    let ready = gateway.wait_line("ready").await;
+    let port = ready
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in {ready:?}"));
+    (gateway, port)
+}
+
+/// A file holding plugin `name`'s key, in `dir`.
+fn key_file(sys: &common::System, dir: &std::path::Path, name: &str) -> String {
+    let path = dir.join(format!("{name}.key"));
+    std::fs::write(&path, common::plugin_key(&sys.profile, name)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// A session of its own (user `who`) connected to `plugin`.
+async fn connect(sys: &common::System, who: &str, plugin: &str) -> (Session, Link) {
+    let lobby = sys.lobby().await;
+    let session = Session::open(&lobby, &format!("room-{who}"), common::user(who))
+        .await
+        .unwrap();
+    let link = session.connect(plugin).await.unwrap();
+    (session, link)
+}
+
 /// The same plugin through `nts legacy` on a real deployment: registered with its plugin
 /// key (from a file, as nanome-lib reads keys), listed to sessions like a native plugin,
 /// run from the headless session; a kind the bridge does not translate is an error the
@@ -227,13 +300,7 @@ mod common;
 #[tokio::test]
 async fn a_nanome_lib_plugin_joins_through_nts_legacy_as_a_plugin_like_any_other() {
     let sys = common::System::start().await;
-    let mut gateway = common::spawn(sys.nts().args(["legacy", "--listen", "127.0.0.1:0"]));
-    let ready = gateway.wait_line("ready").await;
-    let port: u16 = ready
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no port in {ready:?}"));
+    let (mut gateway, port) = nts_legacy(&sys, &[]).await;
     let keys = tempfile::tempdir().unwrap();
     let key_file = keys.path().join("probe.key");
     std::fs::write(&key_file, common::plugin_key(&sys.profile, "Probe")).unwrap();
@@ -313,4 +380,97 @@ async fn a_nanome_lib_plugin_joins_through_nts_legacy_as_a_plugin_like_any_other
     );
     gateway.signal(nix::sys::signal::Signal::SIGINT);
     assert!(gateway.wait().await.success());
+}
+
+/// A session process that dies (an exception in `on_run`) closes that session's link with
+/// the reason and nothing else; the plugin process dying closes every link it had as a
+/// lost plugin, which leaves the list.
+#[tokio::test]
+async fn a_crashed_session_closes_its_link_and_a_dead_plugin_is_lost() {
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &["--reattach", "1"]).await;
+    let keys = tempfile::tempdir().unwrap();
+    let (mut crasher, mut log) =
+        run_plugin("crasher.py", port, &key_file(&sys, keys.path(), "Crasher"));
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+    let (_s1, mut crashing) = connect(&sys, "alice", "Crasher").await;
+    let (_s2, mut alive) = connect(&sys, "bob", "Crasher").await;
+    crashing.run().await.unwrap();
+    let reason = common::closed(&mut crashing).await;
+    assert_eq!(reason.code, CloseCode::InstanceCrashed, "{reason:?}");
+    assert!(reason.message.contains("ended"), "{reason:?}");
+    alive.advanced_settings().await.unwrap();
+    assert_eq!(common::next_notification(&mut alive).await, "alive");
+
+    crasher.start_kill().unwrap();
+    let reason = common::closed(&mut alive).await;
+    assert_eq!(reason.code, CloseCode::HostLost, "{reason:?}");
+    assert!(reason.message.contains("Crasher"), "{reason:?}");
+    let lobby = sys.lobby().await;
+    let gone = tokio::time::timeout(common::WAIT, async {
+        loop {
+            let list = lobby.plugins().await.unwrap();
+            if !list.plugins.iter().any(|p| p.metadata.name == "Crasher") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(gone.is_ok(), "a lost legacy plugin leaves the plugin list");
+}
+
+/// Relays TCP from a port of its own to `to` until told to cut every connection it
+/// carries (a network blip between a plugin and the gateway).
+async fn proxy(to: u16) -> (u16, tokio::sync::watch::Sender<u32>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (cut, cuts) = tokio::sync::watch::channel(0u32);
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let mut cuts = cuts.clone();
+            cuts.mark_unchanged();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", to)).await
+                else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    _ = cuts.changed() => {}
+                }
+            });
+        }
+    });
+    (port, cut)
+}
+
+/// A plugin whose connection drops comes back asking for its id: it gets it, and the
+/// session it served goes on over the new connection (nanome-lib's session processes
+/// survive a reconnect; the gateway keeps the link while it waits).
+#[tokio::test]
+async fn a_plugin_that_reconnects_keeps_its_id_and_its_sessions() {
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &[]).await;
+    let (via, cut) = proxy(port).await;
+    let keys = tempfile::tempdir().unwrap();
+    let (mut probe, mut log) = plugin(via, &key_file(&sys, keys.path(), "Probe"));
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+    let (_session, mut link) = connect(&sys, "alice", "Probe").await;
+    link.run().await.unwrap();
+    assert_eq!(common::next_notification(&mut link).await, "hi");
+
+    cut.send_modify(|n| *n += 1);
+    // nanome-lib sees the connection close, reconnects a second later with its id, and is
+    // acked with the same one.
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID 1").await {
+        panic!("the plugin did not get its id back; it logged: {seen:#?}");
+    }
+    link.run().await.unwrap();
+    assert_eq!(common::next_notification(&mut link).await, "hi");
+    assert!(probe.try_wait().unwrap().is_none());
 }
