@@ -260,6 +260,16 @@ async fn an_unmodified_nanome_lib_plugin_registers_and_a_refused_one_exits() {
 
 mod common;
 
+/// A glycine: five atoms (N, CA, C, O, OXT) whose bonds the session infers by distance.
+const GLY_PDB: &str = "\
+ATOM      1  N   GLY A   1      -1.195   0.339   0.000  1.00  0.00           N
+ATOM      2  CA  GLY A   1       0.000  -0.507   0.000  1.00  0.00           C
+ATOM      3  C   GLY A   1       1.256   0.348   0.000  1.00  0.00           C
+ATOM      4  O   GLY A   1       1.197   1.570   0.000  1.00  0.00           O
+ATOM      5  OXT GLY A   1       2.381  -0.290   0.000  1.00  0.00           O
+END
+";
+
 /// `nts legacy` on `sys` (with `extra` flags), listening on a free port: it and the port.
 async fn nts_legacy(sys: &common::System, extra: &[&str]) -> (common::Proc, u16) {
     let mut gateway = common::spawn(
@@ -343,12 +353,18 @@ async fn a_nanome_lib_plugin_joins_through_nts_legacy_as_a_plugin_like_any_other
         "{notification}"
     );
 
-    // Advanced settings: the probe asks for the complex list, not translated yet.
+    // Advanced settings, with a structure loaded: the probe reads the complex list, the
+    // complex deep, updates it, reads the workspace, adds a copy, then asks for what the
+    // bridge does not translate.
+    let pdb = keys.path().join("gly.pdb");
+    std::fs::write(&pdb, GLY_PDB).unwrap();
     let run = common::output(sys.nts().args([
         "session",
         "run",
         "Probe",
         "--advanced",
+        "--load",
+        pdb.to_str().unwrap(),
         "--json",
         "--exit-on",
         "error",
@@ -357,10 +373,27 @@ async fn a_nanome_lib_plugin_joins_through_nts_legacy_as_a_plugin_like_any_other
     ]))
     .await;
     let out = common::text(&run.stdout);
-    assert!(
-        out.contains("not supported by the legacy bridge: complex_list_request"),
+    let said: Vec<String> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "notification")
+        .map(|v| v["body"]["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "1 complexes",
+            "gly: 5 atoms, 4 bonds",
+            "workspace: moved",
+            "added 1",
+            "now: 5+5"
+        ],
         "{out}\n{}",
         common::text(&run.stderr)
+    );
+    assert!(
+        out.contains("not supported by the legacy bridge: controller_transforms_request"),
+        "{out}"
     );
 
     let wrong = keys.path().join("wrong.key");

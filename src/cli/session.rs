@@ -611,12 +611,14 @@ fn print_message(args: &RunArgs, env: &wire::Envelope<ToSession>) {
             "set_plugin_list_button {:?} text={:?} usable={:?}",
             b.button, b.text, b.usable
         ),
+        // Shown shallow (the session keeps the atoms, not the event): names, not counts.
         ToSession::AddToWorkspace(l) => {
-            let atoms: usize = l.complexes.iter().map(|c| c.atom_count()).sum();
+            let names: Vec<&str> = l.complexes.iter().map(|c| c.name.as_str()).collect();
             println!(
-                "add_to_workspace #{}: {} complexes, {atoms} atoms (answered)",
+                "add_to_workspace #{}: {} complexes ({}) (answered)",
                 env.id,
-                l.complexes.len()
+                l.complexes.len(),
+                names.join(", ")
             )
         }
         ToSession::StructuresUpdate(u) => println!(

@@ -11,6 +11,8 @@
 //!   sessions, kicks);
 //! - [`ids`]: plugin ids (never 0, given back on a reconnect within a grace period);
 //! - [`kinds`]: the command and message kinds a name hash stands for, per direction;
+//! - [`structure`]: nanome-lib's structure serializers (the atom-table patterns) against
+//!   nts's structure tree;
 //! - [`translate`]: one session's translation between nts's link messages and nanome-lib's;
 //! - [`gateway`]: the TLS listener serving connections (tokio; registrations decided by a
 //!   [`gateway::Registrar`]), run against the real nanome-lib in the tests;
@@ -28,4 +30,5 @@ pub mod packet;
 pub mod registration;
 pub mod serial;
 pub mod service;
+pub mod structure;
 pub mod translate;

@@ -68,6 +68,11 @@ impl<'a> Reader<'a> {
         Reader { bytes, at: 0 }
     }
 
+    /// The offset of the next byte.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
     /// Bytes not yet read.
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.at

@@ -9,14 +9,26 @@
 
 use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
-use crate::api::link::{Notification, NotificationType, ToPlugin, ToSession};
+use super::structure::{self, Versions};
+use crate::api::link::{
+    ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
+};
+use crate::api::structure::Workspace;
 use crate::api::{Empty, ErrorBody, ErrorCode, Org, PresenterInfo};
 use crate::wire::{Envelope, Message as _};
+use std::collections::BTreeMap;
 
 /// The serializers the gateway reads and writes, at the versions it implements: the table
 /// sent in each session's `connect` (nanome-lib takes the lower of its version and this
 /// one, and 0 for a name missing here).
 pub const VERSIONS: &[(&str, u8)] = &[
+    ("Atom", 8),
+    ("Bond", 1),
+    ("Residue", 2),
+    ("Chain", 0),
+    ("Molecule", 1),
+    ("Complex", 3),
+    ("Workspace", 0),
     ("GetPresenterInfo", 0),
     ("GetPresenterInfoResponse", 1),
     ("PresenterChange", 0),
@@ -40,11 +52,24 @@ pub enum Out {
 }
 
 /// One session's translator.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Translator {
-    /// What the plugin's session reads and writes (negotiated at `connect`).
-    versions: VersionTable,
+    /// The structure serializers' versions (negotiated at `connect`).
+    structures: Versions,
+    /// The plugin's requests waiting for the session's reply, by request id: what each
+    /// asked decides what its reply becomes.
+    pending: BTreeMap<u32, Message>,
 }
+
+impl Default for Translator {
+    fn default() -> Self {
+        Translator::new(versions())
+    }
+}
+
+/// Requests kept waiting at most; beyond, the oldest is forgotten (the session answers
+/// every request, so only a plugin flooding requests reaches it).
+const MAX_PENDING: usize = 4096;
 
 /// The plugin's request id as the session's envelope id.
 fn session_id_of(request: u32) -> u64 {
@@ -62,39 +87,37 @@ pub fn unsupported(kind: &str) -> String {
     format!("not supported by the legacy bridge: {kind}")
 }
 
+fn command(kind: Command, request: u32, body: &[u8]) -> Vec<Out> {
+    vec![Out::Plugin(Frame::encode(request, kind.name(), body))]
+}
+
 impl Translator {
     /// A translator for a session whose serializer versions are `versions` (negotiated).
     pub fn new(versions: VersionTable) -> Translator {
-        Translator { versions }
+        Translator {
+            structures: Versions::of(&versions),
+            pending: BTreeMap::new(),
+        }
     }
 
-    /// The version the plugin's session uses for `serializer` (0 when not negotiated).
-    pub fn version(&self, serializer: &str) -> u8 {
-        self.versions
-            .iter()
-            .find(|(n, _)| n == serializer)
-            .map_or(0, |(_, v)| *v)
+    /// Requests waiting for the session's reply.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
     }
 
     /// A message from the session for the plugin.
     pub fn to_plugin(&mut self, env: Envelope<ToPlugin>) -> Vec<Out> {
         let Envelope { id, msg } = env;
-        let command = |kind: Command, request: u32, body: &[u8]| {
-            vec![Out::Plugin(Frame::encode(request, kind.name(), body))]
-        };
+        // A reply: to which of the plugin's requests, and what it asked.
+        let asked = plugin_id_of(id).and_then(|r| Some((r, *self.pending.get(&r)?)));
+        let v = self.structures;
         match msg {
             ToPlugin::Run(_) => command(Command::Run, 0, &[]),
             ToPlugin::AdvancedSettings(_) => command(Command::AdvancedSettings, 0, &[]),
             // nanome-lib asks for the presenter's details itself on a change.
             ToPlugin::PresenterChange(_) => command(Command::PresenterChange, 0, &[]),
-            ToPlugin::PresenterInfo(info) => match plugin_id_of(id) {
-                Some(request) => command(
-                    Command::PresenterInfoResponse,
-                    request,
-                    &presenter_info(&info),
-                ),
-                None => vec![],
-            },
+            ToPlugin::ComplexAdded(_) => command(Command::ComplexAdd, 0, &[]),
+            ToPlugin::ComplexRemoved(_) => command(Command::ComplexRemove, 0, &[]),
             // nanome-lib has no ping: the gateway answers for the plugin's session, which
             // it knows is there (its connection is alive).
             ToPlugin::Ping(_) => vec![Out::Session(Envelope::with_id(
@@ -103,6 +126,69 @@ impl Translator {
             ))],
             // Consumed by the gateway; host-only kinds never come from a session.
             ToPlugin::Credit(_) | ToPlugin::Start(_) | ToPlugin::Stop(_) => vec![],
+            reply @ (ToPlugin::PresenterInfo(_)
+            | ToPlugin::Complexes(_)
+            | ToPlugin::ComplexesDeep(_)
+            | ToPlugin::Workspace(_)
+            | ToPlugin::Done(_)
+            | ToPlugin::Error(_)) => {
+                let Some((request, asked)) = asked else {
+                    tracing::debug!(id, "a reply to no request of the plugin; dropped");
+                    return vec![];
+                };
+                self.pending.remove(&request);
+                match (asked, reply) {
+                    (Message::PresenterInfoRequest, ToPlugin::PresenterInfo(info)) => command(
+                        Command::PresenterInfoResponse,
+                        request,
+                        &presenter_info(&info),
+                    ),
+                    (Message::ComplexListRequest, ToPlugin::Complexes(list)) => command(
+                        Command::ComplexListResponse,
+                        request,
+                        &structure::write_complex_list(v, list.complexes.iter()),
+                    ),
+                    (Message::AddToWorkspace, ToPlugin::Complexes(list)) => command(
+                        Command::AddToWorkspaceDone,
+                        request,
+                        &structure::write_complexes(v, list.complexes.iter()),
+                    ),
+                    (Message::ComplexesRequest, ToPlugin::ComplexesDeep(deep)) => {
+                        let unknown = structure::unknown_complex();
+                        let all = deep
+                            .complexes
+                            .iter()
+                            .map(|c| c.as_ref().unwrap_or(&unknown));
+                        command(
+                            Command::ComplexesResponse,
+                            request,
+                            &structure::write_complexes(v, all),
+                        )
+                    }
+                    (Message::WorkspaceRequest, ToPlugin::Workspace(ws)) => command(
+                        Command::WorkspaceResponse,
+                        request,
+                        &structure::write_workspace(v, &ws),
+                    ),
+                    (asked, ToPlugin::Done(_)) => match done_of(asked) {
+                        Some(done) => command(done, request, &[]),
+                        None => vec![],
+                    },
+                    (asked, ToPlugin::Error(e)) => {
+                        // nanome-lib has no error reply: it gets the empty answer, so its
+                        // callback runs instead of waiting for ever.
+                        tracing::info!(request = %asked, "the session refused the plugin's {asked}: {}", e.message);
+                        empty_reply(asked, v, request)
+                    }
+                    (asked, other) => {
+                        tracing::info!(
+                            "the session answered the plugin's {asked} with {}; dropped",
+                            other.kind()
+                        );
+                        empty_reply(asked, v, request)
+                    }
+                }
+            }
             other => {
                 let kind = other.kind();
                 tracing::info!(kind = kind.as_str(), "{}", unsupported(kind.as_str()));
@@ -116,6 +202,14 @@ impl Translator {
                 ))]
             }
         }
+    }
+
+    /// Remembers that the plugin's request `request` asked `kind`.
+    fn asked(&mut self, request: u32, kind: Message) {
+        if self.pending.len() >= MAX_PENDING {
+            self.pending.pop_first();
+        }
+        self.pending.insert(request, kind);
     }
 
     /// A message (`request id | name hash | body`) from the plugin's session.
@@ -141,30 +235,133 @@ impl Translator {
                 ),
             );
         };
-        let event = |msg: ToSession| vec![Out::Session(Envelope::event(msg))];
-        let body = |r: Result<ToSession, SerialError>| match r {
-            Ok(msg) => vec![Out::Session(Envelope::with_id(id, msg))],
-            Err(e) => error(id, format!("the plugin's {kind} could not be read: {e}")),
-        };
-        match kind {
+        let v = self.structures;
+        let mut r = Reader::new(frame.body);
+        let read = match kind {
             // A second hello changes nothing: the versions were agreed at the first.
-            Message::Connect => vec![],
-            Message::NotificationSend => match notification(frame.body) {
-                Ok(n) => event(ToSession::Notification(n)),
-                Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
-            },
-            Message::PresenterInfoRequest => body(Ok(ToSession::PresenterInfoRequest(Empty {}))),
-            other => {
-                tracing::info!(kind = other.name(), "{}", unsupported(other.name()));
-                vec![Out::Session(Envelope::with_id(
-                    id,
-                    ToSession::Error(ErrorBody::new(
-                        ErrorCode::UnknownKind,
-                        unsupported(other.name()),
-                    )),
-                ))]
+            Message::Connect => return vec![],
+            Message::NotificationSend => {
+                return match notification(frame.body) {
+                    Ok(n) => vec![Out::Session(Envelope::event(ToSession::Notification(n)))],
+                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
+                };
+            }
+            Message::PresenterInfoRequest => Ok(ToSession::PresenterInfoRequest(Empty {})),
+            Message::ComplexListRequest => Ok(ToSession::ComplexListRequest(Empty {})),
+            Message::WorkspaceRequest => Ok(ToSession::WorkspaceRequest(Empty {})),
+            Message::ComplexesRequest => structure::read_indices(&mut r)
+                .map(|indices| ToSession::ComplexesRequest(Indices { indices })),
+            Message::StructuresZoom => structure::read_indices(&mut r)
+                .map(|indices| ToSession::ZoomOn(Indices { indices })),
+            Message::StructuresCenter => structure::read_indices(&mut r)
+                .map(|indices| ToSession::CenterOn(Indices { indices })),
+            Message::AddToWorkspace => structure::read_complexes(&mut r, v)
+                .map(|complexes| ToSession::AddToWorkspace(ComplexList { complexes })),
+            Message::WorkspaceUpdate => {
+                structure::read_workspace(&mut r, v).map(ToSession::WorkspaceUpdate)
+            }
+            Message::StructuresDeepUpdate | Message::StructuresShallowUpdate => {
+                let deep = kind == Message::StructuresDeepUpdate;
+                match structure::read_update(&mut r, v) {
+                    Ok((_, Some(level))) => {
+                        let what = format!("{kind} of {level} (complexes only so far)");
+                        return self.unsupported_request(kind, frame.request_id, &what);
+                    }
+                    // nanome-lib's remove_from_workspace: a deep update of empty complexes.
+                    Ok((complexes, None))
+                        if deep
+                            && !complexes.is_empty()
+                            && complexes.iter().all(|c| c.molecules.is_empty()) =>
+                    {
+                        Ok(ToSession::RemoveFromWorkspace(Indices {
+                            indices: complexes.iter().map(|c| c.index).collect(),
+                        }))
+                    }
+                    Ok((complexes, None)) => Ok(ToSession::StructuresUpdate(StructuresUpdate {
+                        deep,
+                        complexes,
+                    })),
+                    Err(e) => Err(e),
+                }
+            }
+            other => return self.unsupported_request(other, frame.request_id, other.name()),
+        };
+        match read {
+            Ok(msg) => {
+                self.asked(frame.request_id, kind);
+                vec![Out::Session(Envelope::with_id(id, msg))]
+            }
+            Err(e) => {
+                let mut out = error(id, format!("the plugin's {kind} could not be read: {e}"));
+                out.extend(empty_reply(kind, v, frame.request_id));
+                out
             }
         }
+    }
+
+    /// What the bridge does with a message it does not translate: an error naming it for
+    /// the session (as the reply when it is a request), and the empty answer for the
+    /// plugin where nanome-lib waits for one.
+    fn unsupported_request(&mut self, kind: Message, request: u32, what: &str) -> Vec<Out> {
+        tracing::info!(kind = kind.name(), "{}", unsupported(what));
+        let mut out = vec![Out::Session(Envelope::with_id(
+            session_id_of(request),
+            ToSession::Error(ErrorBody::new(ErrorCode::UnknownKind, unsupported(what))),
+        ))];
+        out.extend(empty_reply(kind, self.structures, request));
+        out
+    }
+}
+
+/// The command that answers `asked` when the session says `done`, if nanome-lib waits for
+/// one.
+fn done_of(asked: Message) -> Option<Command> {
+    match asked {
+        Message::WorkspaceUpdate => Some(Command::WorkspaceUpdated),
+        Message::StructuresDeepUpdate => Some(Command::StructuresDeepUpdateDone),
+        Message::StructuresZoom | Message::StructuresCenter => {
+            Some(Command::PositionStructuresDone)
+        }
+        _ => None,
+    }
+}
+
+/// The empty answer to `asked` (no complexes, an empty workspace, done), for a request the
+/// session could not serve: nanome-lib has no error reply, and its callback (or an async
+/// plugin's await) would otherwise wait for ever. Nothing for messages it expects no
+/// answer to.
+fn empty_reply(asked: Message, v: Versions, request: u32) -> Vec<Out> {
+    let none = std::iter::empty();
+    match asked {
+        Message::PresenterInfoRequest => command(
+            Command::PresenterInfoResponse,
+            request,
+            &presenter_info(&PresenterInfo::default()),
+        ),
+        Message::ComplexListRequest => command(
+            Command::ComplexListResponse,
+            request,
+            &structure::write_complex_list(v, none),
+        ),
+        Message::ComplexesRequest => command(
+            Command::ComplexesResponse,
+            request,
+            &structure::write_complexes(v, none),
+        ),
+        Message::AddToWorkspace => command(
+            Command::AddToWorkspaceDone,
+            request,
+            &structure::write_complexes(v, none),
+        ),
+        Message::WorkspaceRequest => command(
+            Command::WorkspaceResponse,
+            request,
+            &structure::write_workspace(v, &Workspace::default()),
+        ),
+        other => match done_of(other) {
+            Some(done) => command(done, request, &[]),
+            None => vec![],
+        },
     }
 }
 
@@ -242,7 +439,12 @@ mod tests {
         let mut t = Translator::default();
         let run = t.to_plugin(Envelope::event(ToPlugin::Run(Empty {})));
         assert_eq!(plugin_payload(&run), vector("08_"));
-        // The reply to the plugin's request 1 (the session's request 2).
+        // The plugin's request 1 is the session's request 2; its reply goes back as 1.
+        let e = session(t.from_plugin(&vector("06_")));
+        assert_eq!(
+            (e.id, e.msg),
+            (2, ToSession::PresenterInfoRequest(Empty {}))
+        );
         let info = PresenterInfo {
             account_id: "acc-1".into(),
             account_name: "Alice".into(),
@@ -252,12 +454,18 @@ mod tests {
                 name: "ACME".into(),
             }),
         };
-        let out = t.to_plugin(Envelope::with_id(2, ToPlugin::PresenterInfo(info)));
+        let out = t.to_plugin(Envelope::with_id(2, ToPlugin::PresenterInfo(info.clone())));
         assert_eq!(plugin_payload(&out), vector("07_"));
+        assert_eq!(t.pending(), 0);
+        // A second reply to the same request, or one to a request never made: dropped.
+        assert!(
+            t.to_plugin(Envelope::with_id(2, ToPlugin::PresenterInfo(info)))
+                .is_empty()
+        );
     }
 
     #[test]
-    fn the_plugins_notification_and_request_reach_the_session() {
+    fn the_plugins_notification_reaches_the_session() {
         let mut t = Translator::default();
         let e = session(t.from_plugin(&vector("09_")));
         assert_eq!(e.id, 0);
@@ -268,29 +476,91 @@ mod tests {
                 text: "hi".into()
             })
         );
-        let e = session(t.from_plugin(&vector("06_")));
-        assert_eq!(
-            (e.id, e.msg),
-            (2, ToSession::PresenterInfoRequest(Empty {}))
-        );
+    }
+
+    #[test]
+    fn the_complex_list_goes_both_ways_as_nanome_sends_it() {
+        let mut t = Translator::default();
+        // complex_list_request, request 3: the session's request 4.
+        let e = session(t.from_plugin(&vector("10_")));
+        assert_eq!((e.id, e.msg), (4, ToSession::ComplexListRequest(Empty {})));
+        let out = t.to_plugin(Envelope::with_id(
+            4,
+            ToPlugin::Complexes(ComplexList::default()),
+        ));
+        // The captured empty reply is request 3's.
+        let mut want = vector("11_");
+        want[..4].copy_from_slice(&3u32.to_le_bytes());
+        assert_eq!(plugin_payload(&out), want);
     }
 
     #[test]
     fn what_is_not_translated_is_an_error_naming_it_never_silence() {
         let mut t = Translator::default();
-        // complex_list_request, request 3: the session's request 4 gets the error.
-        let e = session(t.from_plugin(&vector("10_")));
-        assert_eq!(e.id, 4);
+        let e = session(t.from_plugin(&Frame::encode(5, "controller_transforms_request", &[])));
+        assert_eq!(e.id, 6);
         match e.msg {
             ToSession::Error(b) => assert_eq!(
                 b.message,
-                "not supported by the legacy bridge: complex_list_request"
+                "not supported by the legacy bridge: controller_transforms_request"
             ),
             other => panic!("{other:?}"),
         }
-        let e = session(t.to_plugin(Envelope::with_id(9, ToPlugin::ComplexRemoved(Empty {}))));
+        let e = session(t.to_plugin(Envelope::with_id(
+            9,
+            ToPlugin::InteractionsCreated(Indices::default()),
+        )));
         assert_eq!(e.id, 9);
-        assert!(matches!(e.msg, ToSession::Error(ref b) if b.message.ends_with("complex_removed")));
+        assert!(
+            matches!(e.msg, ToSession::Error(ref b) if b.message.ends_with("interactions_created"))
+        );
+    }
+
+    #[test]
+    fn a_refused_or_unreadable_request_still_gets_nanome_libs_empty_answer() {
+        let mut t = Translator::default();
+        let e = session(t.from_plugin(&Frame::encode(0, "workspace_request", &[])));
+        assert_eq!(e.id, 1);
+        let out = t.to_plugin(Envelope::with_id(
+            1,
+            ToPlugin::Error(ErrorBody::new(ErrorCode::Timeout, "slow")),
+        ));
+        let payload = plugin_payload(&out);
+        let f = Frame::parse(payload).unwrap();
+        assert!(f.is("workspace_response") && f.request_id == 0);
+        // An add_to_workspace whose complexes cannot be read: the session is told, the
+        // plugin gets no complexes back.
+        let out = t.from_plugin(&Frame::encode(7, "add_to_workspace", &[9, 9]));
+        assert!(matches!(&out[0], Out::Session(e) if matches!(e.msg, ToSession::Error(_))));
+        let Out::Plugin(p) = &out[1] else {
+            panic!("{out:?}")
+        };
+        let f = Frame::parse(p).unwrap();
+        assert!(f.is("add_to_workspace_done") && f.request_id == 7);
+    }
+
+    #[test]
+    fn remove_from_workspace_is_a_deep_update_of_empty_complexes() {
+        let mut t = Translator::default();
+        let empty = crate::api::structure::Complex {
+            index: 12,
+            ..Default::default()
+        };
+        let mut body = structure::write_complexes(Versions::LATEST, [&empty].into_iter());
+        for _ in 0..5 {
+            body.extend_from_slice(&0u32.to_le_bytes());
+        }
+        let e = session(t.from_plugin(&Frame::encode(2, "structures_deep_update", &body)));
+        assert_eq!(
+            e.msg,
+            ToSession::RemoveFromWorkspace(Indices { indices: vec![12] })
+        );
+        let out = t.to_plugin(Envelope::with_id(3, ToPlugin::Done(Empty {})));
+        assert!(
+            Frame::parse(plugin_payload(&out))
+                .unwrap()
+                .is("structures_deep_update_done")
+        );
     }
 
     #[test]

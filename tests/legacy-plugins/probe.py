@@ -1,19 +1,54 @@
 """An ordinary nanome-lib plugin, unmodified: what tests/legacy_live.rs runs through the gateway.
 
     python probe.py -a HOST -p PORT -k KEY
+
+Run: a notification. Advanced settings: the complex list, the first complex deep, a deep
+update of it, the workspace, a copy added, then a request the bridge does not translate.
 """
 import nanome
+from nanome.util import Vector3
+from nanome.util.enums import NotificationTypes
 
 
 class Probe(nanome.PluginInstance):
+    def say(self, text):
+        self.send_notification(NotificationTypes.message, text)
+
     def on_run(self):
-        self.send_notification(nanome.util.enums.NotificationTypes.message, "hi")
+        self.say("hi")
 
     def on_advanced_settings(self):
-        self.request_complex_list(self.on_complexes)
+        self.request_complex_list(self.on_list)
 
-    def on_complexes(self, complexes):
-        self.send_notification(nanome.util.enums.NotificationTypes.message, "%d complexes" % len(complexes))
+    def on_list(self, complexes):
+        self.say("%d complexes" % len(complexes))
+        if complexes:
+            self.request_complexes([complexes[0].index], self.on_deep)
+
+    def on_deep(self, deep):
+        c = deep[0]
+        self.say("%s: %d atoms, %d bonds" % (c.name, len(list(c.atoms)), len(list(c.bonds))))
+        c.name = "moved"
+        c.position = Vector3(1, 2, 3)
+        self.update_structures_deep([c], self.on_updated)
+
+    def on_updated(self, *_):
+        self.request_workspace(self.on_workspace)
+
+    def on_workspace(self, workspace):
+        self.say("workspace: " + ",".join(c.name for c in workspace.complexes))
+        self.add_to_workspace([workspace.complexes[0]], self.on_added)
+
+    def on_added(self, added):
+        self.say("added %d" % len(added))
+        self.request_workspace(self.on_final)
+
+    def on_final(self, workspace):
+        self.say("now: " + "+".join(str(len(list(c.atoms))) for c in workspace.complexes))
+        self.request_controller_transforms(self.on_transforms)
+
+    def on_transforms(self, *_):
+        self.say("transforms")
 
 
 if __name__ == "__main__":
