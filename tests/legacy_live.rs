@@ -53,6 +53,13 @@ fn python() -> String {
         .expect("NTS_NANOME_PYTHON names a Python with nanome==0.42.1 (scripts/test installs one)")
 }
 
+/// A Python with nanome-lib 0.39.4, which many published plugins pin.
+fn python_039() -> String {
+    std::env::var("NTS_NANOME_039_PYTHON").expect(
+        "NTS_NANOME_039_PYTHON names a Python with nanome==0.39.4 (scripts/test installs one)",
+    )
+}
+
 /// A plugin process and its group: dropped, the whole group is killed (nanome-lib's
 /// session processes are its children).
 struct Group(tokio::process::Child);
@@ -86,9 +93,19 @@ fn plugin(port: u16, key: &str) -> (Group, mpsc::Receiver<String>) {
     run_plugin("probe.py", port, key)
 }
 
-/// Starts `tests/legacy-plugins/<script>` in a process group of its own (its session
-/// processes with it); its log comes line by line.
+/// Starts `script` with `python`.
 fn run_plugin(script: &str, port: u16, key: &str) -> (Group, mpsc::Receiver<String>) {
+    run_plugin_with(&python(), script, port, key)
+}
+
+/// Starts `tests/legacy-plugins/<script>` with `python`, in a process group of its own
+/// (its session processes with it); its log comes line by line.
+fn run_plugin_with(
+    python: &str,
+    script: &str,
+    port: u16,
+    key: &str,
+) -> (Group, mpsc::Receiver<String>) {
     use tokio::io::AsyncBufReadExt;
     let script = format!(
         "{}/tests/legacy-plugins/{script}",
@@ -98,7 +115,7 @@ fn run_plugin(script: &str, port: u16, key: &str) -> (Group, mpsc::Receiver<Stri
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(r#"exec "$0" "$@" 2>&1"#)
-        .arg(python())
+        .arg(python)
         .arg(script)
         .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-k", key])
         .env("HOME", &home)
@@ -309,13 +326,24 @@ async fn connect(sys: &common::System, who: &str, plugin: &str) -> (Session, Lin
 /// session sees by name; a wrong key is refused while the other plugin runs on.
 #[tokio::test]
 async fn a_nanome_lib_plugin_joins_through_nts_legacy_as_a_plugin_like_any_other() {
+    joins_as_a_plugin_like_any_other(&python()).await;
+}
+
+/// The same with nanome-lib 0.39.4 (its own serializer versions negotiated).
+#[tokio::test]
+async fn a_nanome_lib_0_39_plugin_joins_the_same_way() {
+    joins_as_a_plugin_like_any_other(&python_039()).await;
+}
+
+async fn joins_as_a_plugin_like_any_other(python: &str) {
     let sys = common::System::start().await;
     let (mut gateway, port) = nts_legacy(&sys, &[]).await;
     let keys = tempfile::tempdir().unwrap();
     let key_file = keys.path().join("probe.key");
     std::fs::write(&key_file, common::plugin_key(&sys.profile, "Probe")).unwrap();
 
-    let (mut probe, mut log) = plugin(port, key_file.to_str().unwrap());
+    let (mut probe, mut log) =
+        run_plugin_with(python, "probe.py", port, key_file.to_str().unwrap());
     if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
         panic!("the plugin was not registered; it logged: {seen:#?}");
     }
@@ -398,7 +426,8 @@ async fn a_nanome_lib_plugin_joins_through_nts_legacy_as_a_plugin_like_any_other
 
     let wrong = keys.path().join("wrong.key");
     std::fs::write(&wrong, common::plugin_key(&sys.profile, "Someone else")).unwrap();
-    let (mut refused, mut refused_log) = plugin(port, wrong.to_str().unwrap());
+    let (mut refused, mut refused_log) =
+        run_plugin_with(python, "probe.py", port, wrong.to_str().unwrap());
     let status = tokio::time::timeout(DEADLINE, refused.wait())
         .await
         .expect("a refused plugin exits")
