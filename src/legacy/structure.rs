@@ -97,7 +97,9 @@ fn skip_array(r: &mut Reader<'_>, size: usize, what: &'static str) -> Result<(),
 /// Bytes an atom takes at least at version `v` (empty strings and tables): the bound on
 /// how many a table can claim.
 fn atom_min_size(v: u8) -> usize {
-    let mut n = 8 + 1 + 4 + 1 + 4 + 4 + 1 + 4 + 4 + 1 + 4 + 4 + 4 + 12 + 1 + 4 + 4 + 1 + 1;
+    // Index, selection, mode, label flag, colour, surface (flag, colour, opacity), het
+    // surface, symbol, serial, name, position, het, occupancy, B-factor, acceptor, donor.
+    let mut n = 8 + 1 + 4 + 1 + 4 + 1 + 4 + 4 + 1 + 4 + 4 + 4 + 12 + 1 + 4 + 4 + 1 + 1;
     if v >= 1 {
         n += 4;
     }
@@ -260,29 +262,95 @@ fn read_atom(r: &mut Reader<'_>, v: u8) -> Result<Atom, SerialError> {
     })
 }
 
-/// A message's atom table: atoms by uid.
-fn read_atom_table(r: &mut Reader<'_>, v: u8) -> Result<HashMap<i64, Atom>, SerialError> {
-    let n = r.count(8 + atom_min_size(v), "the atom table")?;
-    let mut table = HashMap::with_capacity(n);
-    for _ in 0..n {
-        let uid = r.i64("an atom's uid")?;
-        table.insert(uid, read_atom(r, v)?);
+/// A message's atom table: atoms by uid, each taken once by the residue that lists it.
+/// nanome-lib numbers atoms from one counter, so a table's uids are usually one dense
+/// range, looked up by subtraction; any other set of uids goes through a map.
+struct AtomTable {
+    atoms: Vec<Option<Atom>>,
+    lookup: Lookup,
+    /// Per slot, once placed: (complex number + 1, ordinal in that complex).
+    placed: Vec<(u32, u32)>,
+}
+
+enum Lookup {
+    /// uid − this is the slot.
+    Dense(i64),
+    Sparse(HashMap<i64, usize>),
+}
+
+impl AtomTable {
+    fn read(r: &mut Reader<'_>, v: u8) -> Result<AtomTable, SerialError> {
+        let n = r.count(8 + atom_min_size(v), "the atom table")?;
+        let mut uids = Vec::with_capacity(n);
+        let mut atoms = Vec::with_capacity(n);
+        for _ in 0..n {
+            uids.push(r.i64("an atom's uid")?);
+            atoms.push(Some(read_atom(r, v)?));
+        }
+        let (min, max) = (uids.iter().min().copied(), uids.iter().max().copied());
+        let dense = match (min, max) {
+            (Some(lo), Some(hi)) => hi.checked_sub(lo) == Some(n as i64 - 1),
+            _ => true,
+        };
+        let lookup = if dense {
+            let lo = min.unwrap_or(0);
+            // A dense range of n distinct uids: in order when each is at its place.
+            if uids.iter().enumerate().all(|(i, u)| *u - lo == i as i64) {
+                Lookup::Dense(lo)
+            } else {
+                let mut slots: Vec<Option<Atom>> = (0..n).map(|_| None).collect();
+                for (u, a) in uids.iter().zip(atoms.drain(..)) {
+                    // A uid listed twice: the last wins, as in nanome-lib's dict.
+                    slots[(*u - lo) as usize] = a;
+                }
+                atoms = slots;
+                Lookup::Dense(lo)
+            }
+        } else {
+            // Duplicates keep the last, as in nanome-lib's dict.
+            Lookup::Sparse(uids.iter().enumerate().map(|(i, u)| (*u, i)).collect())
+        };
+        let placed = vec![(0, 0); atoms.len()];
+        Ok(AtomTable {
+            atoms,
+            lookup,
+            placed,
+        })
     }
-    Ok(table)
+
+    #[cfg(test)]
+    fn empty() -> AtomTable {
+        AtomTable {
+            atoms: vec![],
+            lookup: Lookup::Dense(0),
+            placed: vec![],
+        }
+    }
+
+    fn slot(&self, uid: i64) -> Option<usize> {
+        match &self.lookup {
+            Lookup::Dense(lo) => uid
+                .checked_sub(*lo)
+                .and_then(|i| usize::try_from(i).ok())
+                .filter(|i| *i < self.atoms.len()),
+            Lookup::Sparse(map) => map.get(&uid).copied(),
+        }
+    }
 }
 
 /// What reading a complex needs: the atom table, and where its atoms and bonds go.
-struct Build<'t> {
-    table: &'t HashMap<i64, Atom>,
+struct Build {
+    table: AtomTable,
     v: Versions,
-    /// uid → ordinal, for the complex being read.
-    ordinals: HashMap<i64, u32>,
+    /// The complex being read (from 1), and how many atoms it has so far.
+    complex: u32,
+    atoms: u32,
     /// Bonds as read (atoms by uid), with the residue they belong to (its ordinal).
     bonds: Vec<(usize, i64, BondKind, i64, i64)>,
     residues: usize,
 }
 
-impl Build<'_> {
+impl Build {
     fn residue(&mut self, r: &mut Reader<'_>) -> Result<Residue, SerialError> {
         let v = self.v.residue;
         let index = r.i64("a residue's index")?;
@@ -290,18 +358,15 @@ impl Build<'_> {
         let mut atoms = Vec::with_capacity(n);
         for _ in 0..n {
             let uid = r.i64("an atom's uid")?;
-            let atom = self.table.get(&uid).ok_or_else(|| {
+            let slot = self.table.slot(uid).ok_or_else(|| {
                 invalid(r, format!("atom {uid} is not in the message's atom table"))
             })?;
-            let ordinal = u32::try_from(self.ordinals.len())
-                .map_err(|_| invalid(r, "too many atoms".into()))?;
-            if self.ordinals.insert(uid, ordinal).is_some() {
-                return Err(invalid(
-                    r,
-                    format!("atom {uid} appears twice in one complex"),
-                ));
-            }
-            atoms.push(atom.clone());
+            let atom = self.table.atoms[slot]
+                .take()
+                .ok_or_else(|| invalid(r, format!("atom {uid} is listed twice")))?;
+            self.table.placed[slot] = (self.complex, self.atoms);
+            self.atoms += 1;
+            atoms.push(atom);
         }
         let me = self.residues;
         self.residues += 1;
@@ -413,7 +478,8 @@ impl Build<'_> {
     }
 
     fn complex(&mut self, r: &mut Reader<'_>) -> Result<Complex, SerialError> {
-        self.ordinals.clear();
+        self.complex += 1;
+        self.atoms = 0;
         self.bonds.clear();
         self.residues = 0;
         let v = self.v.complex;
@@ -454,12 +520,17 @@ impl Build<'_> {
         let mut by_residue: Vec<Vec<Bond>> = vec![vec![]; self.residues];
         for &(res, index, kind, a, b) in &self.bonds {
             let ordinal = |uid: i64| {
-                self.ordinals.get(&uid).copied().ok_or_else(|| {
-                    invalid(
-                        r,
-                        format!("a bond names atom {uid}, which is not in its complex"),
-                    )
-                })
+                self.table
+                    .slot(uid)
+                    .map(|s| self.table.placed[s])
+                    .filter(|(complex, _)| *complex == self.complex)
+                    .map(|(_, ordinal)| ordinal)
+                    .ok_or_else(|| {
+                        invalid(
+                            r,
+                            format!("a bond names atom {uid}, which is not in its complex"),
+                        )
+                    })
             };
             by_residue[res].push(Bond {
                 index,
@@ -496,14 +567,14 @@ impl Build<'_> {
 /// Complexes with their atom table (`add_to_workspace`, and replies like
 /// `complexes_response`).
 pub fn read_complexes(r: &mut Reader<'_>, v: Versions) -> Result<Vec<Complex>, SerialError> {
-    let table = read_atom_table(r, v.atom)?;
-    read_complex_array(r, v, &table)
+    let table = AtomTable::read(r, v.atom)?;
+    read_complex_array(r, v, table)
 }
 
 fn read_complex_array(
     r: &mut Reader<'_>,
     v: Versions,
-    table: &HashMap<i64, Atom>,
+    table: AtomTable,
 ) -> Result<Vec<Complex>, SerialError> {
     let n = r.count(40, "the complexes")?;
     if n > crate::api::structure::MAX_COMPLEXES {
@@ -518,7 +589,8 @@ fn read_complex_array(
     let mut build = Build {
         table,
         v,
-        ordinals: HashMap::new(),
+        complex: 0,
+        atoms: 0,
         bonds: vec![],
         residues: 0,
     };
@@ -527,8 +599,8 @@ fn read_complex_array(
 
 /// A workspace with its atom table (`workspace_update`).
 pub fn read_workspace(r: &mut Reader<'_>, v: Versions) -> Result<Workspace, SerialError> {
-    let table = read_atom_table(r, v.atom)?;
-    let complexes = read_complex_array(r, v, &table)?;
+    let table = AtomTable::read(r, v.atom)?;
+    let complexes = read_complex_array(r, v, table)?;
     Ok(Workspace {
         complexes,
         position: vec3(r, "the workspace's position")?,
@@ -543,8 +615,8 @@ pub fn read_update(
     r: &mut Reader<'_>,
     v: Versions,
 ) -> Result<(Vec<Complex>, Option<&'static str>), SerialError> {
-    let table = read_atom_table(r, v.atom)?;
-    let complexes = read_complex_array(r, v, &table)?;
+    let table = AtomTable::read(r, v.atom)?;
+    let complexes = read_complex_array(r, v, table)?;
     for level in ["molecules", "chains", "residues", "bonds", "atoms"] {
         if r.remaining() == 0 {
             break;
@@ -886,7 +958,7 @@ mod tests {
         assert_eq!(back, ws);
         let list = write_complex_list(Versions::LATEST, ws.complexes.iter());
         let mut r = Reader::new(&list);
-        let shallow = read_complex_array(&mut r, Versions::LATEST, &HashMap::new()).unwrap();
+        let shallow = read_complex_array(&mut r, Versions::LATEST, AtomTable::empty()).unwrap();
         assert_eq!(shallow, vec![ws.complexes[0].shallow()]);
     }
 
@@ -922,7 +994,85 @@ mod tests {
         write_atom(&mut bytes, v.atom, &Atom::default());
         let mode_at = 4 + 8 + 8 + 1;
         bytes.bytes[mode_at] = 9;
-        assert!(read_atom_table(&mut Reader::new(&bytes.bytes), v.atom).is_err());
+        assert!(AtomTable::read(&mut Reader::new(&bytes.bytes), v.atom).is_err());
+    }
+
+    /// The bound on a table's count is exact: an atom with empty text takes that much.
+    #[test]
+    fn the_smallest_atom_is_what_the_bound_assumes() {
+        let bare = Atom {
+            symbol: Name::default(),
+            name: Name::default(),
+            ..Atom::default()
+        };
+        for v in 0..=8 {
+            let mut w = Writer::default();
+            write_atom(&mut w, v, &bare);
+            assert_eq!(w.bytes.len(), atom_min_size(v), "Atom v{v}");
+        }
+    }
+
+    /// A table whose uids are scattered or out of order (another writer than nanome-lib's
+    /// counter), and an atom two residues both list.
+    #[test]
+    fn atoms_are_found_by_uid_however_they_are_numbered() {
+        let v = Versions::LATEST;
+        // Dense but shuffled, written whole: read back as written.
+        let mut w = Writer::default();
+        w.u32(2);
+        for (uid, name) in [(1i64, "B"), (0, "A")] {
+            w.i64(uid);
+            write_atom(
+                &mut w,
+                v.atom,
+                &Atom {
+                    name: name.into(),
+                    ..Atom::default()
+                },
+            );
+        }
+        let t = AtomTable::read(&mut Reader::new(&w.bytes), v.atom).unwrap();
+        assert_eq!(t.atoms[t.slot(0).unwrap()].as_ref().unwrap().name, "A");
+        assert_eq!(t.atoms[t.slot(1).unwrap()].as_ref().unwrap().name, "B");
+        assert_eq!(t.slot(2), None);
+        // Scattered.
+        let mut w = Writer::default();
+        w.u32(2);
+        for (uid, name) in [(900i64, "B"), (-4, "A")] {
+            w.i64(uid);
+            write_atom(
+                &mut w,
+                v.atom,
+                &Atom {
+                    name: name.into(),
+                    ..Atom::default()
+                },
+            );
+        }
+        let t = AtomTable::read(&mut Reader::new(&w.bytes), v.atom).unwrap();
+        assert_eq!(t.atoms[t.slot(-4).unwrap()].as_ref().unwrap().name, "A");
+        assert_eq!(t.atoms[t.slot(900).unwrap()].as_ref().unwrap().name, "B");
+        assert_eq!(t.slot(0), None);
+        // One atom in two residues.
+        let mut w = Writer::default();
+        w.u32(1).i64(0);
+        write_atom(&mut w, v.atom, &Atom::default());
+        let mut twice = protein();
+        for r in twice.residues_mut() {
+            r.atoms.truncate(1);
+            r.bonds.clear();
+        }
+        write_complex_array(&mut w, v, [&twice].into_iter());
+        let bytes = {
+            // Both residues name uid 0 (the second wrote uid 1).
+            let mut b = w.bytes;
+            let one = 1i64.to_le_bytes();
+            let at = b.windows(8).rposition(|x| x == one).unwrap();
+            b[at..at + 8].copy_from_slice(&0i64.to_le_bytes());
+            b
+        };
+        let e = read_complexes(&mut Reader::new(&bytes), v);
+        assert!(e.is_err(), "{e:?}");
     }
 
     #[test]

@@ -109,3 +109,35 @@ pub(super) async fn codec_bench(atoms: usize, nanome: bool) -> anyhow::Result<()
     );
     Ok(())
 }
+
+/// nanome-lib 0.42.1's Python: `NTS_NANOME_PYTHON`, else the virtualenv `scripts/bench-codec`
+/// keeps in the cache (made by running it once, small, when it is missing).
+pub(super) async fn nanome_python() -> anyhow::Result<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("NTS_NANOME_PYTHON") {
+        return Ok(p.into());
+    }
+    let cache = std::env::var_os("NTS_CACHE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME").map(|c| std::path::PathBuf::from(c).join("nts"))
+        })
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/nts"))
+        })
+        .ok_or_else(|| anyhow::anyhow!("no cache directory: set NTS_NANOME_PYTHON"))?;
+    let python = cache.join("nanome-0.42.1/bin/python");
+    if !python.is_file() {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench-codec");
+        let status = tokio::process::Command::new("bash")
+            .arg(&script)
+            .args(["--atoms", "10", "--repeat", "1"])
+            .stdout(Stdio::null())
+            .status()
+            .await?;
+        anyhow::ensure!(
+            status.success() && python.is_file(),
+            "installing nanome-lib 0.42.1 failed"
+        );
+    }
+    Ok(python)
+}

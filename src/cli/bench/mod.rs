@@ -12,6 +12,7 @@
 mod capacity;
 mod codec;
 mod files;
+mod gateway;
 mod million;
 mod spawn;
 mod stream;
@@ -102,6 +103,8 @@ enum Section {
     Files,
     /// A million-atom workspace: load, round trip, stream, peak memory.
     Million,
+    /// The legacy gateway: a nanome-lib plugin's connect and commands, the translation.
+    Legacy,
 }
 
 impl BenchArgs {
@@ -449,6 +452,15 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
 
     if args.runs(Section::Million) {
         million::million_bench(&profile, &exe, &lobby, stop_host.clone(), dir).await?;
+    }
+
+    if args.runs(Section::Legacy) {
+        let nanome = if args.no_nanome {
+            None
+        } else {
+            Some(codec::nanome_python().await?)
+        };
+        gateway::legacy_bench(&profile, &session, args.codec_atoms, nanome, dir).await?;
     }
 
     if args.runs(Section::Sessions) {
