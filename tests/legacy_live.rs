@@ -536,3 +536,104 @@ async fn a_plugin_that_reconnects_keeps_its_id_and_its_sessions() {
     assert_eq!(common::next_notification(&mut link).await, "hi");
     assert!(probe.try_wait().unwrap().is_none());
 }
+
+/// A connection that sends a malformed packet (a negative or absurd length, an unknown
+/// type, a registration that is not JSON) is closed alone; a registered plugin on the same
+/// gateway goes on serving.
+#[tokio::test]
+async fn a_malformed_packet_closes_only_its_own_connection() {
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &[]).await;
+    let keys = tempfile::tempdir().unwrap();
+    let (mut probe, mut log) = plugin(port, &key_file(&sys, keys.path(), "Probe"));
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+    let (_session, mut link) = connect(&sys, "alice", "Probe").await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/legacy-plugins/garbage.py"
+    );
+    for kind in ["negative", "huge", "type", "json"] {
+        let out = tokio::time::timeout(
+            DEADLINE,
+            tokio::process::Command::new(python())
+                .args([script, &port.to_string(), kind])
+                .output(),
+        )
+        .await
+        .expect("the gateway closes a malformed connection")
+        .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.starts_with("closed"),
+            "{kind}: {said} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        link.run().await.unwrap();
+        assert_eq!(
+            common::next_notification(&mut link).await,
+            "hi",
+            "after {kind}"
+        );
+    }
+    assert!(probe.try_wait().unwrap().is_none());
+}
+
+/// Two gateways serve one deployment: a plugin connected to each is two hosts of one
+/// plugin, and sessions reach it through either.
+#[tokio::test]
+async fn two_gateways_serve_one_plugin_as_two_hosts() {
+    let sys = common::System::start().await;
+    let (mut g1, port1) = nts_legacy(&sys, &[]).await;
+    let (_g2, port2) = nts_legacy(&sys, &[]).await;
+    let keys = tempfile::tempdir().unwrap();
+    let key = key_file(&sys, keys.path(), "Probe");
+    let (_p1, mut log1) = plugin(port1, &key);
+    let (_p2, mut log2) = plugin(port2, &key);
+    for log in [&mut log1, &mut log2] {
+        if let Err(seen) = logged(log, "Registered with plugin ID").await {
+            panic!("a plugin was not registered; it logged: {seen:#?}");
+        }
+    }
+    let lobby = sys.lobby().await;
+    let list = lobby.plugins().await.unwrap();
+    let probe = list
+        .plugins
+        .iter()
+        .find(|p| p.metadata.name == "Probe")
+        .expect("listed");
+    assert_eq!(probe.hosts, 2, "{probe:?}");
+    let (_s, mut l) = connect(&sys, "a", "Probe").await;
+    l.run().await.unwrap();
+    assert_eq!(common::next_notification(&mut l).await, "hi");
+    // The first gateway stops (its plugin's host deregisters): the plugin is still there,
+    // through the other.
+    g1.signal(nix::sys::signal::Signal::SIGINT);
+    assert!(g1.wait().await.success());
+    let list = lobby.plugins().await.unwrap();
+    let probe = list.plugins.iter().find(|p| p.metadata.name == "Probe");
+    assert_eq!(probe.map(|p| p.hosts), Some(1), "{probe:?}");
+    for who in ["b", "c", "d"] {
+        let (_s, mut l) = connect(&sys, who, "Probe").await;
+        l.run().await.unwrap();
+        assert_eq!(common::next_notification(&mut l).await, "hi");
+    }
+}
+
+/// A presenter change reaches the plugin as nanome-lib's `presenter_change`; it asks who
+/// presents now and hears the new presenter.
+#[tokio::test]
+async fn a_presenter_change_reaches_the_plugin_and_it_hears_the_new_presenter() {
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &[]).await;
+    let keys = tempfile::tempdir().unwrap();
+    let (_probe, mut log) = plugin(port, &key_file(&sys, keys.path(), "Probe"));
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+    let (alice, bob) = common::room_of_two(&sys, "alice", "bob").await;
+    let mut link = alice.connect("Probe").await.unwrap();
+    alice.set_presenter(bob.user_id()).await.unwrap();
+    assert_eq!(common::next_notification(&mut link).await, "presenter: bob");
+}

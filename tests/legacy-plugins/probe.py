@@ -17,6 +17,9 @@ class Probe(nanome.PluginInstance):
     def on_run(self):
         self.say("hi")
 
+    def on_presenter_change(self):
+        self.request_presenter_info(lambda info: self.say("presenter: " + info.account_name))
+
     def on_advanced_settings(self):
         self.request_complex_list(self.on_list)
 
