@@ -106,6 +106,17 @@ fn run_plugin_with(
     port: u16,
     key: &str,
 ) -> (Group, mpsc::Receiver<String>) {
+    run_plugin_env(python, script, port, key, &[])
+}
+
+/// [`run_plugin_with`], with extra environment (nanome-lib's `PLUGIN_*` settings).
+fn run_plugin_env(
+    python: &str,
+    script: &str,
+    port: u16,
+    key: &str,
+    env: &[(&str, &str)],
+) -> (Group, mpsc::Receiver<String>) {
     use tokio::io::AsyncBufReadExt;
     let script = format!(
         "{}/tests/legacy-plugins/{script}",
@@ -119,6 +130,7 @@ fn run_plugin_with(
         .arg(script)
         .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-k", key])
         .env("HOME", &home)
+        .envs(env.iter().copied())
         .process_group(0)
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -636,4 +648,42 @@ async fn a_presenter_change_reaches_the_plugin_and_it_hears_the_new_presenter() 
     let mut link = alice.connect("Probe").await.unwrap();
     alice.set_presenter(bob.user_id()).await.unwrap();
     assert_eq!(common::next_notification(&mut link).await, "presenter: bob");
+}
+
+/// With nanome-lib's remote logging on, a session process's log records reach that link's
+/// log (`nts logs`), as a native instance's stderr does.
+#[tokio::test]
+async fn a_plugins_remote_log_records_reach_nts_logs() {
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &[]).await;
+    let keys = tempfile::tempdir().unwrap();
+    let key = key_file(&sys, keys.path(), "Probe");
+    let (_probe, mut log) = run_plugin_env(
+        &python(),
+        "probe.py",
+        port,
+        &key,
+        &[("PLUGIN_REMOTE_LOGGING", "true")],
+    );
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+    let mut logs =
+        common::spawn_ready(sys.nts().args(["logs", "--plugin", "Probe", "--for", "30"])).await;
+    let run = common::output(sys.nts().args([
+        "session",
+        "run",
+        "Probe",
+        "--exit-on",
+        "notification",
+        "--for",
+        "20",
+    ]))
+    .await;
+    assert!(run.status.success(), "{}", common::text(&run.stderr));
+    let line = logs.wait_line("Probe/").await;
+    let mut lines = vec![line];
+    while !lines.iter().any(|l| l.contains("run pressed")) {
+        lines.push(logs.wait_line("Probe/").await);
+    }
 }

@@ -446,9 +446,19 @@ fn log_line(record: &[u8]) -> Option<(Option<u32>, String)> {
         Some(7) => "debug",
         _ => "info",
     };
+    // nanome-lib names a session's process `Session-<id>-<6 letters>`; some versions also
+    // send `_session_id`.
     let session = v
         .get("_session_id")
         .and_then(|s| s.as_u64())
+        .or_else(|| {
+            let name = v.get("_process_name")?.as_str()?;
+            name.strip_prefix("Session-")?
+                .split('-')
+                .next()?
+                .parse()
+                .ok()
+        })
         .and_then(|s| u32::try_from(s).ok());
     Some((session, format!("{level}: {}", text.trim_end())))
 }
@@ -471,6 +481,10 @@ mod tests {
         );
         let rec = br#"{"short_message": "boom", "level": 3}"#;
         assert_eq!(log_line(rec), Some((None, "error: boom".into())));
+        let rec = br#"{"short_message": "run", "level": 6, "_process_name": "Session-7-abcdef"}"#;
+        assert_eq!(log_line(rec), Some((Some(7), "info: run".into())));
+        let rec = br#"{"short_message": "x", "_process_name": "MainProcess"}"#;
+        assert_eq!(log_line(rec), Some((None, "info: x".into())));
         assert_eq!(log_line(b"not json"), None);
         assert_eq!(log_line(br#"{"level": 3}"#), None);
     }

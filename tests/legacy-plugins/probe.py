@@ -15,6 +15,7 @@ class Probe(nanome.PluginInstance):
         self.send_notification(NotificationTypes.message, text)
 
     def on_run(self):
+        nanome.util.Logs.message("run pressed")
         self.say("hi")
 
     def on_presenter_change(self):
