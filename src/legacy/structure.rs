@@ -1104,7 +1104,7 @@ mod nanome_lib {
     fn reads_what_nanome_lib_writes() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/legacy-vectors/27_body_add_to_workspace_gly_nanome_lib.bin"
+            "/tests/legacy-vectors/bodies/add_to_workspace_gly_nanome_lib.bin"
         );
         let bytes = std::fs::read(path).unwrap();
         let mut r = Reader::new(&bytes);
