@@ -687,3 +687,73 @@ async fn a_plugins_remote_log_records_reach_nts_logs() {
         lines.push(logs.wait_line("Probe/").await);
     }
 }
+
+/// A nanome-lib menu (loaded from JSON and built in code) is shown to the session, which
+/// acts on it as a VR user would: each widget's event reaches the plugin, whose answers (a
+/// label changed by `update_content`, notifications) come back.
+#[tokio::test]
+async fn a_nanome_lib_menu_is_shown_and_every_widget_answers() {
+    use nts::api::link::ToSession;
+    use nts::api::ui::Content;
+    use nts::session::LinkEvent;
+    use nts::session::ui::UiAction;
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &[]).await;
+    let keys = tempfile::tempdir().unwrap();
+    let (_plugin, mut log) = run_plugin("menus.py", port, &key_file(&sys, keys.path(), "Menus"));
+    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+    let (_session, mut link) = connect(&sys, "alice", "Menus").await;
+    link.run().await.unwrap();
+    // The menu arrives whole: the JSON part and the part built in code.
+    loop {
+        if let LinkEvent::Message(env) = common::next_event(&mut link).await
+            && matches!(env.msg, ToSession::MenuUpdate(_))
+        {
+            break;
+        }
+    }
+    let menus = link.menus().await;
+    assert_eq!(menus.len(), 1);
+    assert_eq!(menus[0].title, "Counter");
+    let shown = link.render_menus().await;
+    assert!(
+        shown.contains("count: 0") && shown.contains("Add"),
+        "{shown}"
+    );
+    let (mut slider, mut dropdown) = (None, None);
+    menus[0].root.walk(&mut |n| match &n.content {
+        Some(Content::Slider(s)) => slider = Some(s.id),
+        Some(Content::Dropdown(d)) => dropdown = Some(d.id),
+        _ => {}
+    });
+    let (slider, dropdown) = (slider.expect("a slider"), dropdown.expect("a dropdown"));
+    let act = |line: String| UiAction::parse(&line).unwrap();
+
+    for _ in 0..2 {
+        link.act(&act("press Add".into())).await.unwrap();
+        loop {
+            if let LinkEvent::Message(env) = common::next_event(&mut link).await
+                && matches!(env.msg, ToSession::ContentUpdate(_))
+            {
+                break;
+            }
+        }
+    }
+    assert!(
+        link.render_menus().await.contains("count: 2"),
+        "{}",
+        link.render_menus().await
+    );
+    link.act(&act(r#"submit "Your name" Ada"#.into()))
+        .await
+        .unwrap();
+    assert_eq!(common::next_notification(&mut link).await, "hello Ada");
+    link.act(&act(format!("slide #{slider} 7"))).await.unwrap();
+    assert_eq!(common::next_notification(&mut link).await, "level 7");
+    link.act(&act(format!("select #{dropdown} beta")))
+        .await
+        .unwrap();
+    assert_eq!(common::next_notification(&mut link).await, "picked beta");
+}

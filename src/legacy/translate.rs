@@ -10,10 +10,12 @@
 use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
 use super::structure::{self, Versions};
+use super::ui;
 use crate::api::link::{
     ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
 };
 use crate::api::structure::Workspace;
+use crate::api::ui::{ContentUpdate, MenuRef, MenuUpdate, NodeUpdate};
 use crate::api::{Empty, ErrorBody, ErrorCode, Org, PresenterInfo};
 use crate::wire::{Envelope, Message as _};
 use std::collections::BTreeMap;
@@ -29,6 +31,33 @@ pub const VERSIONS: &[(&str, u8)] = &[
     ("Molecule", 1),
     ("Complex", 3),
     ("Workspace", 0),
+    ("UpdateMenu", 2),
+    ("SendUIContent", 1),
+    ("SendLayoutNode", 1),
+    ("Menu", 0),
+    ("LayoutNode", 1),
+    ("LayoutNodeDeep", 0),
+    ("UIContent", 0),
+    ("Button", 6),
+    ("Label", 1),
+    ("TextInput", 3),
+    ("Slider", 1),
+    ("Image", 2),
+    ("LoadingBar", 1),
+    ("Mesh", 1),
+    ("List", 1),
+    ("Dropdown", 0),
+    ("DropdownItem", 0),
+    ("ButtonCallback", 2),
+    ("MenuCallback", 1),
+    ("SliderCallback", 1),
+    ("TextInputCallback", 1),
+    ("ImageCallback", 1),
+    ("DropdownCallback", 0),
+    ("UIHook", 0),
+    ("SetMenuTransform", 0),
+    ("GetMenuTransform", 0),
+    ("GetMenuTransformResponse", 0),
     ("GetPresenterInfo", 0),
     ("GetPresenterInfoResponse", 1),
     ("PresenterChange", 0),
@@ -56,6 +85,12 @@ pub enum Out {
 pub struct Translator {
     /// The structure serializers' versions (negotiated at `connect`).
     structures: Versions,
+    /// The UI serializers' versions.
+    ui: ui::Versions,
+    /// The UI hooks the plugin asked for.
+    hooks: ui::Hooks,
+    /// The images the plugin's session has sent.
+    images: ui::Images,
     /// The plugin's requests waiting for the session's reply, by request id: what each
     /// asked decides what its reply becomes.
     pending: BTreeMap<u32, Message>,
@@ -96,6 +131,9 @@ impl Translator {
     pub fn new(versions: VersionTable) -> Translator {
         Translator {
             structures: Versions::of(&versions),
+            ui: ui::Versions::of(&versions),
+            hooks: ui::Hooks::default(),
+            images: ui::Images::default(),
             pending: BTreeMap::new(),
         }
     }
@@ -118,6 +156,50 @@ impl Translator {
             ToPlugin::PresenterChange(_) => command(Command::PresenterChange, 0, &[]),
             ToPlugin::ComplexAdded(_) => command(Command::ComplexAdd, 0, &[]),
             ToPlugin::ComplexRemoved(_) => command(Command::ComplexRemove, 0, &[]),
+            // A user's hands on the plugin's menus.
+            ToPlugin::MenuToggle(m) => command(
+                Command::MenuToggle,
+                0,
+                &ui::menu_toggle(self.ui, m.index, m.enabled),
+            ),
+            ToPlugin::ButtonPress(e) => command(
+                Command::ButtonPress,
+                0,
+                &ui::button(self.ui, e.content_id, e.state),
+            ),
+            ToPlugin::ButtonHover(e) => command(
+                Command::ButtonHover,
+                0,
+                &ui::button(self.ui, e.content_id, e.state),
+            ),
+            ToPlugin::SliderChange(e) => {
+                command(Command::SliderChange, 0, &ui::slider(e.content_id, e.value))
+            }
+            ToPlugin::SliderRelease(e) => command(
+                Command::SliderRelease,
+                0,
+                &ui::slider(e.content_id, e.value),
+            ),
+            ToPlugin::TextChange(e) => {
+                command(Command::TextChange, 0, &ui::text(e.content_id, &e.text))
+            }
+            ToPlugin::TextSubmit(e) => {
+                command(Command::TextSubmit, 0, &ui::text(e.content_id, &e.text))
+            }
+            ToPlugin::ImagePress(e) => {
+                command(Command::ImagePress, 0, &ui::image(e.content_id, e.x, e.y))
+            }
+            ToPlugin::ImageHold(e) => {
+                command(Command::ImageHold, 0, &ui::image(e.content_id, e.x, e.y))
+            }
+            ToPlugin::ImageRelease(e) => {
+                command(Command::ImageRelease, 0, &ui::image(e.content_id, e.x, e.y))
+            }
+            ToPlugin::DropdownItemClick(e) => command(
+                Command::DropdownItemClick,
+                0,
+                &ui::dropdown(e.content_id, e.item),
+            ),
             // nanome-lib has no ping: the gateway answers for the plugin's session, which
             // it knows is there (its connection is alive).
             ToPlugin::Ping(_) => vec![Out::Session(Envelope::with_id(
@@ -130,6 +212,7 @@ impl Translator {
             | ToPlugin::Complexes(_)
             | ToPlugin::ComplexesDeep(_)
             | ToPlugin::Workspace(_)
+            | ToPlugin::MenuTransform(_)
             | ToPlugin::Done(_)
             | ToPlugin::Error(_)) => {
                 let Some((request, asked)) = asked else {
@@ -165,6 +248,11 @@ impl Translator {
                             &structure::write_complexes(v, all),
                         )
                     }
+                    (Message::MenuTransformRequest, ToPlugin::MenuTransform(t)) => command(
+                        Command::MenuTransformResponse,
+                        request,
+                        &ui::menu_transform(&t),
+                    ),
                     (Message::WorkspaceRequest, ToPlugin::Workspace(ws)) => command(
                         Command::WorkspaceResponse,
                         request,
@@ -260,6 +348,30 @@ impl Translator {
             Message::WorkspaceUpdate => {
                 structure::read_workspace(&mut r, v).map(ToSession::WorkspaceUpdate)
             }
+            Message::MenuUpdate => self.ui(|u| u.update_menu(&mut r)).map(|(menu, shallow)| {
+                ToSession::MenuUpdate(MenuUpdate {
+                    menu: Box::new(menu),
+                    shallow,
+                })
+            }),
+            Message::ContentUpdate => self
+                .ui(|u| u.update_content(&mut r))
+                .map(|content| ToSession::ContentUpdate(ContentUpdate { content })),
+            Message::NodeUpdate => self
+                .ui(|u| u.update_node(&mut r))
+                .map(|nodes| ToSession::NodeUpdate(NodeUpdate { nodes })),
+            Message::MenuTransformSet => {
+                ui::read_menu_transform(&mut r).map(ToSession::MenuTransformSet)
+            }
+            Message::MenuTransformRequest => r
+                .u8("the menu's index")
+                .map(|index| ToSession::MenuTransformRequest(MenuRef { index })),
+            Message::HookUiCallback => {
+                return match self.hooks.hook(&mut r) {
+                    Ok(()) => vec![],
+                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
+                };
+            }
             Message::StructuresDeepUpdate | Message::StructuresShallowUpdate => {
                 let deep = kind == Message::StructuresDeepUpdate;
                 match structure::read_update(&mut r, v) {
@@ -297,6 +409,15 @@ impl Translator {
                 out
             }
         }
+    }
+
+    /// Runs `f` with what reading menus needs.
+    fn ui<T>(&mut self, f: impl FnOnce(&mut ui::Ui<'_>) -> T) -> T {
+        f(&mut ui::Ui {
+            v: self.ui,
+            hooks: &self.hooks,
+            images: &mut self.images,
+        })
     }
 
     /// What the bridge does with a message it does not translate: an error naming it for
@@ -357,6 +478,16 @@ fn empty_reply(asked: Message, v: Versions, request: u32) -> Vec<Out> {
             Command::WorkspaceResponse,
             request,
             &structure::write_workspace(v, &Workspace::default()),
+        ),
+        Message::MenuTransformRequest => command(
+            Command::MenuTransformResponse,
+            request,
+            &ui::menu_transform(&crate::api::ui::MenuTransform {
+                index: 0,
+                position: [0.0; 3],
+                rotation: crate::api::structure::IDENTITY,
+                scale: [1.0; 3],
+            }),
         ),
         other => match done_of(other) {
             Some(done) => command(done, request, &[]),
