@@ -541,4 +541,40 @@ mod targets {
             }
         });
     }
+
+    /// What a legacy plugin's session sends, whole: a frame whose first byte picks the
+    /// message kind (so every translated kind is reached), the rest its body; the
+    /// translator must answer every one without a panic.
+    #[test]
+    fn legacy_messages() {
+        quiet();
+        use nts::legacy::kinds::Message;
+        let bodies = repo("tests/legacy-vectors/bodies");
+        let mut seeds = vec![];
+        for (kind, file) in [
+            (
+                Message::AddToWorkspace,
+                "add_to_workspace_gly_nanome_lib.bin",
+            ),
+            (Message::MenuUpdate, "update_menu_counter_nanome_lib.bin"),
+        ] {
+            let index = Message::ALL.iter().position(|k| *k == kind).unwrap() as u8;
+            let mut seed = vec![index];
+            seed.extend(std::fs::read(bodies.join(file)).unwrap());
+            seeds.push(seed);
+        }
+        fuzz("legacy_messages", corpus("legacy_messages", seeds), |b| {
+            let Some((&pick, body)) = b.split_first() else {
+                return;
+            };
+            let kind = Message::ALL[pick as usize % Message::ALL.len()];
+            let payload = nts::legacy::serial::Frame::encode(3, kind.name(), body);
+            let mut t = nts::legacy::translate::Translator::default();
+            let out = t.from_plugin(&payload);
+            assert!(
+                !out.is_empty() || matches!(kind, Message::Connect | Message::HookUiCallback),
+                "{kind} got no answer"
+            );
+        });
+    }
 }
