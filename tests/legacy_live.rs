@@ -315,6 +315,13 @@ async fn nts_legacy(sys: &common::System, extra: &[&str]) -> (common::Proc, u16)
     (gateway, port)
 }
 
+/// Waits until the plugin whose log is `log` says it was registered.
+async fn registered(log: &mut mpsc::Receiver<String>) {
+    if let Err(seen) = logged(log, "Registered with plugin ID").await {
+        panic!("the plugin was not registered; it logged: {seen:#?}");
+    }
+}
+
 /// A file holding plugin `name`'s key, in `dir`.
 fn key_file(sys: &common::System, dir: &std::path::Path, name: &str) -> String {
     let path = dir.join(format!("{name}.key"));
@@ -356,9 +363,7 @@ async fn joins_as_a_plugin_like_any_other(python: &str) {
 
     let (mut probe, mut log) =
         run_plugin_with(python, "probe.py", port, key_file.to_str().unwrap());
-    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
-        panic!("the plugin was not registered; it logged: {seen:#?}");
-    }
+    registered(&mut log).await;
     let list = common::output(sys.nts().args(["session", "list", "--json"])).await;
     let doc: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
     let probe_entry = doc["plugins"]
@@ -426,14 +431,19 @@ async fn joins_as_a_plugin_like_any_other(python: &str) {
             "gly: 5 atoms, 4 bonds",
             "workspace: moved",
             "added 1",
-            "now: 5+5"
+            "now: 5+5",
+            "transforms"
         ],
         "{out}\n{}",
         common::text(&run.stderr)
     );
     assert!(
-        out.contains("not supported by the legacy bridge: controller_transforms_request"),
+        out.contains("not supported by the legacy bridge: export_files"),
         "{out}"
+    );
+    assert!(
+        out.contains("https://example.org/docs"),
+        "the URL opened: {out}"
     );
 
     let wrong = keys.path().join("wrong.key");
@@ -466,9 +476,7 @@ async fn a_crashed_session_closes_its_link_and_a_dead_plugin_is_lost() {
     let keys = tempfile::tempdir().unwrap();
     let (mut crasher, mut log) =
         run_plugin("crasher.py", port, &key_file(&sys, keys.path(), "Crasher"));
-    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
-        panic!("the plugin was not registered; it logged: {seen:#?}");
-    }
+    registered(&mut log).await;
     let (_s1, mut crashing) = connect(&sys, "alice", "Crasher").await;
     let (_s2, mut alive) = connect(&sys, "bob", "Crasher").await;
     crashing.run().await.unwrap();
@@ -531,9 +539,7 @@ async fn a_plugin_that_reconnects_keeps_its_id_and_its_sessions() {
     let (via, cut) = proxy(port).await;
     let keys = tempfile::tempdir().unwrap();
     let (mut probe, mut log) = plugin(via, &key_file(&sys, keys.path(), "Probe"));
-    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
-        panic!("the plugin was not registered; it logged: {seen:#?}");
-    }
+    registered(&mut log).await;
     let (_session, mut link) = connect(&sys, "alice", "Probe").await;
     link.run().await.unwrap();
     assert_eq!(common::next_notification(&mut link).await, "hi");
@@ -558,9 +564,7 @@ async fn a_malformed_packet_closes_only_its_own_connection() {
     let (_gateway, port) = nts_legacy(&sys, &[]).await;
     let keys = tempfile::tempdir().unwrap();
     let (mut probe, mut log) = plugin(port, &key_file(&sys, keys.path(), "Probe"));
-    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
-        panic!("the plugin was not registered; it logged: {seen:#?}");
-    }
+    registered(&mut log).await;
     let (_session, mut link) = connect(&sys, "alice", "Probe").await;
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -604,9 +608,7 @@ async fn two_gateways_serve_one_plugin_as_two_hosts() {
     let (_p1, mut log1) = plugin(port1, &key);
     let (_p2, mut log2) = plugin(port2, &key);
     for log in [&mut log1, &mut log2] {
-        if let Err(seen) = logged(log, "Registered with plugin ID").await {
-            panic!("a plugin was not registered; it logged: {seen:#?}");
-        }
+        registered(log).await;
     }
     let lobby = sys.lobby().await;
     let list = lobby.plugins().await.unwrap();
@@ -641,9 +643,7 @@ async fn a_presenter_change_reaches_the_plugin_and_it_hears_the_new_presenter() 
     let (_gateway, port) = nts_legacy(&sys, &[]).await;
     let keys = tempfile::tempdir().unwrap();
     let (_probe, mut log) = plugin(port, &key_file(&sys, keys.path(), "Probe"));
-    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
-        panic!("the plugin was not registered; it logged: {seen:#?}");
-    }
+    registered(&mut log).await;
     let (alice, bob) = common::room_of_two(&sys, "alice", "bob").await;
     let mut link = alice.connect("Probe").await.unwrap();
     alice.set_presenter(bob.user_id()).await.unwrap();
@@ -665,9 +665,7 @@ async fn a_plugins_remote_log_records_reach_nts_logs() {
         &key,
         &[("PLUGIN_REMOTE_LOGGING", "true")],
     );
-    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
-        panic!("the plugin was not registered; it logged: {seen:#?}");
-    }
+    registered(&mut log).await;
     let mut logs =
         common::spawn_ready(sys.nts().args(["logs", "--plugin", "Probe", "--for", "30"])).await;
     let run = common::output(sys.nts().args([
@@ -701,9 +699,7 @@ async fn a_nanome_lib_menu_is_shown_and_every_widget_answers() {
     let (_gateway, port) = nts_legacy(&sys, &[]).await;
     let keys = tempfile::tempdir().unwrap();
     let (_plugin, mut log) = run_plugin("menus.py", port, &key_file(&sys, keys.path(), "Menus"));
-    if let Err(seen) = logged(&mut log, "Registered with plugin ID").await {
-        panic!("the plugin was not registered; it logged: {seen:#?}");
-    }
+    registered(&mut log).await;
     let (_session, mut link) = connect(&sys, "alice", "Menus").await;
     link.run().await.unwrap();
     // The menu arrives whole: the JSON part and the part built in code.

@@ -414,20 +414,28 @@ impl Supervisor {
         }
     }
 
-    /// Tells the session why the link closed (bounded: the broker may be gone).
     async fn tell_closed(&self, reason: &CloseReason) {
-        let closed = wire::encode(&Envelope::event(ToSession::Closed(reason.clone())));
-        let told = crate::runtime::within(
-            Duration::from_secs(2),
-            self.client
-                .publish(self.subjects.to_session.clone(), closed.into()),
+        tell_closed(&self.client, &self.subjects, reason).await;
+    }
+}
+
+/// Tells a link's session why the link closed (bounded: the broker may be gone; the
+/// coordinator tells it then). Every link's end does this, bridged or not.
+pub async fn tell_closed(
+    client: &async_nats::Client,
+    subjects: &LinkSubjects,
+    reason: &CloseReason,
+) {
+    let closed = wire::encode(&Envelope::event(ToSession::Closed(reason.clone())));
+    let told = crate::runtime::within(
+        Duration::from_secs(2),
+        client.publish(subjects.to_session.clone(), closed.into()),
+    );
+    if !matches!(told.await, Some(Ok(()))) {
+        tracing::warn!(
+            "could not tell the session the link closed (the broker is unreachable); \
+             the coordinator will"
         );
-        if !matches!(told.await, Some(Ok(()))) {
-            tracing::warn!(
-                "could not tell the session the link closed (the broker is unreachable); \
-                 the coordinator will"
-            );
-        }
     }
 }
 

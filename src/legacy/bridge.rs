@@ -311,7 +311,7 @@ impl Plugin {
             async move {
                 let reason = link.serve(translator, inbound, from_plugin, close_rx).await;
                 link.bridge.end_session(sid);
-                link.tell_closed(&reason).await;
+                host::link::tell_closed(&link.data, &link.subjects, &reason).await;
                 let _ = done_tx.send(true);
                 let _ = ended_tx.send(reason);
             },
@@ -419,19 +419,6 @@ impl Link {
             .await
         {
             tracing::warn!("relaying to the session failed: {e}");
-        }
-    }
-
-    /// Tells the session why the link closed (bounded: the broker may be gone).
-    async fn tell_closed(&self, reason: &CloseReason) {
-        let closed = wire::encode(&Envelope::event(ToSession::Closed(reason.clone())));
-        let told = crate::runtime::within(
-            Duration::from_secs(2),
-            self.data
-                .publish(self.subjects.to_session.clone(), closed.into()),
-        );
-        if !matches!(told.await, Some(Ok(()))) {
-            tracing::warn!("could not tell the session the link closed; the coordinator will");
         }
     }
 }

@@ -14,6 +14,9 @@ use super::ui;
 use crate::api::link::{
     ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
 };
+use crate::api::room::{
+    ControllerTransforms, OpenUrl, PluginListButton, Pose, SetPluginListButton, SetSkybox, Skybox,
+};
 use crate::api::structure::Workspace;
 use crate::api::ui::{ContentUpdate, MenuRef, MenuUpdate, NodeUpdate};
 use crate::api::{Empty, ErrorBody, ErrorCode, Org, PresenterInfo};
@@ -58,6 +61,11 @@ pub const VERSIONS: &[(&str, u8)] = &[
     ("SetMenuTransform", 0),
     ("GetMenuTransform", 0),
     ("GetMenuTransformResponse", 0),
+    ("OpenURL", 1),
+    ("SetPluginListButton", 0),
+    ("SetSkybox", 0),
+    ("GetControllerTransforms", 0),
+    ("GetControllerTransformsResponse", 0),
     ("GetPresenterInfo", 0),
     ("GetPresenterInfoResponse", 1),
     ("PresenterChange", 0),
@@ -213,6 +221,7 @@ impl Translator {
             | ToPlugin::ComplexesDeep(_)
             | ToPlugin::Workspace(_)
             | ToPlugin::MenuTransform(_)
+            | ToPlugin::ControllerTransforms(_)
             | ToPlugin::Done(_)
             | ToPlugin::Error(_)) => {
                 let Some((request, asked)) = asked else {
@@ -246,6 +255,13 @@ impl Translator {
                             Command::ComplexesResponse,
                             request,
                             &structure::write_complexes(v, all),
+                        )
+                    }
+                    (Message::ControllerTransformsRequest, ToPlugin::ControllerTransforms(t)) => {
+                        command(
+                            Command::ControllerTransformsResponse,
+                            request,
+                            &controller_transforms(&t),
                         )
                     }
                     (Message::MenuTransformRequest, ToPlugin::MenuTransform(t)) => command(
@@ -366,6 +382,54 @@ impl Translator {
             Message::MenuTransformRequest => r
                 .u8("the menu's index")
                 .map(|index| ToSession::MenuTransformRequest(MenuRef { index })),
+            Message::OpenUrl => (|| {
+                let url = r.string("the URL")?;
+                // `desktop_browser` came with OpenURL v1.
+                let desktop_browser = r.remaining() > 0 && r.bool("the desktop flag")?;
+                Ok(ToSession::OpenUrl(OpenUrl {
+                    url,
+                    desktop_browser,
+                }))
+            })(),
+            Message::PluginListButtonSet => (|| {
+                let button = match r.u32("the button")? {
+                    0 => PluginListButton::Run,
+                    1 => PluginListButton::AdvancedSettings,
+                    n => {
+                        return Err(SerialError::Invalid {
+                            at: 4,
+                            what: format!(
+                                "plugin list button {n} is neither run (0) nor advanced settings (1)"
+                            ),
+                        });
+                    }
+                };
+                Ok(ToSession::SetPluginListButton(SetPluginListButton {
+                    button,
+                    text: Some(r.string("the button's text")?),
+                    usable: Some(r.bool("the button's usable flag")?),
+                }))
+            })(),
+            Message::SetSkybox => (|| {
+                let skybox = match r.i32("the skybox")? {
+                    0 => Skybox::BlueSkiesAndClouds,
+                    1 => Skybox::Sunset,
+                    2 => Skybox::Beach,
+                    3 => Skybox::Black,
+                    4 => Skybox::White,
+                    5 => Skybox::Graydient,
+                    n => {
+                        return Err(SerialError::Invalid {
+                            at: 0,
+                            what: format!("skybox {n} is none nanome-lib names"),
+                        });
+                    }
+                };
+                Ok(ToSession::SetSkybox(SetSkybox { skybox }))
+            })(),
+            Message::ControllerTransformsRequest => {
+                Ok(ToSession::ControllerTransformsRequest(Empty {}))
+            }
             Message::HookUiCallback => {
                 return match self.hooks.hook(&mut r) {
                     Ok(()) => vec![],
@@ -479,6 +543,24 @@ fn empty_reply(asked: Message, v: Versions, request: u32) -> Vec<Out> {
             request,
             &structure::write_workspace(v, &Workspace::default()),
         ),
+        Message::ControllerTransformsRequest => command(
+            Command::ControllerTransformsResponse,
+            request,
+            &controller_transforms(&ControllerTransforms {
+                head: Pose {
+                    position: [0.0; 3],
+                    rotation: crate::api::structure::IDENTITY,
+                },
+                left: Pose {
+                    position: [0.0; 3],
+                    rotation: crate::api::structure::IDENTITY,
+                },
+                right: Pose {
+                    position: [0.0; 3],
+                    rotation: crate::api::structure::IDENTITY,
+                },
+            }),
+        ),
         Message::MenuTransformRequest => command(
             Command::MenuTransformResponse,
             request,
@@ -511,6 +593,17 @@ fn presenter_info(info: &PresenterInfo) -> Vec<u8> {
         }
         None => {
             w.bool(false);
+        }
+    }
+    w.bytes
+}
+
+/// `GetControllerTransformsResponse`: head, left and right, each position then rotation.
+fn controller_transforms(t: &ControllerTransforms) -> Vec<u8> {
+    let mut w = Writer::default();
+    for pose in [&t.head, &t.left, &t.right] {
+        for f in pose.position.iter().chain(&pose.rotation) {
+            w.f32(*f);
         }
     }
     w.bytes
@@ -628,13 +721,12 @@ mod tests {
     #[test]
     fn what_is_not_translated_is_an_error_naming_it_never_silence() {
         let mut t = Translator::default();
-        let e = session(t.from_plugin(&Frame::encode(5, "controller_transforms_request", &[])));
+        let e = session(t.from_plugin(&Frame::encode(5, "get_macros", &[])));
         assert_eq!(e.id, 6);
         match e.msg {
-            ToSession::Error(b) => assert_eq!(
-                b.message,
-                "not supported by the legacy bridge: controller_transforms_request"
-            ),
+            ToSession::Error(b) => {
+                assert_eq!(b.message, "not supported by the legacy bridge: get_macros")
+            }
             other => panic!("{other:?}"),
         }
         let e = session(t.to_plugin(Envelope::with_id(

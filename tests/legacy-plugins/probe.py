@@ -7,7 +7,7 @@ update of it, the workspace, a copy added, then a request the bridge does not tr
 """
 import nanome
 from nanome.util import Vector3
-from nanome.util.enums import NotificationTypes
+from nanome.util.enums import ExportFormats, NotificationTypes
 
 
 class Probe(nanome.PluginInstance):
@@ -51,8 +51,13 @@ class Probe(nanome.PluginInstance):
         self.say("now: " + "+".join(str(len(list(c.atoms))) for c in workspace.complexes))
         self.request_controller_transforms(self.on_transforms)
 
-    def on_transforms(self, *_):
+    def on_transforms(self, head_position, *_):
         self.say("transforms")
+        self.open_url("https://example.org/docs")
+        self.request_export(ExportFormats.PDB, self.on_export)
+
+    def on_export(self, *_):
+        self.say("exported")
 
 
 if __name__ == "__main__":
