@@ -432,7 +432,9 @@ async fn joins_as_a_plugin_like_any_other(python: &str) {
             "workspace: moved",
             "added 1",
             "now: 5+5",
-            "transforms"
+            "transforms",
+            "shapes 2 of 2",
+            "destroyed 2"
         ],
         "{out}\n{}",
         common::text(&run.stderr)

@@ -13,6 +13,7 @@
 //! - [`kinds`]: the command and message kinds a name hash stands for, per direction;
 //! - [`structure`]: nanome-lib's structure serializers (the atom-table patterns) against
 //!   nts's structure tree;
+//! - [`shape`]: nanome-lib's shapes (spheres, lines, labels, meshes) and their results;
 //! - [`ui`]: nanome-lib's menu serializers against nts's menu tree, and the UI events;
 //! - [`translate`]: one session's translation between nts's link messages and nanome-lib's;
 //! - [`gateway`]: the TLS listener serving connections (tokio; registrations decided by a
@@ -31,6 +32,7 @@ pub mod packet;
 pub mod registration;
 pub mod serial;
 pub mod service;
+pub mod shape;
 pub mod structure;
 pub mod translate;
 pub mod ui;

@@ -10,13 +10,14 @@
 use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
 use super::structure::{self, Versions};
-use super::ui;
+use super::{shape, ui};
 use crate::api::link::{
     ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
 };
 use crate::api::room::{
     ControllerTransforms, OpenUrl, PluginListButton, Pose, SetPluginListButton, SetSkybox, Skybox,
 };
+use crate::api::shape::{ShapeIndices, ShapeList};
 use crate::api::structure::Workspace;
 use crate::api::ui::{ContentUpdate, MenuRef, MenuUpdate, NodeUpdate};
 use crate::api::{Empty, ErrorBody, ErrorCode, Org, PresenterInfo};
@@ -61,6 +62,14 @@ pub const VERSIONS: &[(&str, u8)] = &[
     ("SetMenuTransform", 0),
     ("GetMenuTransform", 0),
     ("GetMenuTransformResponse", 0),
+    ("SetShape", 2),
+    ("DeleteShape", 1),
+    ("Shape", 1),
+    ("ShapeAnchor", 0),
+    ("MeshShape", 1),
+    ("SphereShape", 0),
+    ("LineShape", 0),
+    ("LabelShape", 0),
     ("OpenURL", 1),
     ("SetPluginListButton", 0),
     ("SetSkybox", 0),
@@ -95,6 +104,8 @@ pub struct Translator {
     structures: Versions,
     /// The UI serializers' versions.
     ui: ui::Versions,
+    /// The shape serializers' versions.
+    shapes: shape::Versions,
     /// The UI hooks the plugin asked for.
     hooks: ui::Hooks,
     /// The images the plugin's session has sent.
@@ -140,6 +151,7 @@ impl Translator {
         Translator {
             structures: Versions::of(&versions),
             ui: ui::Versions::of(&versions),
+            shapes: shape::Versions::of(&versions),
             hooks: ui::Hooks::default(),
             images: ui::Images::default(),
             pending: BTreeMap::new(),
@@ -222,6 +234,8 @@ impl Translator {
             | ToPlugin::Workspace(_)
             | ToPlugin::MenuTransform(_)
             | ToPlugin::ControllerTransforms(_)
+            | ToPlugin::ShapesUploaded(_)
+            | ToPlugin::ShapesDestroyed(_)
             | ToPlugin::Done(_)
             | ToPlugin::Error(_)) => {
                 let Some((request, asked)) = asked else {
@@ -264,6 +278,26 @@ impl Translator {
                             &controller_transforms(&t),
                         )
                     }
+                    (Message::SetShape, ToPlugin::ShapesUploaded(done)) => {
+                        let results: Vec<(i32, bool)> = done
+                            .results
+                            .iter()
+                            .map(|r| (r.index, r.error.is_none()))
+                            .collect();
+                        for r in done.results.iter().filter_map(|r| r.error.as_ref()) {
+                            tracing::info!("the session refused a shape: {r}");
+                        }
+                        command(
+                            Command::SetShapeResult,
+                            request,
+                            &shape::write_set_result(self.shapes, &results),
+                        )
+                    }
+                    (Message::DeleteShape, ToPlugin::ShapesDestroyed(d)) => command(
+                        Command::DeleteShapeResult,
+                        request,
+                        &shape::write_delete_result(self.shapes, &d.destroyed),
+                    ),
                     (Message::MenuTransformRequest, ToPlugin::MenuTransform(t)) => command(
                         Command::MenuTransformResponse,
                         request,
@@ -282,14 +316,14 @@ impl Translator {
                         // nanome-lib has no error reply: it gets the empty answer, so its
                         // callback runs instead of waiting for ever.
                         tracing::info!(request = %asked, "the session refused the plugin's {asked}: {}", e.message);
-                        empty_reply(asked, v, request)
+                        empty_reply(asked, v, self.shapes, request)
                     }
                     (asked, other) => {
                         tracing::info!(
                             "the session answered the plugin's {asked} with {}; dropped",
                             other.kind()
                         );
-                        empty_reply(asked, v, request)
+                        empty_reply(asked, v, self.shapes, request)
                     }
                 }
             }
@@ -430,6 +464,10 @@ impl Translator {
             Message::ControllerTransformsRequest => {
                 Ok(ToSession::ControllerTransformsRequest(Empty {}))
             }
+            Message::SetShape => shape::read_set(&mut r, self.shapes)
+                .map(|shapes| ToSession::ShapesUpload(ShapeList { shapes })),
+            Message::DeleteShape => shape::read_delete(&mut r, self.shapes)
+                .map(|indices| ToSession::ShapesDestroy(ShapeIndices { indices })),
             Message::HookUiCallback => {
                 return match self.hooks.hook(&mut r) {
                     Ok(()) => vec![],
@@ -469,7 +507,7 @@ impl Translator {
             }
             Err(e) => {
                 let mut out = error(id, format!("the plugin's {kind} could not be read: {e}"));
-                out.extend(empty_reply(kind, v, frame.request_id));
+                out.extend(empty_reply(kind, v, self.shapes, frame.request_id));
                 out
             }
         }
@@ -493,7 +531,7 @@ impl Translator {
             session_id_of(request),
             ToSession::Error(ErrorBody::new(ErrorCode::UnknownKind, unsupported(what))),
         ))];
-        out.extend(empty_reply(kind, self.structures, request));
+        out.extend(empty_reply(kind, self.structures, self.shapes, request));
         out
     }
 }
@@ -515,9 +553,19 @@ fn done_of(asked: Message) -> Option<Command> {
 /// session could not serve: nanome-lib has no error reply, and its callback (or an async
 /// plugin's await) would otherwise wait for ever. Nothing for messages it expects no
 /// answer to.
-fn empty_reply(asked: Message, v: Versions, request: u32) -> Vec<Out> {
+fn empty_reply(asked: Message, v: Versions, shapes: shape::Versions, request: u32) -> Vec<Out> {
     let none = std::iter::empty();
     match asked {
+        Message::SetShape => command(
+            Command::SetShapeResult,
+            request,
+            &shape::write_set_result(shapes, &[]),
+        ),
+        Message::DeleteShape => command(
+            Command::DeleteShapeResult,
+            request,
+            &shape::write_delete_result(shapes, &[]),
+        ),
         Message::PresenterInfoRequest => command(
             Command::PresenterInfoResponse,
             request,

@@ -7,7 +7,8 @@ update of it, the workspace, a copy added, then a request the bridge does not tr
 """
 import nanome
 from nanome.util import Vector3
-from nanome.util.enums import ExportFormats, NotificationTypes
+from nanome.api.shapes import Label, Shape, Sphere
+from nanome.util.enums import ExportFormats, NotificationTypes, ShapeAnchorType
 
 
 class Probe(nanome.PluginInstance):
@@ -31,6 +32,7 @@ class Probe(nanome.PluginInstance):
 
     def on_deep(self, deep):
         c = deep[0]
+        self.index = c.index
         self.say("%s: %d atoms, %d bonds" % (c.name, len(list(c.atoms)), len(list(c.bonds))))
         c.name = "moved"
         c.position = Vector3(1, 2, 3)
@@ -53,6 +55,28 @@ class Probe(nanome.PluginInstance):
 
     def on_transforms(self, head_position, *_):
         self.say("transforms")
+        self.request_complexes([self.index], self.on_for_shapes)
+
+    def on_for_shapes(self, deep):
+        atom = next(deep[0].atoms)
+        sphere = Sphere()
+        sphere.radius = 1.5
+        sphere.anchors[0].anchor_type = ShapeAnchorType.Atom
+        sphere.anchors[0].target = atom.index
+        label = Label()
+        label.text = "here"
+        label.anchors[0].anchor_type = ShapeAnchorType.Atom
+        label.anchors[0].target = atom.index
+        self.shapes = [sphere, label]
+        Shape.upload_multiple(self.shapes, self.on_uploaded)
+
+    def on_uploaded(self, results):
+        made = [s.index for s in self.shapes if s.index != -1]
+        self.say("shapes %d of %d" % (len(made), len(results)))
+        Shape.destroy_multiple(self.shapes, self.on_destroyed)
+
+    def on_destroyed(self, results):
+        self.say("destroyed %d" % sum(1 for r in results if r))
         self.open_url("https://example.org/docs")
         self.request_export(ExportFormats.PDB, self.on_export)
 
