@@ -434,7 +434,9 @@ async fn joins_as_a_plugin_like_any_other(python: &str) {
             "now: 5+5",
             "transforms",
             "shapes 2 of 2",
-            "destroyed 2"
+            "destroyed 2",
+            "streamed",
+            "x 8.8"
         ],
         "{out}\n{}",
         common::text(&run.stderr)

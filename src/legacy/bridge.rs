@@ -56,6 +56,8 @@ pub struct Plugin {
     /// Its open sessions, by the session id the gateway gave them.
     sessions: Mutex<HashMap<u32, mpsc::Sender<FromPlugin>>>,
     next_session: AtomicU32,
+    /// Woken whenever a session ends.
+    ended: tokio::sync::Notify,
     /// Stops its host (deregisters it).
     pub(super) stop: CancellationToken,
 }
@@ -80,6 +82,7 @@ impl Plugin {
             conn: Mutex::new(Some((conn, commands))),
             sessions: Mutex::new(HashMap::new()),
             next_session: AtomicU32::new(0),
+            ended: tokio::sync::Notify::new(),
             stop: CancellationToken::new(),
         })
     }
@@ -124,7 +127,9 @@ impl Plugin {
         self.sessions.lock().expect("lock").len()
     }
 
-    /// Ends every session with `reason` and stops the plugin's host.
+    /// Ends every session with `reason`, waits (bounded) until each has told its
+    /// session, then stops the plugin's host — which would otherwise close them first
+    /// with its own reason.
     pub async fn lost(&self, reason: CloseReason) {
         let sessions: Vec<_> = self
             .sessions
@@ -136,6 +141,16 @@ impl Plugin {
         for s in sessions {
             let _ = s.send(FromPlugin::Ended(reason.clone())).await;
         }
+        let all_ended = async {
+            loop {
+                let ended = self.ended.notified();
+                if self.session_count() == 0 {
+                    return;
+                }
+                ended.await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), all_ended).await;
         self.stop.cancel();
     }
 
@@ -237,6 +252,7 @@ impl Plugin {
 
     fn end_session(&self, sid: u32) {
         self.sessions.lock().expect("lock").remove(&sid);
+        self.ended.notify_waiters();
     }
 
     /// Opens a session for `offer` and serves it.
@@ -310,8 +326,8 @@ impl Plugin {
         tokio::spawn(tracing::Instrument::instrument(
             async move {
                 let reason = link.serve(translator, inbound, from_plugin, close_rx).await;
-                link.bridge.end_session(sid);
                 host::link::tell_closed(&link.data, &link.subjects, &reason).await;
+                link.bridge.end_session(sid);
                 let _ = done_tx.send(true);
                 let _ = ended_tx.send(reason);
             },

@@ -14,6 +14,7 @@
 //! - [`structure`]: nanome-lib's structure serializers (the atom-table patterns) against
 //!   nts's structure tree;
 //! - [`shape`]: nanome-lib's shapes (spheres, lines, labels, meshes) and their results;
+//! - [`stream`]: nanome-lib's streams (creation, frames both ways, interrupts);
 //! - [`ui`]: nanome-lib's menu serializers against nts's menu tree, and the UI events;
 //! - [`translate`]: one session's translation between nts's link messages and nanome-lib's;
 //! - [`gateway`]: the TLS listener serving connections (tokio; registrations decided by a
@@ -33,6 +34,7 @@ pub mod registration;
 pub mod serial;
 pub mod service;
 pub mod shape;
+pub mod stream;
 pub mod structure;
 pub mod translate;
 pub mod ui;

@@ -10,7 +10,7 @@
 use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
 use super::structure::{self, Versions};
-use super::{shape, ui};
+use super::{shape, stream, ui};
 use crate::api::link::{
     ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
 };
@@ -18,6 +18,7 @@ use crate::api::room::{
     ControllerTransforms, OpenUrl, PluginListButton, Pose, SetPluginListButton, SetSkybox, Skybox,
 };
 use crate::api::shape::{ShapeIndices, ShapeList};
+use crate::api::stream::{StreamDataType, StreamDirection, StreamRef};
 use crate::api::structure::Workspace;
 use crate::api::ui::{ContentUpdate, MenuRef, MenuUpdate, NodeUpdate};
 use crate::api::{Empty, ErrorBody, ErrorCode, Org, PresenterInfo};
@@ -62,6 +63,12 @@ pub const VERSIONS: &[(&str, u8)] = &[
     ("SetMenuTransform", 0),
     ("GetMenuTransform", 0),
     ("GetMenuTransformResponse", 0),
+    ("StreamCreation", 2),
+    ("StreamCreationResult", 2),
+    ("StreamFeed", 2),
+    ("StreamFeedDone", 0),
+    ("StreamDestruction", 0),
+    ("StreamInterrupt", 0),
     ("SetShape", 2),
     ("DeleteShape", 1),
     ("Shape", 1),
@@ -106,6 +113,10 @@ pub struct Translator {
     ui: ui::Versions,
     /// The shape serializers' versions.
     shapes: shape::Versions,
+    /// The stream serializers' versions.
+    streams: stream::Versions,
+    /// The direction each pending `stream_create` asked for (its reply says it again).
+    directions: BTreeMap<u32, StreamDirection>,
     /// The UI hooks the plugin asked for.
     hooks: ui::Hooks,
     /// The images the plugin's session has sent.
@@ -152,6 +163,8 @@ impl Translator {
             structures: Versions::of(&versions),
             ui: ui::Versions::of(&versions),
             shapes: shape::Versions::of(&versions),
+            streams: stream::Versions::of(&versions),
+            directions: BTreeMap::new(),
             hooks: ui::Hooks::default(),
             images: ui::Images::default(),
             pending: BTreeMap::new(),
@@ -174,6 +187,14 @@ impl Translator {
             ToPlugin::AdvancedSettings(_) => command(Command::AdvancedSettings, 0, &[]),
             // nanome-lib asks for the presenter's details itself on a change.
             ToPlugin::PresenterChange(_) => command(Command::PresenterChange, 0, &[]),
+            ToPlugin::StreamInterrupt(i) => {
+                command(Command::StreamInterrupt, 0, &stream::write_interrupt(&i))
+            }
+            ToPlugin::StreamFeed(f) if id == 0 => command(
+                Command::StreamFeed,
+                0,
+                &stream::write_feed(self.streams, &f),
+            ),
             ToPlugin::ComplexAdded(_) => command(Command::ComplexAdd, 0, &[]),
             ToPlugin::ComplexRemoved(_) => command(Command::ComplexRemove, 0, &[]),
             // A user's hands on the plugin's menus.
@@ -235,6 +256,7 @@ impl Translator {
             | ToPlugin::MenuTransform(_)
             | ToPlugin::ControllerTransforms(_)
             | ToPlugin::ShapesUploaded(_)
+            | ToPlugin::StreamCreated(_)
             | ToPlugin::ShapesDestroyed(_)
             | ToPlugin::Done(_)
             | ToPlugin::Error(_)) => {
@@ -278,6 +300,20 @@ impl Translator {
                             &controller_transforms(&t),
                         )
                     }
+                    (Message::StreamCreate, ToPlugin::StreamCreated(c)) => {
+                        let direction = self.directions.remove(&request).unwrap_or_default();
+                        command(
+                            Command::StreamCreateDone,
+                            request,
+                            &stream::write_created(
+                                self.streams,
+                                stream::CreationError::None,
+                                c.stream_id,
+                                c.data_type,
+                                direction,
+                            ),
+                        )
+                    }
                     (Message::SetShape, ToPlugin::ShapesUploaded(done)) => {
                         let results: Vec<(i32, bool)> = done
                             .results
@@ -316,14 +352,14 @@ impl Translator {
                         // nanome-lib has no error reply: it gets the empty answer, so its
                         // callback runs instead of waiting for ever.
                         tracing::info!(request = %asked, "the session refused the plugin's {asked}: {}", e.message);
-                        empty_reply(asked, v, self.shapes, request)
+                        self.empty_reply(asked, request)
                     }
                     (asked, other) => {
                         tracing::info!(
                             "the session answered the plugin's {asked} with {}; dropped",
                             other.kind()
                         );
-                        empty_reply(asked, v, self.shapes, request)
+                        self.empty_reply(asked, request)
                     }
                 }
             }
@@ -464,6 +500,37 @@ impl Translator {
             Message::ControllerTransformsRequest => {
                 Ok(ToSession::ControllerTransformsRequest(Empty {}))
             }
+            Message::StreamCreate => match stream::read_create(&mut r, self.streams) {
+                Ok(stream::Create::Stream(c)) => {
+                    if self.directions.len() >= MAX_PENDING {
+                        self.directions.pop_first();
+                    }
+                    self.directions.insert(frame.request_id, c.direction);
+                    Ok(ToSession::StreamCreate(c))
+                }
+                Ok(stream::Create::Unsupported(what)) => {
+                    let mut out = self.unsupported_request(kind, frame.request_id, what);
+                    out.extend(command(
+                        Command::StreamCreateDone,
+                        frame.request_id,
+                        &stream::write_created(
+                            self.streams,
+                            stream::CreationError::Unsupported,
+                            0,
+                            StreamDataType::Float,
+                            StreamDirection::Writing,
+                        ),
+                    ));
+                    return out;
+                }
+                Err(e) => Err(e),
+            },
+            Message::StreamFeed => {
+                stream::read_feed(&mut r, self.streams).map(ToSession::StreamFeed)
+            }
+            Message::StreamDestroy => r
+                .u32("the stream's id")
+                .map(|stream_id| ToSession::StreamDestroy(StreamRef { stream_id })),
             Message::SetShape => shape::read_set(&mut r, self.shapes)
                 .map(|shapes| ToSession::ShapesUpload(ShapeList { shapes })),
             Message::DeleteShape => shape::read_delete(&mut r, self.shapes)
@@ -507,9 +574,99 @@ impl Translator {
             }
             Err(e) => {
                 let mut out = error(id, format!("the plugin's {kind} could not be read: {e}"));
-                out.extend(empty_reply(kind, v, self.shapes, frame.request_id));
+                out.extend(self.empty_reply(kind, frame.request_id));
                 out
             }
+        }
+    }
+
+    /// The empty answer to `asked` (no complexes, an empty workspace, done), for a request the
+    /// session could not serve: nanome-lib has no error reply, and its callback (or an async
+    /// plugin's await) would otherwise wait for ever. Nothing for messages it expects no
+    /// answer to.
+    fn empty_reply(&self, asked: Message, request: u32) -> Vec<Out> {
+        let (v, shapes) = (self.structures, self.shapes);
+        let none = std::iter::empty();
+        match asked {
+            // No stream: nanome-lib calls back with `None` and the error.
+            Message::StreamCreate => command(
+                Command::StreamCreateDone,
+                request,
+                &stream::write_created(
+                    self.streams,
+                    stream::CreationError::AtomNotFound,
+                    0,
+                    StreamDataType::Float,
+                    StreamDirection::Writing,
+                ),
+            ),
+            Message::SetShape => command(
+                Command::SetShapeResult,
+                request,
+                &shape::write_set_result(shapes, &[]),
+            ),
+            Message::DeleteShape => command(
+                Command::DeleteShapeResult,
+                request,
+                &shape::write_delete_result(shapes, &[]),
+            ),
+            Message::PresenterInfoRequest => command(
+                Command::PresenterInfoResponse,
+                request,
+                &presenter_info(&PresenterInfo::default()),
+            ),
+            Message::ComplexListRequest => command(
+                Command::ComplexListResponse,
+                request,
+                &structure::write_complex_list(v, none),
+            ),
+            Message::ComplexesRequest => command(
+                Command::ComplexesResponse,
+                request,
+                &structure::write_complexes(v, none),
+            ),
+            Message::AddToWorkspace => command(
+                Command::AddToWorkspaceDone,
+                request,
+                &structure::write_complexes(v, none),
+            ),
+            Message::WorkspaceRequest => command(
+                Command::WorkspaceResponse,
+                request,
+                &structure::write_workspace(v, &Workspace::default()),
+            ),
+            Message::ControllerTransformsRequest => command(
+                Command::ControllerTransformsResponse,
+                request,
+                &controller_transforms(&ControllerTransforms {
+                    head: Pose {
+                        position: [0.0; 3],
+                        rotation: crate::api::structure::IDENTITY,
+                    },
+                    left: Pose {
+                        position: [0.0; 3],
+                        rotation: crate::api::structure::IDENTITY,
+                    },
+                    right: Pose {
+                        position: [0.0; 3],
+                        rotation: crate::api::structure::IDENTITY,
+                    },
+                }),
+            ),
+            Message::MenuTransformRequest => command(
+                Command::MenuTransformResponse,
+                request,
+                &ui::menu_transform(&crate::api::ui::MenuTransform {
+                    index: 0,
+                    position: [0.0; 3],
+                    rotation: crate::api::structure::IDENTITY,
+                    scale: [1.0; 3],
+                }),
+            ),
+            other => match done_of(other) {
+                Some(done) => command(done, request, &[]),
+                None => vec![],
+            },
         }
     }
 
@@ -531,7 +688,7 @@ impl Translator {
             session_id_of(request),
             ToSession::Error(ErrorBody::new(ErrorCode::UnknownKind, unsupported(what))),
         ))];
-        out.extend(empty_reply(kind, self.structures, self.shapes, request));
+        out.extend(self.empty_reply(kind, request));
         out
     }
 }
@@ -541,88 +698,12 @@ impl Translator {
 fn done_of(asked: Message) -> Option<Command> {
     match asked {
         Message::WorkspaceUpdate => Some(Command::WorkspaceUpdated),
+        Message::StreamFeed => Some(Command::StreamFeedDone),
         Message::StructuresDeepUpdate => Some(Command::StructuresDeepUpdateDone),
         Message::StructuresZoom | Message::StructuresCenter => {
             Some(Command::PositionStructuresDone)
         }
         _ => None,
-    }
-}
-
-/// The empty answer to `asked` (no complexes, an empty workspace, done), for a request the
-/// session could not serve: nanome-lib has no error reply, and its callback (or an async
-/// plugin's await) would otherwise wait for ever. Nothing for messages it expects no
-/// answer to.
-fn empty_reply(asked: Message, v: Versions, shapes: shape::Versions, request: u32) -> Vec<Out> {
-    let none = std::iter::empty();
-    match asked {
-        Message::SetShape => command(
-            Command::SetShapeResult,
-            request,
-            &shape::write_set_result(shapes, &[]),
-        ),
-        Message::DeleteShape => command(
-            Command::DeleteShapeResult,
-            request,
-            &shape::write_delete_result(shapes, &[]),
-        ),
-        Message::PresenterInfoRequest => command(
-            Command::PresenterInfoResponse,
-            request,
-            &presenter_info(&PresenterInfo::default()),
-        ),
-        Message::ComplexListRequest => command(
-            Command::ComplexListResponse,
-            request,
-            &structure::write_complex_list(v, none),
-        ),
-        Message::ComplexesRequest => command(
-            Command::ComplexesResponse,
-            request,
-            &structure::write_complexes(v, none),
-        ),
-        Message::AddToWorkspace => command(
-            Command::AddToWorkspaceDone,
-            request,
-            &structure::write_complexes(v, none),
-        ),
-        Message::WorkspaceRequest => command(
-            Command::WorkspaceResponse,
-            request,
-            &structure::write_workspace(v, &Workspace::default()),
-        ),
-        Message::ControllerTransformsRequest => command(
-            Command::ControllerTransformsResponse,
-            request,
-            &controller_transforms(&ControllerTransforms {
-                head: Pose {
-                    position: [0.0; 3],
-                    rotation: crate::api::structure::IDENTITY,
-                },
-                left: Pose {
-                    position: [0.0; 3],
-                    rotation: crate::api::structure::IDENTITY,
-                },
-                right: Pose {
-                    position: [0.0; 3],
-                    rotation: crate::api::structure::IDENTITY,
-                },
-            }),
-        ),
-        Message::MenuTransformRequest => command(
-            Command::MenuTransformResponse,
-            request,
-            &ui::menu_transform(&crate::api::ui::MenuTransform {
-                index: 0,
-                position: [0.0; 3],
-                rotation: crate::api::structure::IDENTITY,
-                scale: [1.0; 3],
-            }),
-        ),
-        other => match done_of(other) {
-            Some(done) => command(done, request, &[]),
-            None => vec![],
-        },
     }
 }
 

@@ -8,7 +8,7 @@ update of it, the workspace, a copy added, then a request the bridge does not tr
 import nanome
 from nanome.util import Vector3
 from nanome.api.shapes import Label, Shape, Sphere
-from nanome.util.enums import ExportFormats, NotificationTypes, ShapeAnchorType
+from nanome.util.enums import ExportFormats, NotificationTypes, ShapeAnchorType, StreamType
 
 
 class Probe(nanome.PluginInstance):
@@ -77,6 +77,25 @@ class Probe(nanome.PluginInstance):
 
     def on_destroyed(self, results):
         self.say("destroyed %d" % sum(1 for r in results if r))
+        self.request_complexes([self.index], self.on_for_stream)
+
+    def on_for_stream(self, deep):
+        self.atoms = list(deep[0].atoms)
+        indices = [a.index for a in self.atoms]
+        self.create_writing_stream(indices, StreamType.position, self.on_stream)
+
+    def on_stream(self, stream, error):
+        moved = []
+        for a in self.atoms:
+            moved += [a.position.x + 10, a.position.y, a.position.z]
+        stream.update(moved, self.on_streamed)
+
+    def on_streamed(self, *_):
+        self.say("streamed")
+        self.request_complexes([self.index], self.on_moved)
+
+    def on_moved(self, deep):
+        self.say("x %.1f" % next(deep[0].atoms).position.x)
         self.open_url("https://example.org/docs")
         self.request_export(ExportFormats.PDB, self.on_export)
 

@@ -125,9 +125,9 @@ impl SessionWorkspace {
         self.generation += 1;
         let first = self.workspace.complexes.len();
         for mut c in complexes {
-            if self.find(c.index()).is_some() {
-                c.set_index(-1); // a copy of a complex already present: add it as new
-            }
+            // Added structures get indices of their own, as in Nanome: a copy of a complex
+            // already present (its members' indices with it) must not alias the original.
+            c.clear_indices();
             c.give_indices(&mut self.next_index);
             self.workspace.complexes.push(c);
         }

@@ -65,6 +65,44 @@ fn add_assigns_indices_everywhere_and_lists_shallow() {
     assert!(deep.complexes[1].is_none(), "unknown index");
 }
 
+/// A complex added again as it came back from the workspace (nanome-lib's plugins do
+/// this to duplicate one) gets indices of its own everywhere, so a stream or a zoom on the
+/// original's atoms still means the original.
+#[test]
+fn a_copy_of_a_complex_gets_indices_of_its_own() {
+    let mut ws = SessionWorkspace::default();
+    let add = |list: Vec<Complex>| ToSession::AddToWorkspace(ComplexList { complexes: list });
+    let (r, _) = reply(&mut ws, add(vec![complex("a", 3)]));
+    let ToPlugin::Complexes(first) = r else {
+        panic!()
+    };
+    let (r, _) = reply(&mut ws, add(first.complexes.clone()));
+    let ToPlugin::Complexes(copy) = r else {
+        panic!()
+    };
+    let (a, b) = (&first.complexes[0], &copy.complexes[0]);
+    assert_ne!(a.index, b.index);
+    let ids = |c: &Complex| -> Vec<i64> {
+        c.molecules
+            .iter()
+            .map(|m| m.index)
+            .chain(
+                c.molecules
+                    .iter()
+                    .flat_map(|m| &m.chains)
+                    .map(|ch| ch.index),
+            )
+            .chain(c.residues().map(|r| r.index))
+            .chain(c.atoms().map(|a| a.index))
+            .collect()
+    };
+    let (ia, ib) = (ids(a), ids(b));
+    assert!(
+        ib.iter().all(|i| *i > 0 && !ia.contains(i)),
+        "{ia:?} {ib:?}"
+    );
+}
+
 #[test]
 fn updates_are_checked_before_anything_changes() {
     let mut ws = SessionWorkspace::default();

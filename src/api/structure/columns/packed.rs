@@ -161,6 +161,29 @@ impl Packed {
         self.wire.molecules.iter().any(|m| m.index == index)
     }
 
+    /// Forgets every index the complex carries (its own and its members'), so that
+    /// [`Packed::give_indices`] gives all of them anew: what adding a complex does, even
+    /// one copied from the workspace with its members' indices.
+    pub fn clear_indices(&mut self) {
+        let w = &mut self.wire;
+        w.index = -1;
+        for m in &mut w.molecules {
+            m.index = -1;
+        }
+        if let Some(c) = w.chains.as_mut() {
+            c.index = None;
+        }
+        if let Some(r) = w.residues.as_mut() {
+            r.index = None;
+        }
+        if let Some(a) = w.atoms.as_mut() {
+            a.index = None;
+        }
+        if let Some(b) = w.bonds.as_mut() {
+            b.index = None;
+        }
+    }
+
     /// Gives the next indices (`*next + 1`, …) to the complex and to each of its
     /// molecules, chains, residues, atoms and bonds that has none, level by level, as
     /// the Nanome app would: a new complex's members get consecutive indices (a run).
