@@ -757,3 +757,37 @@ async fn a_nanome_lib_menu_is_shown_and_every_widget_answers() {
         .unwrap();
     assert_eq!(common::next_notification(&mut link).await, "picked beta");
 }
+
+/// The reconnect herd: after an NTS restart every nanome-lib plugin reconnects in the
+/// same second (no jitter in its backoff). 200 registering at once are all admitted, each
+/// with its own id, and all are listed to sessions.
+#[tokio::test]
+async fn a_herd_of_reconnecting_plugins_is_absorbed() {
+    use tokio::io::AsyncBufReadExt;
+    const HERD: usize = 200;
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &["--mint-keys"]).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/legacy-plugins/herd.py");
+    let mut herd = tokio::process::Command::new(python())
+        .args([script, &port.to_string(), &HERD.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(herd.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(120), out.next_line())
+        .await
+        .expect("the herd is admitted within two minutes")
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(line, format!("acked {HERD} distinct {HERD}"));
+    let lobby = sys.lobby().await;
+    let list = lobby.plugins().await.unwrap();
+    let listed = list
+        .plugins
+        .iter()
+        .filter(|p| p.metadata.name.starts_with("Herd-"))
+        .count();
+    assert_eq!(listed, HERD);
+}

@@ -20,8 +20,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Longest TLS handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
-/// Longest wait for the registrar's decision.
-const DECISION: Duration = Duration::from_secs(10);
+/// Longest wait for the registrar's decision (registrations take turns after a restart:
+/// hundreds of plugins reconnect at once, and nanome-lib waits for its ack).
+const DECISION: Duration = Duration::from_secs(60);
 /// Longest wait for one write to a plugin.
 const WRITE: Duration = Duration::from_secs(10);
 /// How often silence is checked.

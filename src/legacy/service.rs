@@ -30,6 +30,11 @@ use tokio_util::sync::CancellationToken;
 pub const REATTACH: Duration = Duration::from_secs(30);
 /// A connection's actions queued for its plugin at most (beyond, the plugin waits).
 const EVENTS: usize = 256;
+/// Registrations joining the broker at once. After a restart every nanome-lib plugin
+/// reconnects in the same second (its backoff has no jitter); each registration opens two
+/// broker connections through the auth callout, and hundreds at once make the broker drop
+/// connections. Queued ones wait for their turn (nanome-lib waits for its ack).
+const JOINING: usize = 8;
 
 /// How the gateway runs.
 #[derive(Debug, Clone)]
@@ -63,6 +68,8 @@ struct Inner {
     stop: CancellationToken,
     /// The plugins' hosts, so stopping can wait until each has deregistered.
     hosts: tokio_util::task::TaskTracker,
+    /// Turns to join the broker ([`JOINING`] at once).
+    joining: tokio::sync::Semaphore,
 }
 
 /// A running gateway.
@@ -108,6 +115,7 @@ pub async fn start(settings: Settings) -> Result<Running, String> {
         next_conn: AtomicU64::new(0),
         stop: stop.clone(),
         hosts: tokio_util::task::TaskTracker::new(),
+        joining: tokio::sync::Semaphore::new(JOINING),
     });
     let registrar = Arc::new(Gateway {
         inner: inner.clone(),
@@ -186,9 +194,11 @@ impl Registrar for Gateway {
         config.link = this.settings.link.clone();
         config.host_id = Token::random();
         let bridged: Arc<dyn crate::host::Bridge> = Arc::new(plugin.clone());
-        let host = match Host::connect_bridged(&this.settings.profile, config, false, Some(bridged))
-            .await
-        {
+        let turn = this.joining.acquire().await;
+        let joined =
+            Host::connect_bridged(&this.settings.profile, config, false, Some(bridged)).await;
+        drop(turn);
+        let host = match joined {
             Ok(h) => h,
             Err(e) => {
                 this.ids.lock().expect("lock").release(id, Instant::now());
