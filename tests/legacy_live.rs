@@ -423,6 +423,9 @@ async fn joins_as_a_plugin_like_any_other(python: &str) {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["kind"] == "notification")
         .map(|v| v["body"]["text"].as_str().unwrap_or_default().to_string())
+        // The run ends at the export's error; the plugin's answer to its empty result may
+        // or may not arrive first.
+        .filter(|t| t != "exported")
         .collect();
     assert_eq!(
         said,

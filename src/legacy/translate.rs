@@ -588,6 +588,13 @@ impl Translator {
         let (v, shapes) = (self.structures, self.shapes);
         let none = std::iter::empty();
         match asked {
+            // Requests nanome-lib always waits on, not translated yet: empty lists.
+            Message::ExportFiles => command(Command::ExportFilesResult, request, &[0; 4]),
+            Message::CreateInteractions => {
+                command(Command::CreateInteractionsResult, request, &[0; 4])
+            }
+            Message::GetInteractions => command(Command::GetInteractionsResponse, request, &[0; 4]),
+            Message::ComputeHbonds => command(Command::ComputeHbondsDone, request, &[]),
             // No stream: nanome-lib calls back with `None` and the error.
             Message::StreamCreate => command(
                 Command::StreamCreateDone,
@@ -889,6 +896,23 @@ mod tests {
         };
         let f = Frame::parse(p).unwrap();
         assert!(f.is("add_to_workspace_done") && f.request_id == 7);
+    }
+
+    /// A request nanome-lib always waits on, which the bridge does not translate: the
+    /// session hears of it by name, the plugin gets the empty answer (no callback hangs).
+    #[test]
+    fn an_untranslated_request_nanome_lib_waits_on_gets_an_empty_answer() {
+        let mut t = Translator::default();
+        let out = t.from_plugin(&Frame::encode(4, "export_files", &[0, 0, 0, 0]));
+        assert!(
+            matches!(&out[0], Out::Session(e) if matches!(&e.msg, ToSession::Error(b) if b.message.ends_with("export_files")))
+        );
+        let Out::Plugin(p) = &out[1] else {
+            panic!("{out:?}")
+        };
+        let f = Frame::parse(p).unwrap();
+        assert!(f.is("export_files_result") && f.request_id == 4);
+        assert_eq!(f.body, [0, 0, 0, 0], "an empty list");
     }
 
     #[test]
