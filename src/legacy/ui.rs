@@ -20,8 +20,9 @@ use crate::api::ui::{
 };
 use std::collections::{HashMap, HashSet};
 
-/// Bytes of images a session's cache keeps at most.
-const IMAGE_CACHE: usize = 64 << 20;
+/// Bytes of images a session's cache keeps at most (a plugin serves up to its capacity of
+/// sessions at once, each with its own cache; menu icons are kilobytes).
+const IMAGE_CACHE: usize = 16 << 20;
 
 /// The versions of the UI serializers a session uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
