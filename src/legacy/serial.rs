@@ -149,6 +149,16 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Three f32s (a vector).
+    pub fn vec3(&mut self, what: &'static str) -> Result<[f32; 3], SerialError> {
+        Ok([self.f32(what)?, self.f32(what)?, self.f32(what)?])
+    }
+
+    /// An error about the value just read.
+    pub fn invalid(&self, what: String) -> SerialError {
+        SerialError::Invalid { at: self.at, what }
+    }
+
     /// An array's count, checked against what is left: each element takes at least
     /// `min_size` bytes, so no count can make the caller reserve more than the payload
     /// holds.
@@ -259,6 +269,11 @@ impl<'a> Frame<'a> {
 
 /// Serializer versions by name, in the order sent.
 pub type VersionTable = Vec<(String, u8)>;
+
+/// The version `table` gives serializer `name`; 0 when it has none, as nanome-lib reads it.
+pub fn version_of(table: &VersionTable, name: &str) -> u8 {
+    table.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v)
+}
 
 fn read_table(r: &mut Reader<'_>) -> Result<VersionTable, SerialError> {
     let at = r.at;

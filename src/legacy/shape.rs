@@ -3,7 +3,7 @@
 //! results written back. A mesh's texture and UVs are dropped: nts's meshes have vertex
 //! colours only.
 
-use super::serial::{Reader, SerialError, VersionTable, Writer};
+use super::serial::{Reader, SerialError, VersionTable, Writer, version_of};
 use crate::api::shape::{Anchor, AnchorType, Geometry, MAX_SHAPES, MAX_VERTICES, Shape};
 
 /// The versions of the shape serializers a session uses.
@@ -17,7 +17,7 @@ pub struct Versions {
 impl Versions {
     /// The versions in a negotiated table (0 for a name missing, as nanome-lib does).
     pub fn of(table: &VersionTable) -> Versions {
-        let v = |name: &str| table.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+        let v = |name: &str| version_of(table, name);
         Versions {
             set: v("SetShape"),
             delete: v("DeleteShape"),
@@ -26,24 +26,10 @@ impl Versions {
     }
 }
 
-fn invalid(r: &Reader<'_>, what: String) -> SerialError {
-    SerialError::Invalid {
-        at: r.offset(),
-        what,
-    }
-}
-
-fn vec3(r: &mut Reader<'_>, what: &'static str) -> Result<[f32; 3], SerialError> {
-    Ok([r.f32(what)?, r.f32(what)?, r.f32(what)?])
-}
-
 fn floats(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<f32>, SerialError> {
     let n = r.count(4, what)?;
     if n > MAX_VERTICES * 4 {
-        return Err(invalid(
-            r,
-            format!("{what}: {n} values; at most {}", MAX_VERTICES * 4),
-        ));
+        return Err(r.invalid(format!("{what}: {n} values; at most {}", MAX_VERTICES * 4)));
     }
     (0..n).map(|_| r.f32(what)).collect()
 }
@@ -53,10 +39,7 @@ fn anchor_type(r: &Reader<'_>, b: u8) -> Result<AnchorType, SerialError> {
         0 => Ok(AnchorType::Workspace),
         1 => Ok(AnchorType::Complex),
         2 => Ok(AnchorType::Atom),
-        n => Err(invalid(
-            r,
-            format!("anchor type {n} is none nanome-lib has"),
-        )),
+        n => Err(r.invalid(format!("anchor type {n} is none nanome-lib has"))),
     }
 }
 
@@ -80,7 +63,7 @@ fn geometry(r: &mut Reader<'_>, v: Versions) -> Result<Geometry, SerialError> {
             let colors = floats(r, "a mesh's colours")?;
             let n = r.count(4, "a mesh's triangles")?;
             if n > MAX_VERTICES * 6 {
-                return Err(invalid(r, format!("a mesh of {n} triangle indices")));
+                return Err(r.invalid(format!("a mesh of {n} triangle indices")));
             }
             let triangles = (0..n)
                 .map(|_| r.i32("a triangle index").map(|i| i.max(0) as u32))
@@ -97,7 +80,7 @@ fn geometry(r: &mut Reader<'_>, v: Versions) -> Result<Geometry, SerialError> {
                 unlit,
             }
         }
-        n => return Err(invalid(r, format!("shape type {n} is none nanome-lib has"))),
+        n => return Err(r.invalid(format!("shape type {n} is none nanome-lib has"))),
     })
 }
 
@@ -113,9 +96,9 @@ fn shape(r: &mut Reader<'_>, v: Versions) -> Result<Shape, SerialError> {
             Ok(Anchor {
                 anchor_type: anchor_type(r, b)?,
                 target,
-                local_offset: vec3(r, "an anchor's offset")?,
-                global_offset: vec3(r, "an anchor's offset")?,
-                viewer_offset: vec3(r, "an anchor's offset")?,
+                local_offset: r.vec3("an anchor's offset")?,
+                global_offset: r.vec3("an anchor's offset")?,
+                viewer_offset: r.vec3("an anchor's offset")?,
             })
         })
         .collect::<Result<_, SerialError>>()?;
@@ -137,7 +120,7 @@ pub fn read_set(r: &mut Reader<'_>, v: Versions) -> Result<Vec<Shape>, SerialErr
             let target = r.i64("the shape's target")?;
             let b = r.u8("the shape's anchor")?;
             let anchor_type = anchor_type(r, b)?;
-            let local_offset = vec3(r, "the shape's position")?;
+            let local_offset = r.vec3("the shape's position")?;
             r.take(16, "the shape's rotation")?;
             Ok(vec![Shape {
                 index,
@@ -155,7 +138,7 @@ pub fn read_set(r: &mut Reader<'_>, v: Versions) -> Result<Vec<Shape>, SerialErr
         _ => {
             let n = r.count(14, "the shapes")?;
             if n > MAX_SHAPES {
-                return Err(invalid(r, format!("{n} shapes; at most {MAX_SHAPES}")));
+                return Err(r.invalid(format!("{n} shapes; at most {MAX_SHAPES}")));
             }
             (0..n).map(|_| shape(r, v)).collect()
         }

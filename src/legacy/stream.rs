@@ -4,7 +4,7 @@
 //! shape streams (positions, colours, sphere radii of shapes) are answered as unsupported,
 //! as Nanome does for a stream it cannot make.
 
-use super::serial::{Reader, SerialError, VersionTable, Writer};
+use super::serial::{Reader, SerialError, VersionTable, Writer, version_of};
 use crate::api::stream::{
     StreamCreate, StreamData, StreamDataType, StreamDirection, StreamFeed, StreamInterrupt,
     StreamInterruptReason, StreamKind,
@@ -33,7 +33,7 @@ pub struct Versions {
 impl Versions {
     /// The versions in a negotiated table (0 for a name missing, as nanome-lib does).
     pub fn of(table: &VersionTable) -> Versions {
-        let v = |name: &str| table.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+        let v = |name: &str| version_of(table, name);
         Versions {
             create: v("StreamCreation"),
             result: v("StreamCreationResult"),

@@ -13,7 +13,7 @@
 //! alternate-location letters, split tags) are dropped when read and written as nanome-lib's
 //! defaults. Every count is checked against the bytes left before anything is reserved.
 
-use super::serial::{Reader, SerialError, VersionTable, Writer};
+use super::serial::{Reader, SerialError, VersionTable, Writer, version_of};
 use crate::api::structure::{
     Atom, AtomRenderingMode, Bond, BondKind, Chain, Complex, IDENTITY, Molecule, Name, Quat,
     Residue, RibbonMode, SecondaryStructure, Vec3, Workspace,
@@ -47,7 +47,7 @@ impl Versions {
 
     /// The versions in a negotiated table (a name missing is used at 0, as nanome-lib does).
     pub fn of(table: &VersionTable) -> Versions {
-        let v = |name: &str| table.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+        let v = |name: &str| version_of(table, name);
         Versions {
             atom: v("Atom"),
             bond: v("Bond"),
@@ -58,18 +58,7 @@ impl Versions {
     }
 }
 
-fn invalid(r: &Reader<'_>, what: String) -> SerialError {
-    SerialError::Invalid {
-        at: r.offset(),
-        what,
-    }
-}
-
 // ---- reading -------------------------------------------------------------------------
-
-fn vec3(r: &mut Reader<'_>, what: &'static str) -> Result<Vec3, SerialError> {
-    Ok([r.f32(what)?, r.f32(what)?, r.f32(what)?])
-}
 
 fn quat(r: &mut Reader<'_>, what: &'static str) -> Result<Quat, SerialError> {
     Ok([r.f32(what)?, r.f32(what)?, r.f32(what)?, r.f32(what)?])
@@ -137,7 +126,7 @@ fn enum_of<T: Copy>(r: &Reader<'_>, all: &[T], value: i64, what: &str) -> Result
     usize::try_from(value)
         .ok()
         .and_then(|i| all.get(i).copied())
-        .ok_or_else(|| invalid(r, format!("{what} {value} is not one nanome-lib defines")))
+        .ok_or_else(|| r.invalid(format!("{what} {value} is not one nanome-lib defines")))
 }
 
 const MODES: [AtomRenderingMode; 7] = [
@@ -202,14 +191,14 @@ fn read_atom(r: &mut Reader<'_>, v: u8) -> Result<Atom, SerialError> {
         // Conformers: the first position is kept.
         let n = r.count(12, "an atom's conformer positions")?;
         if n == 0 {
-            return Err(invalid(r, "an atom with conformers has no position".into()));
+            return Err(r.invalid("an atom with conformers has no position".into()));
         }
-        let first = vec3(r, "an atom's position")?;
+        let first = r.vec3("an atom's position")?;
         r.take((n - 1) * 12, "an atom's conformer positions")?;
         skip_array(r, 1, "an atom's conformer flags")?;
         first
     } else {
-        vec3(r, "an atom's position")?
+        r.vec3("an atom's position")?
     };
     let is_het = r.bool("an atom's het flag")?;
     let occupancy = r.f32("an atom's occupancy")?;
@@ -359,11 +348,11 @@ impl Build {
         for _ in 0..n {
             let uid = r.i64("an atom's uid")?;
             let slot = self.table.slot(uid).ok_or_else(|| {
-                invalid(r, format!("atom {uid} is not in the message's atom table"))
+                r.invalid(format!("atom {uid} is not in the message's atom table"))
             })?;
             let atom = self.table.atoms[slot]
                 .take()
-                .ok_or_else(|| invalid(r, format!("atom {uid} is listed twice")))?;
+                .ok_or_else(|| r.invalid(format!("atom {uid} is listed twice")))?;
             self.table.placed[slot] = (self.complex, self.atoms);
             self.atoms += 1;
             atoms.push(atom);
@@ -499,11 +488,11 @@ impl Build {
         }
         let (position, rotation) = if v >= 3 {
             (
-                vec3(r, "a complex's position")?,
+                r.vec3("a complex's position")?,
                 quat(r, "a complex's rotation")?,
             )
         } else {
-            let [x, y, z] = vec3(r, "a complex's position")?;
+            let [x, y, z] = r.vec3("a complex's position")?;
             let [qx, qy, qz, qw] = quat(r, "a complex's rotation")?;
             ([-x, y, z], [qx, -qy, -qz, qw])
         };
@@ -526,10 +515,9 @@ impl Build {
                     .filter(|(complex, _)| *complex == self.complex)
                     .map(|(_, ordinal)| ordinal)
                     .ok_or_else(|| {
-                        invalid(
-                            r,
-                            format!("a bond names atom {uid}, which is not in its complex"),
-                        )
+                        r.invalid(format!(
+                            "a bond names atom {uid}, which is not in its complex"
+                        ))
                     })
             };
             by_residue[res].push(Bond {
@@ -578,13 +566,10 @@ fn read_complex_array(
 ) -> Result<Vec<Complex>, SerialError> {
     let n = r.count(40, "the complexes")?;
     if n > crate::api::structure::MAX_COMPLEXES {
-        return Err(invalid(
-            r,
-            format!(
-                "{n} complexes in one message; at most {} are taken",
-                crate::api::structure::MAX_COMPLEXES
-            ),
-        ));
+        return Err(r.invalid(format!(
+            "{n} complexes in one message; at most {} are taken",
+            crate::api::structure::MAX_COMPLEXES
+        )));
     }
     let mut build = Build {
         table,
@@ -603,9 +588,9 @@ pub fn read_workspace(r: &mut Reader<'_>, v: Versions) -> Result<Workspace, Seri
     let complexes = read_complex_array(r, v, table)?;
     Ok(Workspace {
         complexes,
-        position: vec3(r, "the workspace's position")?,
+        position: r.vec3("the workspace's position")?,
         rotation: quat(r, "the workspace's rotation")?,
-        scale: vec3(r, "the workspace's scale")?,
+        scale: r.vec3("the workspace's scale")?,
     })
 }
 

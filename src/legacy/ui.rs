@@ -11,7 +11,7 @@
 //! its ids count from 0 and nts's from 1, so every id is shifted by one on the way in and
 //! back on the way out.
 
-use super::serial::{Reader, SerialError, VersionTable, Writer};
+use super::serial::{Reader, SerialError, VersionTable, Writer, version_of};
 use crate::api::ui::{
     Button, ButtonIcon, ButtonMesh, ButtonOutline, ButtonSwitch, ButtonText, Content, Dropdown,
     DropdownItem, HorizAlign, Image, Label, LayoutNode, LoadingBar, MAX_DEPTH, MAX_ITEMS,
@@ -42,7 +42,7 @@ pub struct Versions {
 impl Versions {
     /// The versions in a negotiated table (0 for a name missing, as nanome-lib does).
     pub fn of(table: &VersionTable) -> Versions {
-        let v = |name: &str| table.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v);
+        let v = |name: &str| version_of(table, name);
         Versions {
             update_menu: v("UpdateMenu"),
             content: v("SendUIContent"),
@@ -121,13 +121,6 @@ fn byte_array(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<u8>, SerialE
     Ok(r.take(n, what)?.to_vec())
 }
 
-fn invalid(r: &Reader<'_>, what: String) -> SerialError {
-    SerialError::Invalid {
-        at: r.offset(),
-        what,
-    }
-}
-
 /// nanome-lib counts node and content ids from 0, nts from 1: an id here is nanome-lib's
 /// plus one, and minus one again in the events going back.
 fn shifted(id: u32) -> u32 {
@@ -188,10 +181,6 @@ fn multi<T>(
         selected_highlighted: one(r)?,
         unusable: one(r)?,
     })
-}
-
-fn vec3(r: &mut Reader<'_>, what: &'static str) -> Result<[f32; 3], SerialError> {
-    Ok([r.f32(what)?, r.f32(what)?, r.f32(what)?])
 }
 
 /// What reading menus needs from the session: its versions, hooks and images.
@@ -271,8 +260,8 @@ impl Ui<'_> {
             icon.sharpness = r.f32("a button's icon sharpness")?;
             icon.size = r.f32("a button's icon size")?;
             icon.ratio = r.f32("a button's icon ratio")?;
-            icon.position = vec3(r, "a button's icon position")?;
-            icon.rotation = vec3(r, "a button's icon rotation")?;
+            icon.position = r.vec3("a button's icon position")?;
+            icon.rotation = r.vec3("a button's icon rotation")?;
             b.icon = icon;
         }
         if v >= 3 {
@@ -289,7 +278,7 @@ impl Ui<'_> {
             b.tooltip = Tooltip {
                 title: r.string("a button's tooltip")?,
                 content: r.string("a button's tooltip")?,
-                bounds: vec3(r, "a button's tooltip bounds")?,
+                bounds: r.vec3("a button's tooltip bounds")?,
                 positioning_target: pick(&TOOLTIP, r.u32("a tooltip's positioning")?),
                 positioning_origin: pick(&TOOLTIP, r.u32("a tooltip's positioning")?),
             };
@@ -341,10 +330,7 @@ impl Ui<'_> {
                 let id = content_id(r, 1)?;
                 let n = r.count(41, "a list's items")?;
                 if n > MAX_ITEMS {
-                    return Err(invalid(
-                        r,
-                        format!("a list of {n} items; at most {MAX_ITEMS}"),
-                    ));
+                    return Err(r.invalid(format!("a list of {n} items; at most {MAX_ITEMS}")));
                 }
                 let items = (0..n)
                     .map(|_| self.deep_node(r, depth + 1))
@@ -396,10 +382,7 @@ impl Ui<'_> {
                 let max_displayed_items = r.i32("a dropdown's item count")?.max(0) as u32;
                 let n = r.count(7, "a dropdown's items")?;
                 if n > MAX_ITEMS {
-                    return Err(invalid(
-                        r,
-                        format!("a dropdown of {n} items; at most {MAX_ITEMS}"),
-                    ));
+                    return Err(r.invalid(format!("a dropdown of {n} items; at most {MAX_ITEMS}")));
                 }
                 let items = (0..n)
                     .map(|_| {
@@ -422,10 +405,7 @@ impl Ui<'_> {
                 })
             }
             other => {
-                return Err(invalid(
-                    r,
-                    format!("UI content type {other} is none nanome-lib has"),
-                ));
+                return Err(r.invalid(format!("UI content type {other} is none nanome-lib has")));
             }
         };
         self.hooks.apply(&mut c);
@@ -490,18 +470,12 @@ impl Ui<'_> {
     /// `LayoutNodeDeep`: the node with its children and content inline.
     fn deep_node(&mut self, r: &mut Reader<'_>, depth: usize) -> Result<LayoutNode, SerialError> {
         if depth > MAX_DEPTH {
-            return Err(invalid(
-                r,
-                format!("menu nodes nested deeper than {MAX_DEPTH}"),
-            ));
+            return Err(r.invalid(format!("menu nodes nested deeper than {MAX_DEPTH}")));
         }
         let mut node = Self::node_fields(r)?;
         let n = r.count(41, "a node's children")?;
         if n > MAX_NODES {
-            return Err(invalid(
-                r,
-                format!("a node with {n} children; at most {MAX_NODES}"),
-            ));
+            return Err(r.invalid(format!("a node with {n} children; at most {MAX_NODES}")));
         }
         node.children = (0..n)
             .map(|_| self.deep_node(r, depth + 1))
@@ -527,10 +501,7 @@ impl Ui<'_> {
         // Flat nodes: fields, child ids, content id.
         let n = r.count(45, "the menu's nodes")?;
         if n > MAX_NODES {
-            return Err(invalid(
-                r,
-                format!("a menu of {n} nodes; at most {MAX_NODES}"),
-            ));
+            return Err(r.invalid(format!("a menu of {n} nodes; at most {MAX_NODES}")));
         }
         let mut nodes: HashMap<u32, (LayoutNode, Vec<u32>, Option<u32>)> = HashMap::new();
         for _ in 0..n {
@@ -545,15 +516,12 @@ impl Ui<'_> {
                 None
             };
             if nodes.insert(node.id, (node, children, content)).is_some() {
-                return Err(invalid(r, "two nodes share an id".into()));
+                return Err(r.invalid("two nodes share an id".into()));
             }
         }
         let n = r.count(8, "the menu's content")?;
         if n > MAX_NODES {
-            return Err(invalid(
-                r,
-                format!("a menu of {n} contents; at most {MAX_NODES}"),
-            ));
+            return Err(r.invalid(format!("a menu of {n} contents; at most {MAX_NODES}")));
         }
         let mut contents = HashMap::new();
         for _ in 0..n {
@@ -567,7 +535,7 @@ impl Ui<'_> {
                 ..LayoutNode::default()
             }
         } else {
-            build(root_id, &mut nodes, &mut contents, 0).map_err(|what| invalid(r, what))?
+            build(root_id, &mut nodes, &mut contents, 0).map_err(|what| r.invalid(what))?
         };
         Ok((
             Menu {
@@ -590,7 +558,7 @@ impl Ui<'_> {
         }
         let n = r.count(8, "the content")?;
         if n > MAX_NODES {
-            return Err(invalid(r, format!("{n} contents; at most {MAX_NODES}")));
+            return Err(r.invalid(format!("{n} contents; at most {MAX_NODES}")));
         }
         (0..n).map(|_| self.content(r, 0)).collect()
     }
@@ -602,7 +570,7 @@ impl Ui<'_> {
         }
         let n = r.count(41, "the nodes")?;
         if n > MAX_NODES {
-            return Err(invalid(r, format!("{n} nodes; at most {MAX_NODES}")));
+            return Err(r.invalid(format!("{n} nodes; at most {MAX_NODES}")));
         }
         (0..n).map(|_| self.deep_node(r, 0)).collect()
     }
@@ -699,14 +667,14 @@ pub fn read_menu_transform(
 ) -> Result<crate::api::ui::MenuTransform, SerialError> {
     Ok(crate::api::ui::MenuTransform {
         index: r.u8("the menu's index")?,
-        position: vec3(r, "the menu's position")?,
+        position: r.vec3("the menu's position")?,
         rotation: [
             r.f32("the menu's rotation")?,
             r.f32("the menu's rotation")?,
             r.f32("the menu's rotation")?,
             r.f32("the menu's rotation")?,
         ],
-        scale: vec3(r, "the menu's scale")?,
+        scale: r.vec3("the menu's scale")?,
     })
 }
 
