@@ -1,5 +1,5 @@
 """Writes the message bodies in this directory with nanome-lib 0.42.1's own serializers,
-for the golden tests of src/legacy/{structure,ui}.rs:
+for the golden tests of src/legacy/{structure,ui}/tests.rs:
 
     python tests/legacy-vectors/bodies/make.py        # with nanome==0.42.1 installed
 """

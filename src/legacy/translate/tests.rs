@@ -1,0 +1,218 @@
+//! Unit tests of `legacy::translate`.
+
+use super::*;
+
+fn plugin_payload(out: &[Out]) -> &[u8] {
+    match out {
+        [Out::Plugin(p)] => p,
+        other => panic!("expected one command, got {other:?}"),
+    }
+}
+
+fn session(out: Vec<Out>) -> Envelope<ToSession> {
+    match <[Out; 1]>::try_from(out) {
+        Ok([Out::Session(e)]) => e,
+        Ok(other) => panic!("expected one envelope, got {other:?}"),
+        Err(v) => panic!("expected one envelope, got {v:?}"),
+    }
+}
+
+/// The captured packets' payloads (after the 15-byte header).
+fn vector(name: &str) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/legacy-vectors");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
+        .unwrap();
+    std::fs::read(file).unwrap()[15..].to_vec()
+}
+
+#[test]
+fn run_and_presenter_info_are_the_captured_commands() {
+    let mut t = Translator::default();
+    let run = t.to_plugin(Envelope::event(ToPlugin::Run(Empty {})));
+    assert_eq!(plugin_payload(&run), vector("08_"));
+    // The plugin's request 1 is the session's request 2; its reply goes back as 1.
+    let e = session(t.from_plugin(&vector("06_")));
+    assert_eq!(
+        (e.id, e.msg),
+        (2, ToSession::PresenterInfoRequest(Empty {}))
+    );
+    let info = PresenterInfo {
+        account_id: "acc-1".into(),
+        account_name: "Alice".into(),
+        account_email: "alice@example.com".into(),
+        org: Some(Org {
+            id: 99,
+            name: "ACME".into(),
+        }),
+    };
+    let out = t.to_plugin(Envelope::with_id(2, ToPlugin::PresenterInfo(info.clone())));
+    assert_eq!(plugin_payload(&out), vector("07_"));
+    assert_eq!(t.pending(), 0);
+    // A second reply to the same request, or one to a request never made: dropped.
+    assert!(
+        t.to_plugin(Envelope::with_id(2, ToPlugin::PresenterInfo(info)))
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_plugins_notification_reaches_the_session() {
+    let mut t = Translator::default();
+    let e = session(t.from_plugin(&vector("09_")));
+    assert_eq!(e.id, 0);
+    assert_eq!(
+        e.msg,
+        ToSession::Notification(Notification {
+            kind: NotificationType::Message,
+            text: "hi".into()
+        })
+    );
+}
+
+#[test]
+fn the_complex_list_goes_both_ways_as_nanome_sends_it() {
+    let mut t = Translator::default();
+    // complex_list_request, request 3: the session's request 4.
+    let e = session(t.from_plugin(&vector("10_")));
+    assert_eq!((e.id, e.msg), (4, ToSession::ComplexListRequest(Empty {})));
+    let out = t.to_plugin(Envelope::with_id(
+        4,
+        ToPlugin::Complexes(ComplexList::default()),
+    ));
+    // The captured empty reply is request 3's.
+    let mut want = vector("11_");
+    want[..4].copy_from_slice(&3u32.to_le_bytes());
+    assert_eq!(plugin_payload(&out), want);
+}
+
+#[test]
+fn what_is_not_translated_is_an_error_naming_it_never_silence() {
+    let mut t = Translator::default();
+    let e = session(t.from_plugin(&Frame::encode(5, "get_macros", &[])));
+    assert_eq!(e.id, 6);
+    match e.msg {
+        ToSession::Error(b) => {
+            assert_eq!(b.message, "not supported by the legacy bridge: get_macros")
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = session(t.to_plugin(Envelope::with_id(
+        9,
+        ToPlugin::InteractionsCreated(Indices::default()),
+    )));
+    assert_eq!(e.id, 9);
+    assert!(
+        matches!(e.msg, ToSession::Error(ref b) if b.message.ends_with("interactions_created"))
+    );
+}
+
+#[test]
+fn a_refused_or_unreadable_request_still_gets_nanome_libs_empty_answer() {
+    let mut t = Translator::default();
+    let e = session(t.from_plugin(&Frame::encode(0, "workspace_request", &[])));
+    assert_eq!(e.id, 1);
+    let out = t.to_plugin(Envelope::with_id(
+        1,
+        ToPlugin::Error(ErrorBody::new(ErrorCode::Timeout, "slow")),
+    ));
+    let payload = plugin_payload(&out);
+    let f = Frame::parse(payload).unwrap();
+    assert!(f.is("workspace_response") && f.request_id == 0);
+    // An add_to_workspace whose complexes cannot be read: the session is told, the
+    // plugin gets no complexes back.
+    let out = t.from_plugin(&Frame::encode(7, "add_to_workspace", &[9, 9]));
+    assert!(matches!(&out[0], Out::Session(e) if matches!(e.msg, ToSession::Error(_))));
+    let Out::Plugin(p) = &out[1] else {
+        panic!("{out:?}")
+    };
+    let f = Frame::parse(p).unwrap();
+    assert!(f.is("add_to_workspace_done") && f.request_id == 7);
+}
+
+/// A request nanome-lib always waits on, which the bridge does not translate: the
+/// session hears of it by name, the plugin gets the empty answer (no callback hangs).
+#[test]
+fn an_untranslated_request_nanome_lib_waits_on_gets_an_empty_answer() {
+    let mut t = Translator::default();
+    let out = t.from_plugin(&Frame::encode(4, "export_files", &[0, 0, 0, 0]));
+    assert!(
+        matches!(&out[0], Out::Session(e) if matches!(&e.msg, ToSession::Error(b) if b.message.ends_with("export_files")))
+    );
+    let Out::Plugin(p) = &out[1] else {
+        panic!("{out:?}")
+    };
+    let f = Frame::parse(p).unwrap();
+    assert!(f.is("export_files_result") && f.request_id == 4);
+    assert_eq!(f.body, [0, 0, 0, 0], "an empty list");
+}
+
+#[test]
+fn remove_from_workspace_is_a_deep_update_of_empty_complexes() {
+    let mut t = Translator::default();
+    let empty = crate::api::structure::Complex {
+        index: 12,
+        ..Default::default()
+    };
+    let mut body = structure::write_complexes(Versions::LATEST, [&empty].into_iter());
+    for _ in 0..5 {
+        body.extend_from_slice(&0u32.to_le_bytes());
+    }
+    let e = session(t.from_plugin(&Frame::encode(2, "structures_deep_update", &body)));
+    assert_eq!(
+        e.msg,
+        ToSession::RemoveFromWorkspace(Indices { indices: vec![12] })
+    );
+    let out = t.to_plugin(Envelope::with_id(3, ToPlugin::Done(Empty {})));
+    assert!(
+        Frame::parse(plugin_payload(&out))
+            .unwrap()
+            .is("structures_deep_update_done")
+    );
+}
+
+#[test]
+fn garbage_from_the_plugin_is_an_error_for_the_session() {
+    let mut t = Translator::default();
+    for bad in [
+        &[1u8, 2, 3][..],
+        &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0x3f],
+        // A notification of type 7, and one whose text runs past the end.
+        &Frame::encode(0, "notification_send", &[7, 0, 0, 0, 0, 0, 0, 0]),
+        &Frame::encode(0, "notification_send", &[0, 0, 0, 0, 9, 0, 0, 0, b'a']),
+    ] {
+        let e = session(t.from_plugin(bad));
+        assert!(matches!(e.msg, ToSession::Error(_)), "{bad:?}: {e:?}");
+    }
+}
+
+#[test]
+fn a_presenter_without_an_org_and_a_huge_org_id() {
+    let mut info = PresenterInfo {
+        account_id: "a".into(),
+        account_name: "b".into(),
+        account_email: String::new(),
+        org: None,
+    };
+    assert_eq!(
+        presenter_info(&info),
+        [1, 0, 0, 0, b'a', 1, 0, 0, 0, b'b', 0, 0, 0, 0, 0]
+    );
+    info.org = Some(Org {
+        id: i64::MAX,
+        name: String::new(),
+    });
+    let bytes = presenter_info(&info);
+    assert_eq!(&bytes[14..19], &[1, 0xff, 0xff, 0xff, 0x7f]);
+}
+
+#[test]
+fn ids_map_both_ways_and_zero_is_never_a_reply() {
+    assert_eq!(session_id_of(0), 1);
+    assert_eq!(plugin_id_of(1), Some(0));
+    assert_eq!(plugin_id_of(0), None);
+    assert_eq!(plugin_id_of(u64::from(u32::MAX) + 2), None);
+    assert_eq!(plugin_id_of(session_id_of(u32::MAX)), Some(u32::MAX));
+}
