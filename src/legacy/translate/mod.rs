@@ -152,6 +152,14 @@ pub fn unsupported(kind: &str) -> String {
     format!("not supported by the legacy bridge: {kind}")
 }
 
+/// An error for the session: the reply to its request `id`, or (0) an event for its log.
+fn session_error(id: u64, code: ErrorCode, message: String) -> Out {
+    Out::Session(Envelope::with_id(
+        id,
+        ToSession::Error(ErrorBody::new(code, message)),
+    ))
+}
+
 fn command(kind: Command, request: u32, body: &[u8]) -> Vec<Out> {
     vec![Out::Plugin(Frame::encode(request, kind.name(), body))]
 }
@@ -367,13 +375,11 @@ impl Translator {
                 let kind = other.kind();
                 tracing::info!(kind = kind.as_str(), "{}", unsupported(kind.as_str()));
                 // A request gets its error as the reply; an event, in the session's log.
-                vec![Out::Session(Envelope::with_id(
+                vec![session_error(
                     id,
-                    ToSession::Error(ErrorBody::new(
-                        ErrorCode::UnknownKind,
-                        unsupported(kind.as_str()),
-                    )),
-                ))]
+                    ErrorCode::UnknownKind,
+                    unsupported(kind.as_str()),
+                )]
             }
         }
     }
@@ -390,10 +396,7 @@ impl Translator {
     pub fn from_plugin(&mut self, payload: &[u8]) -> Vec<Out> {
         let error = |id: u64, message: String| {
             tracing::info!("{message}");
-            vec![Out::Session(Envelope::with_id(
-                id,
-                ToSession::Error(ErrorBody::new(ErrorCode::BadRequest, message)),
-            ))]
+            vec![session_error(id, ErrorCode::BadRequest, message)]
         };
         let frame = match Frame::parse(payload) {
             Ok(f) => f,
@@ -691,10 +694,11 @@ impl Translator {
     /// plugin where nanome-lib waits for one.
     fn unsupported_request(&mut self, kind: Message, request: u32, what: &str) -> Vec<Out> {
         tracing::info!(kind = kind.name(), "{}", unsupported(what));
-        let mut out = vec![Out::Session(Envelope::with_id(
+        let mut out = vec![session_error(
             session_id_of(request),
-            ToSession::Error(ErrorBody::new(ErrorCode::UnknownKind, unsupported(what))),
-        ))];
+            ErrorCode::UnknownKind,
+            unsupported(what),
+        )];
         out.extend(self.empty_reply(kind, request));
         out
     }
