@@ -794,3 +794,126 @@ async fn a_herd_of_reconnecting_plugins_is_absorbed() {
         .count();
     assert_eq!(listed, HERD);
 }
+
+/// What a legacy plugin said (its notifications) and what the session was told went wrong
+/// (errors, as text), until it says `last`.
+async fn said_until(link: &mut Link, last: &str) -> (Vec<String>, Vec<String>) {
+    let (mut said, mut errors) = (vec![], vec![]);
+    while said.last().map(String::as_str) != Some(last) {
+        match common::next_event(link).await {
+            nts::session::LinkEvent::Message(env) => match env.msg {
+                nts::api::link::ToSession::Notification(n) => said.push(n.text),
+                nts::api::link::ToSession::Error(e) => errors.push(e.message),
+                _ => {}
+            },
+            nts::session::LinkEvent::Closed(r) => {
+                panic!("the link closed ({r:?}); the plugin said {said:#?}, errors {errors:#?}")
+            }
+        }
+    }
+    (said, errors)
+}
+
+/// The rest of nanome-lib's API through the gateway, from an unmodified plugin: an
+/// interaction made, found and destroyed; the files API inside the session's files
+/// directory (and refused outside it, with nanome-lib's code); files sent to load, read by
+/// nts's readers (a bad one reported, the good one loaded); a macro saved and listed; a
+/// colour scheme; hooks on a complex that report the user's edits and selection; and an
+/// integration the session calls, answered by the plugin.
+#[tokio::test]
+async fn a_nanome_lib_plugin_uses_interactions_files_macros_hooks_and_integrations() {
+    use nts::api::integration::{IntegrationRequest, IntegrationResult};
+    let sys = common::System::start().await;
+    let (_gateway, port) = nts_legacy(&sys, &[]).await;
+    let keys = tempfile::tempdir().unwrap();
+    let (_bench, mut log) = run_plugin(
+        "workbench.py",
+        port,
+        &key_file(&sys, keys.path(), "Workbench"),
+    );
+    registered(&mut log).await;
+
+    let files = tempfile::tempdir().unwrap();
+    let root = files.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(files.path().join("outside.txt"), "not the plugin's").unwrap();
+    let pdb = keys.path().join("gly.pdb");
+    std::fs::write(&pdb, GLY_PDB).unwrap();
+    let lobby = sys.lobby().await;
+    let mut session = Session::open(&lobby, "room-bench", common::user("bench"))
+        .await
+        .unwrap();
+    session.set_files_dir(root.clone());
+    session
+        .add_complexes(vec![nts::files::load(&pdb).unwrap()])
+        .await
+        .unwrap();
+    let mut link = session.connect("Workbench").await.unwrap();
+    link.advanced_settings().await.unwrap();
+    let (said, errors) = said_until(&mut link, "workbench done").await;
+    assert_eq!(
+        said,
+        [
+            "interaction made",
+            "found 1: HydrogenBond",
+            "after destroy 0",
+            "put 0",
+            "ls 0: note.txt 21",
+            "get 0: hello from nanome-lib",
+            "rm missing 1",
+            "escape 4",
+            "load: 0,1",
+            "complexes: gly,ala",
+            "macros: spin",
+            "volume added",
+            "workbench done",
+        ],
+        "errors the session saw: {errors:#?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("out/note.txt")).unwrap(),
+        "hello from nanome-lib"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("junk.pdb")),
+        "the bad file is named: {errors:#?}"
+    );
+
+    // The session calls the integration the plugin declared; the plugin answers.
+    let ws = session.workspace().await;
+    let gly = ws.complexes[0].clone();
+    let result = link
+        .integration(
+            IntegrationRequest::HydrogenAdd {
+                complexes: vec![gly.clone()],
+            },
+            DEADLINE,
+        )
+        .await
+        .unwrap();
+    let IntegrationResult::Complexes { complexes } = result else {
+        panic!("hydrogen_add answered {result:?}")
+    };
+    assert_eq!(complexes[0].name, "gly with H");
+    assert_eq!(complexes[0].atoms().count(), gly.atoms().count());
+
+    // The user edits the hooked complex, then selects two of its atoms.
+    let mut edited = gly.clone();
+    edited.name = "renamed".into();
+    session
+        .update_complexes(vec![edited.clone()])
+        .await
+        .unwrap();
+    let (said, _) = said_until(&mut link, "updated: renamed").await;
+    assert_eq!(said, ["updated: renamed"]);
+    for a in edited.atoms_mut().take(2) {
+        a.selected = true;
+    }
+    session.update_complexes(vec![edited]).await.unwrap();
+    let (said, _) = said_until(&mut link, "selected: 2").await;
+    assert!(
+        said.iter()
+            .all(|s| s.starts_with("updated") || s.starts_with("selected")),
+        "{said:?}"
+    );
+}

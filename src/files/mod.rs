@@ -309,12 +309,23 @@ pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
 
 /// Reads a structure file, returning what the reader tolerated beside the complex.
 pub fn read(path: &Path, max: u64) -> Result<(Complex, Diagnostics), FileError> {
+    read_bytes(path, read_bounded(path, max)?, max)
+}
+
+/// Reads a structure file's content, named `path` (its name tells the format and the
+/// complex's name; the content is sniffed when the name says nothing), at most `max`
+/// bytes once decompressed.
+pub fn read_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    max: u64,
+) -> Result<(Complex, Diagnostics), FileError> {
     let shown = path.display().to_string();
     let parse_error = |e: ParseError| FileError::Parse {
         path: shown.clone(),
         message: e.to_string(),
     };
-    let bytes = decompress(read_bounded(path, max)?, max).map_err(parse_error)?;
+    let bytes = decompress(bytes, max).map_err(parse_error)?;
     let format = Format::of(path)
         .or_else(|| Format::sniff(&bytes))
         .ok_or_else(|| FileError::UnknownFormat {

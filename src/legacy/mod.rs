@@ -15,6 +15,11 @@
 //!   nts's structure tree;
 //! - [`shape`]: nanome-lib's shapes (spheres, lines, labels, meshes) and their results;
 //! - [`stream`]: nanome-lib's streams (creation, frames both ways, interrupts);
+//! - [`interaction`]: nanome-lib's interactions (create, query, delete);
+//! - [`files`]: nanome-lib's files API and `load_file` (read by nts's own readers);
+//! - [`macros`]: nanome-lib's macros;
+//! - [`volume`]: nanome-lib's volumes (a grid added to a complex);
+//! - [`integration`]: integrations called on a plugin, and its results;
 //! - [`ui`]: nanome-lib's menu serializers against nts's menu tree, and the UI events;
 //! - [`translate`]: one session's translation between nts's link messages and nanome-lib's;
 //! - [`gateway`]: the TLS listener serving connections (tokio; registrations decided by a
@@ -25,10 +30,14 @@
 
 pub mod bridge;
 pub mod conn;
+pub mod files;
 pub mod gateway;
 pub mod hash;
 pub mod ids;
+pub mod integration;
+pub mod interaction;
 pub mod kinds;
+pub mod macros;
 pub mod packet;
 pub mod registration;
 pub mod serial;
@@ -38,3 +47,4 @@ pub mod stream;
 pub mod structure;
 pub mod translate;
 pub mod ui;
+pub mod volume;

@@ -159,6 +159,12 @@ impl<'a> Reader<'a> {
         SerialError::Invalid { at: self.at, what }
     }
 
+    /// A byte array: a u32 length, then the bytes (bounded by what is left).
+    pub fn byte_array(&mut self, what: &'static str) -> Result<&'a [u8], SerialError> {
+        let n = self.u32(what)? as usize;
+        self.take(n, what)
+    }
+
     /// An array's count, checked against what is left: each element takes at least
     /// `min_size` bytes, so no count can make the caller reserve more than the payload
     /// holds.
@@ -218,6 +224,13 @@ impl Writer {
     /// An f32.
     pub fn f32(&mut self, v: f32) -> &mut Self {
         self.bytes.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    /// A byte array: a u32 length, then the bytes.
+    pub fn byte_array(&mut self, b: &[u8]) -> &mut Self {
+        self.u32(u32::try_from(b.len()).unwrap_or(u32::MAX));
+        self.bytes.extend_from_slice(b);
         self
     }
 

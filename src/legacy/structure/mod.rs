@@ -14,6 +14,7 @@
 //! defaults. Every count is checked against the bytes left before anything is reserved.
 
 use super::serial::{Reader, SerialError, VersionTable, version_of};
+use crate::api::analysis::ApplyColorScheme;
 use crate::api::structure::{
     Atom, AtomRenderingMode, Bond, BondKind, Chain, Complex, Molecule, Name, Quat, Residue,
     RibbonMode, SecondaryStructure, Workspace,
@@ -340,6 +341,17 @@ struct Build {
 }
 
 impl Build {
+    fn new(table: AtomTable, v: Versions) -> Build {
+        Build {
+            table,
+            v,
+            complex: 0,
+            atoms: 0,
+            bonds: vec![],
+            residues: 0,
+        }
+    }
+
     fn residue(&mut self, r: &mut Reader<'_>) -> Result<Residue, SerialError> {
         let v = self.v.residue;
         let index = r.i64("a residue's index")?;
@@ -571,15 +583,14 @@ fn read_complex_array(
             crate::api::structure::MAX_COMPLEXES
         )));
     }
-    let mut build = Build {
-        table,
-        v,
-        complex: 0,
-        atoms: 0,
-        bonds: vec![],
-        residues: 0,
-    };
+    let mut build = Build::new(table, v);
     (0..n).map(|_| build.complex(r)).collect()
+}
+
+/// One complex with its atom table (`add_volume`).
+pub fn read_complex(r: &mut Reader<'_>, v: Versions) -> Result<Complex, SerialError> {
+    let table = AtomTable::read(r, v.atom)?;
+    Build::new(table, v).complex(r)
 }
 
 /// A workspace with its atom table (`workspace_update`).
@@ -619,8 +630,52 @@ pub fn read_indices(r: &mut Reader<'_>) -> Result<Vec<i64>, SerialError> {
     (0..n).map(|_| r.i64("an index")).collect()
 }
 
+/// `apply_color_scheme`: the scheme (1–16), what it paints (0–3), whether only carbons.
+pub fn read_color_scheme(r: &mut Reader<'_>) -> Result<ApplyColorScheme, SerialError> {
+    use crate::api::analysis::{ColorScheme as S, ColorSchemeTarget as T};
+    const SCHEMES: [S; 16] = [
+        S::Residue,
+        S::Occupancy,
+        S::BFactor,
+        S::Element,
+        S::Rainbow,
+        S::Chain,
+        S::DonorAcceptor,
+        S::SecondaryStructure,
+        S::Monochrome,
+        S::YrbHydrophobicity,
+        S::Hydrophobicity,
+        S::Imgt,
+        S::Kabat,
+        S::Chothia,
+        S::Apf,
+        S::BFactorAf,
+    ];
+    const TARGETS: [T; 4] = [T::AtomBond, T::Ribbon, T::Surface, T::All];
+    let s = r.i32("the colour scheme")?;
+    let scheme = usize::try_from(s)
+        .ok()
+        .and_then(|i| SCHEMES.get(i.checked_sub(1)?))
+        .copied()
+        .ok_or_else(|| r.invalid(format!("colour scheme {s} is none of 1 to 16")))?;
+    let t = r.i32("what the colour scheme paints")?;
+    let target = usize::try_from(t)
+        .ok()
+        .and_then(|i| TARGETS.get(i))
+        .copied()
+        .ok_or_else(|| r.invalid(format!("colour scheme target {t} is none of 0 to 3")))?;
+    Ok(ApplyColorScheme {
+        scheme,
+        target,
+        only_carbons: r.bool("the only-carbons flag")?,
+    })
+}
+
 mod write;
-pub use write::{unknown_complex, write_complex_list, write_complexes, write_workspace};
+pub use write::{
+    unknown_complex, write_complex_event, write_complex_list, write_complexes,
+    write_no_substructures, write_workspace,
+};
 #[cfg(test)]
 use write::{write_atom, write_complex, write_complex_array};
 

@@ -238,3 +238,27 @@ pub fn unknown_complex() -> Complex {
         ..Complex::default()
     }
 }
+
+/// `complex_updated` and `selection_changed`: the complex's index, then the complex with
+/// its atom table.
+pub fn write_complex_event(v: Versions, c: &Complex) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.i64(c.index).bool(true);
+    write_atom_table(&mut w, v.atom, std::iter::once(c));
+    write_complex(&mut w, v, 0, c, false);
+    w.bytes
+}
+
+/// A `substructure_response` with no substructures, of an empty molecule: the answer to
+/// a request nts does not translate.
+pub fn write_no_substructures(v: Versions) -> Vec<u8> {
+    let mut w = Writer::default();
+    // The atom table, the molecule (index, chains, conformer flag, name, associated), the
+    // substructures.
+    w.u32(0).i64(-1).u32(0);
+    if v.molecule >= 1 {
+        w.bool(false);
+    }
+    w.string("").u32(0).u32(0);
+    w.bytes
+}

@@ -10,12 +10,15 @@
 use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
 use super::structure::{self, Versions};
-use super::{shape, stream, ui};
+use super::{files, integration, interaction, macros, shape, stream, ui, volume};
+use crate::api::analysis::ComplexHook;
+use crate::api::interaction::InteractionList;
 use crate::api::link::{
     ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
 };
 use crate::api::room::{
-    ControllerTransforms, OpenUrl, PluginListButton, Pose, SetPluginListButton, SetSkybox, Skybox,
+    ControllerTransforms, MacroRef, OpenUrl, PluginListButton, Pose, SetPluginListButton,
+    SetSkybox, Skybox,
 };
 use crate::api::shape::{ShapeIndices, ShapeList};
 use crate::api::stream::{StreamDataType, StreamDirection, StreamRef};
@@ -23,7 +26,7 @@ use crate::api::structure::Workspace;
 use crate::api::ui::{ContentUpdate, MenuRef, MenuUpdate, NodeUpdate};
 use crate::api::{Empty, ErrorBody, ErrorCode, Org, PresenterInfo};
 use crate::wire::{Envelope, Message as _};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The serializers the gateway reads and writes, at the versions it implements: the table
 /// sent in each session's `connect` (nanome-lib takes the lower of its version and this
@@ -88,6 +91,58 @@ pub const VERSIONS: &[(&str, u8)] = &[
     ("SendNotification", 0),
     ("Run", 0),
     ("AdvancedSettings", 0),
+    ("Interaction", 1),
+    ("CreateInteractions", 1),
+    ("GetInteractions", 1),
+    ("DeleteInteractions", 1),
+    ("InteractionsCalcDone", 0),
+    ("ComplexUpdated", 0),
+    ("ComplexUpdatedHook", 0),
+    ("SelectionChanged", 0),
+    ("SelectionChangedHook", 0),
+    ("ApplyColorScheme", 0),
+    ("Macro", 0),
+    ("SaveMacro", 0),
+    ("DeleteMacro", 0),
+    ("RunMacro", 1),
+    ("StopMacro", 0),
+    ("GetMacros", 0),
+    ("GetMacrosResponse", 0),
+    ("LoadFile", 0),
+    ("LoadFileInfo", 0),
+    ("LoadFileDone", 0),
+    ("LoadFileDoneInfo", 0),
+    ("pwd", 0),
+    ("cd", 0),
+    ("ls", 0),
+    ("get", 0),
+    ("put", 0),
+    ("mv", 0),
+    ("cp", 0),
+    ("rm", 0),
+    ("rmdir", 0),
+    ("mkdir", 0),
+    ("FileMeta", 0),
+    ("Integration", 0),
+    ("AddHydrogen", 0),
+    ("RemoveHydrogen", 0),
+    ("StructurePrep", 0),
+    ("CalculateESP", 0),
+    ("StartMinimization", 0),
+    ("StopMinimization", 0),
+    ("ExportLocations", 0),
+    ("ExportFile", 0),
+    ("ImportFile", 0),
+    ("GenerateMoleculeImage", 0),
+    ("ExportSmiles", 0),
+    ("ImportSmiles", 0),
+    ("RunInteractions", 0),
+    ("AddVolume", 0),
+    ("AddVolumeDone", 0),
+    ("VolumeData", 0),
+    ("UnitCell", 0),
+    ("VolumeProperties", 0),
+    ("VolumeLayer", 0),
 ];
 
 /// The table of [`VERSIONS`], as `connect` sends it.
@@ -124,6 +179,14 @@ pub struct Translator {
     /// The plugin's requests waiting for the session's reply, by request id: what each
     /// asked decides what its reply becomes.
     pending: BTreeMap<u32, Message>,
+    /// For each pending `load_file`, whether each of its files could be read.
+    loads: BTreeMap<u32, Vec<bool>>,
+    /// The integration requests the plugin has yet to answer, by id.
+    integrations: BTreeSet<u32>,
+    /// The complexes whose updates (`.0`) and selection (`.1`) the plugin hooked.
+    complex_hooks: BTreeMap<i64, (bool, bool)>,
+    /// The `RunMacro` serializer's version.
+    run_macro: u8,
 }
 
 impl Default for Translator {
@@ -160,6 +223,15 @@ fn session_error(id: u64, code: ErrorCode, message: String) -> Out {
     ))
 }
 
+/// Inserts `value`, forgetting the smallest first when the set is full: only a peer that
+/// never answers fills it.
+fn bounded_insert(set: &mut BTreeSet<u32>, value: u32) {
+    if set.len() >= MAX_PENDING {
+        set.pop_first();
+    }
+    set.insert(value);
+}
+
 fn command(kind: Command, request: u32, body: &[u8]) -> Vec<Out> {
     vec![Out::Plugin(Frame::encode(request, kind.name(), body))]
 }
@@ -176,6 +248,10 @@ impl Translator {
             hooks: ui::Hooks::default(),
             images: ui::Images::default(),
             pending: BTreeMap::new(),
+            loads: BTreeMap::new(),
+            integrations: BTreeSet::new(),
+            complex_hooks: BTreeMap::new(),
+            run_macro: super::serial::version_of(&versions, "RunMacro"),
         }
     }
 
@@ -204,6 +280,31 @@ impl Translator {
                 &stream::write_feed(self.streams, &f),
             ),
             ToPlugin::ComplexAdded(_) => command(Command::ComplexAdd, 0, &[]),
+            ToPlugin::ComplexUpdated(c) => command(
+                Command::ComplexUpdated,
+                0,
+                &structure::write_complex_event(v, &c),
+            ),
+            ToPlugin::SelectionChanged(c) => command(
+                Command::SelectionChanged,
+                0,
+                &structure::write_complex_event(v, &c),
+            ),
+            ToPlugin::Integration(request) => match u32::try_from(id) {
+                Ok(inner) if inner > 0 => {
+                    bounded_insert(&mut self.integrations, inner);
+                    command(
+                        Command::Integration,
+                        0,
+                        &integration::write_request(v, inner, &request),
+                    )
+                }
+                _ => vec![session_error(
+                    id,
+                    ErrorCode::BadRequest,
+                    "an integration is a request: its id must be between 1 and 2^32 - 1".into(),
+                )],
+            },
             ToPlugin::ComplexRemoved(_) => command(Command::ComplexRemove, 0, &[]),
             // A user's hands on the plugin's menus.
             ToPlugin::MenuToggle(m) => command(
@@ -266,6 +367,10 @@ impl Translator {
             | ToPlugin::ShapesUploaded(_)
             | ToPlugin::StreamCreated(_)
             | ToPlugin::ShapesDestroyed(_)
+            | ToPlugin::InteractionsCreated(_)
+            | ToPlugin::Interactions(_)
+            | ToPlugin::Macros(_)
+            | ToPlugin::FileReply(_)
             | ToPlugin::Done(_)
             | ToPlugin::Error(_)) => {
                 let Some((request, asked)) = asked else {
@@ -352,6 +457,43 @@ impl Translator {
                         request,
                         &structure::write_workspace(v, &ws),
                     ),
+                    (Message::CreateInteractions, ToPlugin::InteractionsCreated(i)) => command(
+                        Command::CreateInteractionsResult,
+                        request,
+                        &interaction::write_created(&i.indices),
+                    ),
+                    (Message::GetInteractions, ToPlugin::Interactions(list)) => command(
+                        Command::GetInteractionsResponse,
+                        request,
+                        &interaction::write_list(&list.interactions),
+                    ),
+                    (Message::GetMacros, ToPlugin::Macros(list)) => command(
+                        Command::GetMacrosResponse,
+                        request,
+                        &macros::write_list(&list.macros),
+                    ),
+                    (Message::RunMacro, ToPlugin::Done(_)) => command(
+                        Command::RunMacroResult,
+                        request,
+                        &macros::write_run_result(self.run_macro, true),
+                    ),
+                    (Message::AddVolume, ToPlugin::Complexes(_)) => {
+                        command(Command::AddVolumeDone, request, &[])
+                    }
+                    (Message::LoadFile, ToPlugin::Complexes(_)) => {
+                        let loaded = self.loads.remove(&request).unwrap_or_default();
+                        command(
+                            Command::LoadFileDone,
+                            request,
+                            &files::write_load_done(&loaded),
+                        )
+                    }
+                    (asked, ToPlugin::FileReply(reply)) => {
+                        match files::write_reply(asked, Ok(&reply)) {
+                            Some((done, body)) => command(done, request, &body),
+                            None => self.empty_reply(asked, request),
+                        }
+                    }
                     (asked, ToPlugin::Done(_)) => match done_of(asked) {
                         Some(done) => command(done, request, &[]),
                         None => vec![],
@@ -360,7 +502,11 @@ impl Translator {
                         // nanome-lib has no error reply: it gets the empty answer, so its
                         // callback runs instead of waiting for ever.
                         tracing::info!(request = %asked, "the session refused the plugin's {asked}: {}", e.message);
-                        self.empty_reply(asked, request)
+                        // A files-API refusal has a code of its own.
+                        match files::write_reply(asked, Err(&e)) {
+                            Some((done, body)) => command(done, request, &body),
+                            None => self.empty_reply(asked, request),
+                        }
                     }
                     (asked, other) => {
                         tracing::info!(
@@ -384,304 +530,8 @@ impl Translator {
         }
     }
 
-    /// Remembers that the plugin's request `request` asked `kind`.
-    fn asked(&mut self, request: u32, kind: Message) {
-        if self.pending.len() >= MAX_PENDING {
-            self.pending.pop_first();
-        }
-        self.pending.insert(request, kind);
-    }
-
-    /// A message (`request id | name hash | body`) from the plugin's session.
-    pub fn from_plugin(&mut self, payload: &[u8]) -> Vec<Out> {
-        let error = |id: u64, message: String| {
-            tracing::info!("{message}");
-            vec![session_error(id, ErrorCode::BadRequest, message)]
-        };
-        let frame = match Frame::parse(payload) {
-            Ok(f) => f,
-            Err(e) => return error(0, format!("the plugin sent a malformed message: {e}")),
-        };
-        let id = session_id_of(frame.request_id);
-        let Some(kind) = Message::from_hash(frame.hash) else {
-            return error(
-                0,
-                format!(
-                    "the plugin sent a message of unknown kind (name hash {:#010x})",
-                    frame.hash
-                ),
-            );
-        };
-        let v = self.structures;
-        let mut r = Reader::new(frame.body);
-        let read = match kind {
-            // A second hello changes nothing: the versions were agreed at the first.
-            Message::Connect => return vec![],
-            Message::NotificationSend => {
-                return match notification(frame.body) {
-                    Ok(n) => vec![Out::Session(Envelope::event(ToSession::Notification(n)))],
-                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
-                };
-            }
-            Message::PresenterInfoRequest => Ok(ToSession::PresenterInfoRequest(Empty {})),
-            Message::ComplexListRequest => Ok(ToSession::ComplexListRequest(Empty {})),
-            Message::WorkspaceRequest => Ok(ToSession::WorkspaceRequest(Empty {})),
-            Message::ComplexesRequest => structure::read_indices(&mut r)
-                .map(|indices| ToSession::ComplexesRequest(Indices { indices })),
-            Message::StructuresZoom => structure::read_indices(&mut r)
-                .map(|indices| ToSession::ZoomOn(Indices { indices })),
-            Message::StructuresCenter => structure::read_indices(&mut r)
-                .map(|indices| ToSession::CenterOn(Indices { indices })),
-            Message::AddToWorkspace => structure::read_complexes(&mut r, v)
-                .map(|complexes| ToSession::AddToWorkspace(ComplexList { complexes })),
-            Message::WorkspaceUpdate => {
-                structure::read_workspace(&mut r, v).map(ToSession::WorkspaceUpdate)
-            }
-            Message::MenuUpdate => self.ui(|u| u.update_menu(&mut r)).map(|(menu, shallow)| {
-                ToSession::MenuUpdate(MenuUpdate {
-                    menu: Box::new(menu),
-                    shallow,
-                })
-            }),
-            Message::ContentUpdate => self
-                .ui(|u| u.update_content(&mut r))
-                .map(|content| ToSession::ContentUpdate(ContentUpdate { content })),
-            Message::NodeUpdate => self
-                .ui(|u| u.update_node(&mut r))
-                .map(|nodes| ToSession::NodeUpdate(NodeUpdate { nodes })),
-            Message::MenuTransformSet => {
-                ui::read_menu_transform(&mut r).map(ToSession::MenuTransformSet)
-            }
-            Message::MenuTransformRequest => r
-                .u8("the menu's index")
-                .map(|index| ToSession::MenuTransformRequest(MenuRef { index })),
-            Message::OpenUrl => (|| {
-                let url = r.string("the URL")?;
-                // `desktop_browser` came with OpenURL v1.
-                let desktop_browser = r.remaining() > 0 && r.bool("the desktop flag")?;
-                Ok(ToSession::OpenUrl(OpenUrl {
-                    url,
-                    desktop_browser,
-                }))
-            })(),
-            Message::PluginListButtonSet => (|| {
-                let button = match r.u32("the button")? {
-                    0 => PluginListButton::Run,
-                    1 => PluginListButton::AdvancedSettings,
-                    n => {
-                        return Err(SerialError::Invalid {
-                            at: 4,
-                            what: format!(
-                                "plugin list button {n} is neither run (0) nor advanced settings (1)"
-                            ),
-                        });
-                    }
-                };
-                Ok(ToSession::SetPluginListButton(SetPluginListButton {
-                    button,
-                    text: Some(r.string("the button's text")?),
-                    usable: Some(r.bool("the button's usable flag")?),
-                }))
-            })(),
-            Message::SetSkybox => (|| {
-                let skybox = match r.i32("the skybox")? {
-                    0 => Skybox::BlueSkiesAndClouds,
-                    1 => Skybox::Sunset,
-                    2 => Skybox::Beach,
-                    3 => Skybox::Black,
-                    4 => Skybox::White,
-                    5 => Skybox::Graydient,
-                    n => {
-                        return Err(SerialError::Invalid {
-                            at: 0,
-                            what: format!("skybox {n} is none nanome-lib names"),
-                        });
-                    }
-                };
-                Ok(ToSession::SetSkybox(SetSkybox { skybox }))
-            })(),
-            Message::ControllerTransformsRequest => {
-                Ok(ToSession::ControllerTransformsRequest(Empty {}))
-            }
-            Message::StreamCreate => match stream::read_create(&mut r, self.streams) {
-                Ok(stream::Create::Stream(c)) => {
-                    if self.directions.len() >= MAX_PENDING {
-                        self.directions.pop_first();
-                    }
-                    self.directions.insert(frame.request_id, c.direction);
-                    Ok(ToSession::StreamCreate(c))
-                }
-                Ok(stream::Create::Unsupported(what)) => {
-                    let mut out = self.unsupported_request(kind, frame.request_id, what);
-                    out.extend(command(
-                        Command::StreamCreateDone,
-                        frame.request_id,
-                        &stream::write_created(
-                            self.streams,
-                            stream::CreationError::Unsupported,
-                            0,
-                            StreamDataType::Float,
-                            StreamDirection::Writing,
-                        ),
-                    ));
-                    return out;
-                }
-                Err(e) => Err(e),
-            },
-            Message::StreamFeed => {
-                stream::read_feed(&mut r, self.streams).map(ToSession::StreamFeed)
-            }
-            Message::StreamDestroy => r
-                .u32("the stream's id")
-                .map(|stream_id| ToSession::StreamDestroy(StreamRef { stream_id })),
-            Message::SetShape => shape::read_set(&mut r, self.shapes)
-                .map(|shapes| ToSession::ShapesUpload(ShapeList { shapes })),
-            Message::DeleteShape => shape::read_delete(&mut r, self.shapes)
-                .map(|indices| ToSession::ShapesDestroy(ShapeIndices { indices })),
-            Message::HookUiCallback => {
-                return match self.hooks.hook(&mut r) {
-                    Ok(()) => vec![],
-                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
-                };
-            }
-            Message::StructuresDeepUpdate | Message::StructuresShallowUpdate => {
-                let deep = kind == Message::StructuresDeepUpdate;
-                match structure::read_update(&mut r, v) {
-                    Ok((_, Some(level))) => {
-                        let what = format!("{kind} of {level} (complexes only so far)");
-                        return self.unsupported_request(kind, frame.request_id, &what);
-                    }
-                    // nanome-lib's remove_from_workspace: a deep update of empty complexes.
-                    Ok((complexes, None))
-                        if deep
-                            && !complexes.is_empty()
-                            && complexes.iter().all(|c| c.molecules.is_empty()) =>
-                    {
-                        Ok(ToSession::RemoveFromWorkspace(Indices {
-                            indices: complexes.iter().map(|c| c.index).collect(),
-                        }))
-                    }
-                    Ok((complexes, None)) => Ok(ToSession::StructuresUpdate(StructuresUpdate {
-                        deep,
-                        complexes,
-                    })),
-                    Err(e) => Err(e),
-                }
-            }
-            other => return self.unsupported_request(other, frame.request_id, other.name()),
-        };
-        match read {
-            Ok(msg) => {
-                self.asked(frame.request_id, kind);
-                vec![Out::Session(Envelope::with_id(id, msg))]
-            }
-            Err(e) => {
-                let mut out = error(id, format!("the plugin's {kind} could not be read: {e}"));
-                out.extend(self.empty_reply(kind, frame.request_id));
-                out
-            }
-        }
-    }
-
-    /// The empty answer to `asked` (no complexes, an empty workspace, done), for a request the
-    /// session could not serve: nanome-lib has no error reply, and its callback (or an async
-    /// plugin's await) would otherwise wait for ever. Nothing for messages it expects no
-    /// answer to.
-    fn empty_reply(&self, asked: Message, request: u32) -> Vec<Out> {
-        let (v, shapes) = (self.structures, self.shapes);
-        let none = std::iter::empty();
-        match asked {
-            // Requests nanome-lib always waits on, not translated yet: empty lists.
-            Message::ExportFiles => command(Command::ExportFilesResult, request, &[0; 4]),
-            Message::CreateInteractions => {
-                command(Command::CreateInteractionsResult, request, &[0; 4])
-            }
-            Message::GetInteractions => command(Command::GetInteractionsResponse, request, &[0; 4]),
-            Message::ComputeHbonds => command(Command::ComputeHbondsDone, request, &[]),
-            // No stream: nanome-lib calls back with `None` and the error.
-            Message::StreamCreate => command(
-                Command::StreamCreateDone,
-                request,
-                &stream::write_created(
-                    self.streams,
-                    stream::CreationError::AtomNotFound,
-                    0,
-                    StreamDataType::Float,
-                    StreamDirection::Writing,
-                ),
-            ),
-            Message::SetShape => command(
-                Command::SetShapeResult,
-                request,
-                &shape::write_set_result(shapes, &[]),
-            ),
-            Message::DeleteShape => command(
-                Command::DeleteShapeResult,
-                request,
-                &shape::write_delete_result(shapes, &[]),
-            ),
-            Message::PresenterInfoRequest => command(
-                Command::PresenterInfoResponse,
-                request,
-                &presenter_info(&PresenterInfo::default()),
-            ),
-            Message::ComplexListRequest => command(
-                Command::ComplexListResponse,
-                request,
-                &structure::write_complex_list(v, none),
-            ),
-            Message::ComplexesRequest => command(
-                Command::ComplexesResponse,
-                request,
-                &structure::write_complexes(v, none),
-            ),
-            Message::AddToWorkspace => command(
-                Command::AddToWorkspaceDone,
-                request,
-                &structure::write_complexes(v, none),
-            ),
-            Message::WorkspaceRequest => command(
-                Command::WorkspaceResponse,
-                request,
-                &structure::write_workspace(v, &Workspace::default()),
-            ),
-            Message::ControllerTransformsRequest => command(
-                Command::ControllerTransformsResponse,
-                request,
-                &controller_transforms(&ControllerTransforms {
-                    head: Pose {
-                        position: [0.0; 3],
-                        rotation: crate::api::structure::IDENTITY,
-                    },
-                    left: Pose {
-                        position: [0.0; 3],
-                        rotation: crate::api::structure::IDENTITY,
-                    },
-                    right: Pose {
-                        position: [0.0; 3],
-                        rotation: crate::api::structure::IDENTITY,
-                    },
-                }),
-            ),
-            Message::MenuTransformRequest => command(
-                Command::MenuTransformResponse,
-                request,
-                &ui::menu_transform(&crate::api::ui::MenuTransform {
-                    index: 0,
-                    position: [0.0; 3],
-                    rotation: crate::api::structure::IDENTITY,
-                    scale: [1.0; 3],
-                }),
-            ),
-            other => match done_of(other) {
-                Some(done) => command(done, request, &[]),
-                None => vec![],
-            },
-        }
-    }
-
     /// Runs `f` with what reading menus needs.
-    fn ui<T>(&mut self, f: impl FnOnce(&mut ui::Ui<'_>) -> T) -> T {
+    pub(super) fn ui<T>(&mut self, f: impl FnOnce(&mut ui::Ui<'_>) -> T) -> T {
         f(&mut ui::Ui {
             v: self.ui,
             hooks: &self.hooks,
@@ -692,7 +542,12 @@ impl Translator {
     /// What the bridge does with a message it does not translate: an error naming it for
     /// the session (as the reply when it is a request), and the empty answer for the
     /// plugin where nanome-lib waits for one.
-    fn unsupported_request(&mut self, kind: Message, request: u32, what: &str) -> Vec<Out> {
+    pub(super) fn unsupported_request(
+        &mut self,
+        kind: Message,
+        request: u32,
+        what: &str,
+    ) -> Vec<Out> {
         tracing::info!(kind = kind.name(), "{}", unsupported(what));
         let mut out = vec![session_error(
             session_id_of(request),
@@ -704,69 +559,9 @@ impl Translator {
     }
 }
 
-/// The command that answers `asked` when the session says `done`, if nanome-lib waits for
-/// one.
-fn done_of(asked: Message) -> Option<Command> {
-    match asked {
-        Message::WorkspaceUpdate => Some(Command::WorkspaceUpdated),
-        Message::StreamFeed => Some(Command::StreamFeedDone),
-        Message::StructuresDeepUpdate => Some(Command::StructuresDeepUpdateDone),
-        Message::StructuresZoom | Message::StructuresCenter => {
-            Some(Command::PositionStructuresDone)
-        }
-        _ => None,
-    }
-}
-
-/// `GetPresenterInfoResponse` (v1): account id, name, e-mail, whether there is an org,
-/// then its id and name.
-fn presenter_info(info: &PresenterInfo) -> Vec<u8> {
-    let mut w = Writer::default();
-    w.string(&info.account_id)
-        .string(&info.account_name)
-        .string(&info.account_email);
-    match &info.org {
-        Some(Org { id, name }) => {
-            // nanome-lib reads an int: ids beyond it are clamped rather than wrapped.
-            let id = i32::try_from(*id).unwrap_or(if *id < 0 { i32::MIN } else { i32::MAX });
-            w.bool(true).i32(id).string(name);
-        }
-        None => {
-            w.bool(false);
-        }
-    }
-    w.bytes
-}
-
-/// `GetControllerTransformsResponse`: head, left and right, each position then rotation.
-fn controller_transforms(t: &ControllerTransforms) -> Vec<u8> {
-    let mut w = Writer::default();
-    for pose in [&t.head, &t.left, &t.right] {
-        for f in pose.position.iter().chain(&pose.rotation) {
-            w.f32(*f);
-        }
-    }
-    w.bytes
-}
-
-/// `SendNotification`: a u32 type (message, success, warning, error) and the text.
-fn notification(body: &[u8]) -> Result<Notification, SerialError> {
-    let mut r = Reader::new(body);
-    let kind = match r.u32("the notification type")? {
-        0 => NotificationType::Message,
-        1 => NotificationType::Success,
-        2 => NotificationType::Warning,
-        3 => NotificationType::Error,
-        n => {
-            return Err(SerialError::Invalid {
-                at: 0,
-                what: format!("notification type {n} is none of 0 to 3"),
-            });
-        }
-    };
-    let text = r.string("the notification text")?;
-    Ok(Notification { kind, text })
-}
+mod empty;
+mod from_plugin;
+use empty::{controller_transforms, done_of, notification, presenter_info};
 
 #[cfg(test)]
 mod tests;

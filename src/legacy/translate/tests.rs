@@ -1,6 +1,7 @@
 //! Unit tests of `legacy::translate`.
 
 use super::*;
+use crate::api::link::FileOp;
 
 fn plugin_payload(out: &[Out]) -> &[u8] {
     match out {
@@ -91,22 +92,31 @@ fn the_complex_list_goes_both_ways_as_nanome_sends_it() {
 #[test]
 fn what_is_not_translated_is_an_error_naming_it_never_silence() {
     let mut t = Translator::default();
-    let e = session(t.from_plugin(&Frame::encode(5, "get_macros", &[])));
+    let out = t.from_plugin(&Frame::encode(5, "compute_hbonds", &[]));
+    let [Out::Session(e), Out::Plugin(done)] = &out[..] else {
+        panic!("{out:?}")
+    };
     assert_eq!(e.id, 6);
-    match e.msg {
+    match &e.msg {
         ToSession::Error(b) => {
-            assert_eq!(b.message, "not supported by the legacy bridge: get_macros")
+            assert_eq!(
+                b.message,
+                "not supported by the legacy bridge: compute_hbonds"
+            )
         }
         other => panic!("{other:?}"),
     }
+    // nanome-lib waits for compute_hbonds_done: it gets it.
+    let f = Frame::parse(done).unwrap();
+    assert!(f.is("compute_hbonds_done") && f.request_id == 5);
     let e = session(t.to_plugin(Envelope::with_id(
         9,
-        ToPlugin::InteractionsCreated(Indices::default()),
+        ToPlugin::Substructures(crate::api::analysis::SubstructureList {
+            substructures: vec![],
+        }),
     )));
     assert_eq!(e.id, 9);
-    assert!(
-        matches!(e.msg, ToSession::Error(ref b) if b.message.ends_with("interactions_created"))
-    );
+    assert!(matches!(e.msg, ToSession::Error(ref b) if b.message.ends_with("substructures")));
 }
 
 #[test]
@@ -215,4 +225,107 @@ fn ids_map_both_ways_and_zero_is_never_a_reply() {
     assert_eq!(plugin_id_of(0), None);
     assert_eq!(plugin_id_of(u64::from(u32::MAX) + 2), None);
     assert_eq!(plugin_id_of(session_id_of(u32::MAX)), Some(u32::MAX));
+}
+
+#[test]
+fn interactions_go_to_the_session_and_their_answers_come_back() {
+    use crate::api::interaction::{Interaction, InteractionKind};
+    let mut t = Translator::default();
+    let x = Interaction::new(InteractionKind::Ionic, 1, 2);
+    let body = interaction::write_list(std::slice::from_ref(&x));
+    let e = session(t.from_plugin(&Frame::encode(3, "create_interactions", &body)));
+    assert_eq!(e.id, 4);
+    assert!(matches!(&e.msg, ToSession::InteractionsCreate(l) if l.interactions == [x.clone()]));
+    let out = t.to_plugin(Envelope::with_id(
+        4,
+        ToPlugin::InteractionsCreated(Indices { indices: vec![17] }),
+    ));
+    let f = Frame::parse(plugin_payload(&out)).unwrap();
+    assert!(f.is("create_interactions_result") && f.request_id == 3);
+    assert_eq!(f.body, interaction::write_created(&[17]));
+}
+
+#[test]
+fn a_file_refusal_reaches_the_plugin_as_its_file_error() {
+    let mut t = Translator::default();
+    let mut w = Writer::default();
+    w.string("../secret");
+    let e = session(t.from_plugin(&Frame::encode(0, "get", &w.bytes)));
+    assert!(matches!(&e.msg, ToSession::File(FileOp::Get { path }) if path == "../secret"));
+    let out = t.to_plugin(Envelope::with_id(
+        1,
+        ToPlugin::Error(ErrorBody::new(ErrorCode::Forbidden, "outside")),
+    ));
+    let f = Frame::parse(plugin_payload(&out)).unwrap();
+    assert!(f.is("get_response"));
+    // unauthorized_access, and no bytes.
+    assert_eq!(f.body, [4, 0, 0, 0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn files_sent_to_load_are_read_here_and_each_gets_its_answer() {
+    let mut t = Translator::default();
+    let pdb = "ATOM      1  CA  GLY A   1       1.000   2.000   3.000  1.00  0.00           C\n";
+    let mut w = Writer::default();
+    w.u32(2)
+        .string("one.pdb")
+        .byte_array(pdb.as_bytes())
+        .string("two.pdb")
+        .byte_array(b"nothing")
+        .bool(true)
+        .bool(true);
+    let out = t.from_plugin(&Frame::encode(8, "load_file", &w.bytes));
+    let [Out::Session(bad), Out::Session(add)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    assert!(matches!(&bad.msg, ToSession::Error(e) if e.message.contains("two.pdb")));
+    let ToSession::AddToWorkspace(list) = &add.msg else {
+        panic!("{add:?}")
+    };
+    assert_eq!((add.id, list.complexes.len()), (9, 1));
+    let out = t.to_plugin(Envelope::with_id(9, ToPlugin::Complexes(list.clone())));
+    let f = Frame::parse(plugin_payload(&out)).unwrap();
+    assert!(f.is("load_file_done") && f.request_id == 8);
+    assert_eq!(f.body, files::write_load_done(&[true, false]));
+}
+
+#[test]
+fn an_integration_is_asked_and_only_its_answer_is_taken() {
+    use crate::api::integration::{IntegrationRequest, IntegrationResult};
+    let mut t = Translator::default();
+    let out = t.to_plugin(Envelope::with_id(
+        12,
+        ToPlugin::Integration(IntegrationRequest::RunInteractions),
+    ));
+    let f = Frame::parse(plugin_payload(&out)).unwrap();
+    assert!(f.is("integration"));
+    let mut r = Reader::new(f.body);
+    assert_eq!(r.u32("id").unwrap(), 12);
+    let hash = r.u32("hash").unwrap();
+    // The plugin answers request 12; then again, and an id no one asked.
+    let answer = |id: u32| {
+        let mut w = Writer::default();
+        w.u32(id).u32(hash);
+        Frame::encode(0, "integration", &w.bytes)
+    };
+    let e = session(t.from_plugin(&answer(12)));
+    assert_eq!(
+        (e.id, e.msg),
+        (12, ToSession::IntegrationResult(IntegrationResult::Done))
+    );
+    for id in [12, 40] {
+        let e = session(t.from_plugin(&answer(id)));
+        assert!(matches!(&e.msg, ToSession::Error(b) if b.message.contains("no one asked")));
+        assert_eq!(e.id, 0);
+    }
+}
+
+#[test]
+fn complex_hooks_accumulate() {
+    let mut t = Translator::default();
+    let index = 5i64.to_le_bytes();
+    let e = session(t.from_plugin(&Frame::encode(0, "hook_complex_updated", &index)));
+    assert!(matches!(e.msg, ToSession::ComplexHook(h) if h.updated && !h.selection));
+    let e = session(t.from_plugin(&Frame::encode(1, "hook_selection_changed", &index)));
+    assert!(matches!(e.msg, ToSession::ComplexHook(h) if h.updated && h.selection));
 }

@@ -1,0 +1,329 @@
+//! The plugin's messages, read into envelopes for the session.
+
+use super::*;
+
+impl Translator {
+    /// Remembers that the plugin's request `request` asked `kind`.
+    pub(super) fn asked(&mut self, request: u32, kind: Message) {
+        if self.pending.len() >= MAX_PENDING {
+            self.pending.pop_first();
+        }
+        self.pending.insert(request, kind);
+    }
+
+    /// A message (`request id | name hash | body`) from the plugin's session.
+    pub fn from_plugin(&mut self, payload: &[u8]) -> Vec<Out> {
+        let error = |id: u64, message: String| {
+            tracing::info!("{message}");
+            vec![session_error(id, ErrorCode::BadRequest, message)]
+        };
+        let frame = match Frame::parse(payload) {
+            Ok(f) => f,
+            Err(e) => return error(0, format!("the plugin sent a malformed message: {e}")),
+        };
+        let id = session_id_of(frame.request_id);
+        let Some(kind) = Message::from_hash(frame.hash) else {
+            return error(
+                0,
+                format!(
+                    "the plugin sent a message of unknown kind (name hash {:#010x})",
+                    frame.hash
+                ),
+            );
+        };
+        let v = self.structures;
+        let mut r = Reader::new(frame.body);
+        let read = match kind {
+            // A second hello changes nothing: the versions were agreed at the first.
+            Message::Connect => return vec![],
+            Message::NotificationSend => {
+                return match notification(frame.body) {
+                    Ok(n) => vec![Out::Session(Envelope::event(ToSession::Notification(n)))],
+                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
+                };
+            }
+            Message::PresenterInfoRequest => Ok(ToSession::PresenterInfoRequest(Empty {})),
+            Message::ComplexListRequest => Ok(ToSession::ComplexListRequest(Empty {})),
+            Message::WorkspaceRequest => Ok(ToSession::WorkspaceRequest(Empty {})),
+            Message::ComplexesRequest => structure::read_indices(&mut r)
+                .map(|indices| ToSession::ComplexesRequest(Indices { indices })),
+            Message::StructuresZoom => structure::read_indices(&mut r)
+                .map(|indices| ToSession::ZoomOn(Indices { indices })),
+            Message::StructuresCenter => structure::read_indices(&mut r)
+                .map(|indices| ToSession::CenterOn(Indices { indices })),
+            Message::AddToWorkspace => structure::read_complexes(&mut r, v)
+                .map(|complexes| ToSession::AddToWorkspace(ComplexList { complexes })),
+            Message::WorkspaceUpdate => {
+                structure::read_workspace(&mut r, v).map(ToSession::WorkspaceUpdate)
+            }
+            Message::MenuUpdate => self.ui(|u| u.update_menu(&mut r)).map(|(menu, shallow)| {
+                ToSession::MenuUpdate(MenuUpdate {
+                    menu: Box::new(menu),
+                    shallow,
+                })
+            }),
+            Message::ContentUpdate => self
+                .ui(|u| u.update_content(&mut r))
+                .map(|content| ToSession::ContentUpdate(ContentUpdate { content })),
+            Message::NodeUpdate => self
+                .ui(|u| u.update_node(&mut r))
+                .map(|nodes| ToSession::NodeUpdate(NodeUpdate { nodes })),
+            Message::MenuTransformSet => {
+                ui::read_menu_transform(&mut r).map(ToSession::MenuTransformSet)
+            }
+            Message::MenuTransformRequest => r
+                .u8("the menu's index")
+                .map(|index| ToSession::MenuTransformRequest(MenuRef { index })),
+            Message::OpenUrl => (|| {
+                let url = r.string("the URL")?;
+                // `desktop_browser` came with OpenURL v1.
+                let desktop_browser = r.remaining() > 0 && r.bool("the desktop flag")?;
+                Ok(ToSession::OpenUrl(OpenUrl {
+                    url,
+                    desktop_browser,
+                }))
+            })(),
+            Message::PluginListButtonSet => (|| {
+                let button = match r.u32("the button")? {
+                    0 => PluginListButton::Run,
+                    1 => PluginListButton::AdvancedSettings,
+                    n => {
+                        return Err(SerialError::Invalid {
+                            at: 4,
+                            what: format!(
+                                "plugin list button {n} is neither run (0) nor advanced settings (1)"
+                            ),
+                        });
+                    }
+                };
+                Ok(ToSession::SetPluginListButton(SetPluginListButton {
+                    button,
+                    text: Some(r.string("the button's text")?),
+                    usable: Some(r.bool("the button's usable flag")?),
+                }))
+            })(),
+            Message::SetSkybox => (|| {
+                let skybox = match r.i32("the skybox")? {
+                    0 => Skybox::BlueSkiesAndClouds,
+                    1 => Skybox::Sunset,
+                    2 => Skybox::Beach,
+                    3 => Skybox::Black,
+                    4 => Skybox::White,
+                    5 => Skybox::Graydient,
+                    n => {
+                        return Err(SerialError::Invalid {
+                            at: 0,
+                            what: format!("skybox {n} is none nanome-lib names"),
+                        });
+                    }
+                };
+                Ok(ToSession::SetSkybox(SetSkybox { skybox }))
+            })(),
+            Message::ControllerTransformsRequest => {
+                Ok(ToSession::ControllerTransformsRequest(Empty {}))
+            }
+            Message::StreamCreate => match stream::read_create(&mut r, self.streams) {
+                Ok(stream::Create::Stream(c)) => {
+                    if self.directions.len() >= MAX_PENDING {
+                        self.directions.pop_first();
+                    }
+                    self.directions.insert(frame.request_id, c.direction);
+                    Ok(ToSession::StreamCreate(c))
+                }
+                Ok(stream::Create::Unsupported(what)) => {
+                    let mut out = self.unsupported_request(kind, frame.request_id, what);
+                    out.extend(command(
+                        Command::StreamCreateDone,
+                        frame.request_id,
+                        &stream::write_created(
+                            self.streams,
+                            stream::CreationError::Unsupported,
+                            0,
+                            StreamDataType::Float,
+                            StreamDirection::Writing,
+                        ),
+                    ));
+                    return out;
+                }
+                Err(e) => Err(e),
+            },
+            Message::StreamFeed => {
+                stream::read_feed(&mut r, self.streams).map(ToSession::StreamFeed)
+            }
+            Message::StreamDestroy => r
+                .u32("the stream's id")
+                .map(|stream_id| ToSession::StreamDestroy(StreamRef { stream_id })),
+            Message::SetShape => shape::read_set(&mut r, self.shapes)
+                .map(|shapes| ToSession::ShapesUpload(ShapeList { shapes })),
+            Message::DeleteShape => shape::read_delete(&mut r, self.shapes)
+                .map(|indices| ToSession::ShapesDestroy(ShapeIndices { indices })),
+            Message::HookUiCallback => {
+                return match self.hooks.hook(&mut r) {
+                    Ok(()) => vec![],
+                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
+                };
+            }
+            Message::StructuresDeepUpdate | Message::StructuresShallowUpdate => {
+                let deep = kind == Message::StructuresDeepUpdate;
+                match structure::read_update(&mut r, v) {
+                    Ok((_, Some(level))) => {
+                        let what = format!("{kind} of {level} (complexes only so far)");
+                        return self.unsupported_request(kind, frame.request_id, &what);
+                    }
+                    // nanome-lib's remove_from_workspace: a deep update of empty complexes.
+                    Ok((complexes, None))
+                        if deep
+                            && !complexes.is_empty()
+                            && complexes.iter().all(|c| c.molecules.is_empty()) =>
+                    {
+                        Ok(ToSession::RemoveFromWorkspace(Indices {
+                            indices: complexes.iter().map(|c| c.index).collect(),
+                        }))
+                    }
+                    Ok((complexes, None)) => Ok(ToSession::StructuresUpdate(StructuresUpdate {
+                        deep,
+                        complexes,
+                    })),
+                    Err(e) => Err(e),
+                }
+            }
+            Message::CreateInteractions => interaction::read_create(&mut r).map(|interactions| {
+                ToSession::InteractionsCreate(InteractionList { interactions })
+            }),
+            Message::GetInteractions => {
+                interaction::read_query(&mut r).map(ToSession::InteractionsRequest)
+            }
+            Message::DeleteInteractions => structure::read_indices(&mut r)
+                .map(|indices| ToSession::InteractionsDestroy(Indices { indices })),
+            Message::InteractionsCalcDone => Ok(ToSession::InteractionsCalcDone(Empty {})),
+            Message::HookComplexUpdated | Message::HookSelectionChanged => {
+                r.i64("the complex's index").map(|index| {
+                    // nts hooks both at once: the plugin's hooks so far, and this one.
+                    if self.complex_hooks.len() >= MAX_PENDING {
+                        self.complex_hooks.pop_first();
+                    }
+                    let (updated, selection) = self.complex_hooks.entry(index).or_default();
+                    match kind {
+                        Message::HookComplexUpdated => *updated = true,
+                        _ => *selection = true,
+                    }
+                    ToSession::ComplexHook(ComplexHook {
+                        index,
+                        updated: *updated,
+                        selection: *selection,
+                    })
+                })
+            }
+            Message::ApplyColorScheme => {
+                structure::read_color_scheme(&mut r).map(ToSession::ApplyColorScheme)
+            }
+            Message::SaveMacro => macros::read_saved(&mut r).map(ToSession::MacroSave),
+            Message::DeleteMacro => macros::read_saved(&mut r)
+                .map(|m| ToSession::MacroDelete(MacroRef { title: m.title })),
+            Message::RunMacro => macros::read_macro(&mut r).map(ToSession::MacroRun),
+            Message::StopMacro => Ok(ToSession::MacroStop(Empty {})),
+            Message::GetMacros => Ok(ToSession::MacroList(Empty {})),
+            Message::LoadFile => return self.load_files(&mut r, frame.request_id),
+            Message::AddVolume => {
+                volume::read_add(&mut r, v).map(|a| ToSession::AddVolume(Box::new(a)))
+            }
+            Message::Integration => {
+                return match integration::read_result(&mut r, v) {
+                    Ok((inner, _, result)) if self.integrations.remove(&inner) => {
+                        vec![Out::Session(Envelope::with_id(
+                            u64::from(inner),
+                            ToSession::IntegrationResult(result),
+                        ))]
+                    }
+                    Ok((inner, name, _)) => error(
+                        0,
+                        format!("the plugin answered {name} request {inner}, which no one asked"),
+                    ),
+                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
+                };
+            }
+            other => match files::read_op(other, &mut r) {
+                Some(op) => op.map(ToSession::File),
+                None => return self.unsupported_request(other, frame.request_id, other.name()),
+            },
+        };
+        match read {
+            Ok(msg) => {
+                self.asked(frame.request_id, kind);
+                vec![Out::Session(Envelope::with_id(id, msg))]
+            }
+            Err(e) => {
+                let mut out = error(id, format!("the plugin's {kind} could not be read: {e}"));
+                out.extend(self.empty_reply(kind, frame.request_id));
+                out
+            }
+        }
+    }
+
+    /// `load_file`: each file read by nts's readers in the gateway, those that load added
+    /// to the workspace in one request, and the per-file answer kept for its reply. A file
+    /// that fails is named in the session's log; the others load.
+    fn load_files(&mut self, r: &mut Reader<'_>, request: u32) -> Vec<Out> {
+        let id = session_id_of(request);
+        let files = match files::read_load(r) {
+            Ok(f) => f,
+            Err(e) => {
+                let message = format!("the plugin's load_file could not be read: {e}");
+                tracing::info!("{message}");
+                let mut out = vec![session_error(id, ErrorCode::BadRequest, message)];
+                out.extend(command(
+                    Command::LoadFileDone,
+                    request,
+                    &files::write_load_done(&[]),
+                ));
+                return out;
+            }
+        };
+        let mut out = vec![];
+        let mut complexes = vec![];
+        let mut loaded = vec![];
+        for (name, data) in files {
+            match files::parse_loaded(&name, data) {
+                Ok(c) if complexes.len() < crate::api::structure::MAX_COMPLEXES => {
+                    complexes.push(c);
+                    loaded.push(true);
+                }
+                Ok(_) => {
+                    loaded.push(false);
+                    out.push(session_error(
+                        0,
+                        ErrorCode::BadRequest,
+                        format!("the plugin's file {name} was not loaded: one message adds at most {} complexes", crate::api::structure::MAX_COMPLEXES),
+                    ));
+                }
+                Err(e) => {
+                    tracing::info!("the plugin's file {name} could not be loaded: {e}");
+                    loaded.push(false);
+                    out.push(session_error(
+                        0,
+                        ErrorCode::BadRequest,
+                        format!("the plugin's file could not be loaded: {e}"),
+                    ));
+                }
+            }
+        }
+        if complexes.is_empty() {
+            out.extend(command(
+                Command::LoadFileDone,
+                request,
+                &files::write_load_done(&loaded),
+            ));
+            return out;
+        }
+        if self.loads.len() >= MAX_PENDING {
+            self.loads.pop_first();
+        }
+        self.loads.insert(request, loaded);
+        self.asked(request, Message::LoadFile);
+        out.push(Out::Session(Envelope::with_id(
+            id,
+            ToSession::AddToWorkspace(ComplexList { complexes }),
+        )));
+        out
+    }
+}
