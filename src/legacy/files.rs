@@ -125,12 +125,19 @@ fn utc(secs: u64) -> String {
     )
 }
 
-/// Most bytes one loaded file may hold once decompressed (as the session's own loads).
-const MAX_LOADED: u64 = crate::files::MAX_FILE;
+/// Most bytes the files of one `load_file` may hold together once decompressed (as one
+/// file of the session's own loads).
+pub const MAX_LOADED: u64 = crate::files::MAX_FILE;
+
+/// Most files one `load_file` may send (as many as one message may add complexes).
+const MAX_FILES: usize = crate::api::structure::MAX_COMPLEXES;
 
 /// `load_file`: each file's name and content (and two flags nts has no use for).
 pub fn read_load<'a>(r: &mut Reader<'a>) -> Result<Vec<(String, &'a [u8])>, SerialError> {
     let n = r.count(8, "the files to load")?;
+    if n > MAX_FILES {
+        return Err(r.invalid(format!("{n} files in one load_file; at most {MAX_FILES}")));
+    }
     let files = (0..n)
         .map(|_| {
             Ok((
@@ -143,12 +150,25 @@ pub fn read_load<'a>(r: &mut Reader<'a>) -> Result<Vec<(String, &'a [u8])>, Seri
 }
 
 /// Parses one file sent to `load_file`, by its name (or content) as the session's own
-/// loads do; the error says which file and why.
-pub fn parse_loaded(name: &str, data: &[u8]) -> Result<crate::api::structure::Complex, String> {
-    let (complex, diag) = crate::files::read_bytes(Path::new(name), data.to_vec(), MAX_LOADED)
-        .map_err(|e| e.to_string())?;
+/// loads do, within `budget` bytes once decompressed; the complex and the bytes it took.
+/// The error says which file and why.
+pub fn parse_loaded(
+    name: &str,
+    data: &[u8],
+    budget: u64,
+) -> Result<(crate::api::structure::Complex, u64), String> {
+    let bytes =
+        crate::files::decompress(data.to_vec(), budget).map_err(|e| format!("{name}: {e}"))?;
+    let size = bytes.len() as u64;
+    if size > budget {
+        return Err(format!(
+            "{name}: {size} bytes, beyond the {budget} left of the {MAX_LOADED} one load_file may hold"
+        ));
+    }
+    let (complex, diag) =
+        crate::files::read_bytes(Path::new(name), bytes, budget).map_err(|e| e.to_string())?;
     diag.log(name);
-    Ok(complex)
+    Ok((complex, size))
 }
 
 /// `load_file_done`: for each file, 0 when it loaded and 1 when it did not.
@@ -214,11 +234,15 @@ mod tests {
     #[test]
     fn loaded_files_are_parsed_by_name_or_content() {
         let pdb = b"ATOM      1  CA  GLY A   1       1.000   2.000   3.000  1.00  0.00           C\nEND\n";
-        let c = parse_loaded("gly.pdb", pdb).unwrap();
+        let (c, size) = parse_loaded("gly.pdb", pdb, MAX_LOADED).unwrap();
         assert_eq!((c.name.as_str(), c.atoms().count()), ("gly", 1));
-        assert!(parse_loaded("noextension", pdb).is_ok());
-        let e = parse_loaded("notes.txt", b"hello").unwrap_err();
+        assert_eq!(size, pdb.len() as u64);
+        assert!(parse_loaded("noextension", pdb, MAX_LOADED).is_ok());
+        let e = parse_loaded("notes.txt", b"hello", MAX_LOADED).unwrap_err();
         assert!(e.contains("notes.txt"), "{e}");
+        // Beyond what is left of the message's budget.
+        let e = parse_loaded("gly.pdb", pdb, 10).unwrap_err();
+        assert!(e.contains("gly.pdb"), "{e}");
         assert_eq!(write_load_done(&[true, false]), [2, 0, 0, 0, 0, 1]);
     }
 }

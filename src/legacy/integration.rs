@@ -250,7 +250,7 @@ mod tests {
 ATOM      2  CA  GLY A   1       1.450   0.000   0.000  1.00  0.00           C
 END
 ";
-        let c = super::super::files::parse_loaded("gly.pdb", pdb).unwrap();
+        let (c, _) = super::super::files::parse_loaded("gly.pdb", pdb, 1 << 20).unwrap();
         let req = IntegrationRequest::HydrogenAdd {
             complexes: vec![c.clone()],
         };

@@ -282,22 +282,27 @@ impl Translator {
         let mut out = vec![];
         let mut complexes = vec![];
         let mut loaded = vec![];
+        // What the files may take together, in bytes and atoms.
+        let (mut bytes, mut atoms) = (files::MAX_LOADED, crate::api::structure::MAX_ATOMS);
         for (name, data) in files {
-            match files::parse_loaded(&name, data) {
-                Ok(c) if complexes.len() < crate::api::structure::MAX_COMPLEXES => {
+            let parsed = files::parse_loaded(&name, data, bytes).and_then(|(c, size)| {
+                let n = c.atoms().count();
+                if n > atoms {
+                    return Err(format!(
+                        "{name}: {n} atoms, beyond the {} one load may add",
+                        crate::api::structure::MAX_ATOMS
+                    ));
+                }
+                (bytes, atoms) = (bytes - size.min(bytes), atoms - n);
+                Ok(c)
+            });
+            match parsed {
+                Ok(c) => {
                     complexes.push(c);
                     loaded.push(true);
                 }
-                Ok(_) => {
-                    loaded.push(false);
-                    out.push(session_error(
-                        0,
-                        ErrorCode::BadRequest,
-                        format!("the plugin's file {name} was not loaded: one message adds at most {} complexes", crate::api::structure::MAX_COMPLEXES),
-                    ));
-                }
                 Err(e) => {
-                    tracing::info!("the plugin's file {name} could not be loaded: {e}");
+                    tracing::info!("the plugin's file could not be loaded: {e}");
                     loaded.push(false);
                     out.push(session_error(
                         0,
