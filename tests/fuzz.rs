@@ -557,6 +557,18 @@ mod targets {
                 "add_to_workspace_gly_nanome_lib.bin",
             ),
             (Message::MenuUpdate, "update_menu_counter_nanome_lib.bin"),
+            (
+                Message::CreateInteractions,
+                "create_interactions_nanome_lib.bin",
+            ),
+            (Message::GetInteractions, "get_interactions_nanome_lib.bin"),
+            (Message::AddVolume, "add_volume_gly_nanome_lib.bin"),
+            (
+                Message::Integration,
+                "integration_hydrogen_add_gly_nanome_lib.bin",
+            ),
+            (Message::LoadFile, "load_file_nanome_lib.bin"),
+            (Message::SaveMacro, "save_macro_nanome_lib.bin"),
         ] {
             let index = Message::ALL.iter().position(|k| *k == kind).unwrap() as u8;
             let mut seed = vec![index];

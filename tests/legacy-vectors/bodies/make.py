@@ -1,5 +1,5 @@
 """Writes the message bodies in this directory with nanome-lib 0.42.1's own serializers,
-for the golden tests of src/legacy/{structure,ui}/tests.rs:
+for the golden tests of src/legacy/{structure,ui,translate}/tests.rs:
 
     python tests/legacy-vectors/bodies/make.py        # with nanome==0.42.1 installed
 """
@@ -11,6 +11,18 @@ from nanome.api.structure import Complex
 from nanome.api.structure import messages as structure_messages
 from nanome.api.ui import DropdownItem, Menu
 from nanome.api.ui import messages as ui_messages
+from nanome.api.files import messages as files_messages
+from nanome.api.integration import messages as integration_messages
+from nanome.api.interactions import Interaction
+from nanome.api.interactions import messages as interaction_messages
+from nanome.api.macro import Macro
+from nanome.api.macro import messages as macro_messages
+from nanome.api.volumetric import messages as volume_messages
+from nanome.api.volumetric.models import VolumeData, VolumeLayer, VolumeProperties
+from nanome.api._hashes import Hashes
+from nanome._internal.enums import IntegrationCommands
+from nanome.util import Color
+from nanome.util.enums import InteractionKind, VolumeType
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLUGINS = os.path.join(HERE, "..", "..", "legacy-plugins")
@@ -53,6 +65,40 @@ def main():
           "TextInput": 3, "Slider": 1, "Dropdown": 0, "DropdownItem": 0, "UIContent": 0}
     with open(os.path.join(HERE, "update_menu_counter_nanome_lib.bin"), "wb") as f:
         f.write(body(ui_messages.UpdateMenu(), (menu, False), ui))
+
+
+    def write(name, serializer, value, table):
+        with open(os.path.join(HERE, name), "wb") as f:
+            f.write(body(serializer, value, table))
+
+    atoms = list(gly.atoms)
+    write("create_interactions_nanome_lib.bin", interaction_messages.CreateInteractions(),
+          [Interaction(InteractionKind.HydrogenBond, [atoms[0].index], [atoms[3].index]),
+           Interaction(InteractionKind.Ionic, [1, 2], [3], 0, None, False)],
+          {"Interaction": 1})
+    write("get_interactions_nanome_lib.bin", interaction_messages.GetInteractions(),
+          ([4], [], [], [], [7, 8], InteractionKind.Polar), {})
+    data = VolumeData()
+    data._width, data._height, data._depth = 2, 1, 1
+    data._data = [0.25, -0.5]
+    data._type = VolumeType.electrostatic
+    data._name = "esp"
+    data._cell._A = 3.0
+    props = VolumeProperties()
+    layer = VolumeLayer()
+    layer._color = Color.Red()
+    layer._rmsd = 1.5
+    props._layers = [layer]
+    write("add_volume_gly_nanome_lib.bin", volume_messages.AddVolume(),
+          (gly, -1, data, props), structures)
+    Hashes.init_hashes()
+    hydrogen = Hashes.IntegrationHashes[IntegrationCommands.hydrogen_add]
+    write("integration_hydrogen_add_gly_nanome_lib.bin", integration_messages.IntegrationSerializer(),
+          (5, hydrogen, [gly]), structures)
+    write("load_file_nanome_lib.bin", files_messages.LoadFile(),
+          ([("gly.pdb", GLY.encode())], True, True), {})
+    write("save_macro_nanome_lib.bin", macro_messages.SaveMacro(),
+          (Macro("spin", "print(1)"), False, "Workbench"), {})
 
 
 if __name__ == "__main__":
