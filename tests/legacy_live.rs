@@ -795,6 +795,14 @@ async fn a_herd_of_reconnecting_plugins_is_absorbed() {
     assert_eq!(listed, HERD);
 }
 
+/// A ligand and two waters, to follow [`GLY_PDB`]'s atoms.
+const LIGAND_AND_WATER: &str = "\
+HETATM    6  C1  LIG B   1       5.000   5.000   5.000  1.00  0.00           C
+HETATM    7  O   HOH C   1       9.000   9.000   9.000  1.00  0.00           O
+HETATM    8  O   HOH C   2      12.000  12.000  12.000  1.00  0.00           O
+END
+";
+
 /// What a legacy plugin said (its notifications) and what the session was told went wrong
 /// (errors, as text), until it says `last`.
 async fn said_until(link: &mut Link, last: &str) -> (Vec<String>, Vec<String>) {
@@ -832,13 +840,23 @@ async fn a_nanome_lib_plugin_uses_interactions_files_macros_hooks_and_integratio
         &key_file(&sys, keys.path(), "Workbench"),
     );
     registered(&mut log).await;
+    // The plugin's log, shown when the test fails.
+    tokio::spawn(async move {
+        while let Some(line) = log.recv().await {
+            eprintln!("workbench: {line}");
+        }
+    });
 
     let files = tempfile::tempdir().unwrap();
     let root = files.path().join("root");
     std::fs::create_dir(&root).unwrap();
     std::fs::write(files.path().join("outside.txt"), "not the plugin's").unwrap();
     let pdb = keys.path().join("gly.pdb");
-    std::fs::write(&pdb, GLY_PDB).unwrap();
+    std::fs::write(
+        &pdb,
+        format!("{}{LIGAND_AND_WATER}", GLY_PDB.trim_end_matches("END\n")),
+    )
+    .unwrap();
     let lobby = sys.lobby().await;
     let mut session = Session::open(&lobby, "room-bench", common::user("bench"))
         .await
@@ -864,6 +882,8 @@ async fn a_nanome_lib_plugin_uses_interactions_files_macros_hooks_and_integratio
             "escape 4",
             "load: 0,1",
             "complexes: gly,ala",
+            "substructures: A Protein 1,LIG Ligand 1,solvent Solvent 2",
+            "ligands: LIG",
             "macros: spin",
             "volume added",
             "workbench done",

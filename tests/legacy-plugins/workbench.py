@@ -105,6 +105,16 @@ class Workbench(nanome.PluginInstance):
 
     def on_list_after_load(self, complexes):
         self.say("complexes: " + ",".join(c.name for c in complexes))
+        molecule = next(self.complex.molecules)
+        molecule.get_substructures(self.on_substructures)
+
+    def on_substructures(self, found):
+        self.say("substructures: " + ",".join(
+            "%s %s %d" % (s.name, s.structure_type.name, len(list(s.residues))) for s in found))
+        next(self.complex.molecules).get_ligands(self.on_ligands)
+
+    def on_ligands(self, found):
+        self.say("ligands: " + ",".join(s.name for s in found))
         Macro("spin", "print('spin')").save()
         Macro.get_live(self.on_macros)
 

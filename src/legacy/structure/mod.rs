@@ -14,7 +14,7 @@
 //! defaults. Every count is checked against the bytes left before anything is reserved.
 
 use super::serial::{Reader, SerialError, VersionTable, version_of};
-use crate::api::analysis::ApplyColorScheme;
+use crate::api::analysis::{ApplyColorScheme, SubstructureType};
 use crate::api::structure::{
     Atom, AtomRenderingMode, Bond, BondKind, Chain, Complex, Molecule, Name, Quat, Residue,
     RibbonMode, SecondaryStructure, Workspace,
@@ -630,6 +630,21 @@ pub fn read_indices(r: &mut Reader<'_>) -> Result<Vec<i64>, SerialError> {
     (0..n).map(|_| r.i64("an index")).collect()
 }
 
+/// `substructure_request`: the molecule's index and the type asked (0: all).
+pub fn read_substructure_request(
+    r: &mut Reader<'_>,
+) -> Result<(i64, Option<SubstructureType>), SerialError> {
+    let molecule = r.i64("the molecule's index")?;
+    let kind = match r.u8("the substructure type")? {
+        0 => None,
+        1 => Some(SubstructureType::Protein),
+        2 => Some(SubstructureType::Ligand),
+        3 => Some(SubstructureType::Solvent),
+        n => return Err(r.invalid(format!("substructure type {n} is none of 0 to 3"))),
+    };
+    Ok((molecule, kind))
+}
+
 /// `apply_color_scheme`: the scheme (1–16), what it paints (0–3), whether only carbons.
 pub fn read_color_scheme(r: &mut Reader<'_>) -> Result<ApplyColorScheme, SerialError> {
     use crate::api::analysis::{ColorScheme as S, ColorSchemeTarget as T};
@@ -673,8 +688,8 @@ pub fn read_color_scheme(r: &mut Reader<'_>) -> Result<ApplyColorScheme, SerialE
 
 mod write;
 pub use write::{
-    unknown_complex, write_complex_event, write_complex_list, write_complexes,
-    write_no_substructures, write_workspace,
+    unknown_complex, write_complex_event, write_complex_list, write_complexes, write_substructures,
+    write_workspace,
 };
 #[cfg(test)]
 use write::{write_atom, write_complex, write_complex_array};

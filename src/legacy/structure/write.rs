@@ -3,7 +3,8 @@
 //! complex's first uid plus the atom's ordinal.
 
 use super::Versions;
-use crate::api::structure::{Atom, Complex, IDENTITY, Residue, Vec3, Workspace};
+use crate::api::analysis::{Substructure, SubstructureType};
+use crate::api::structure::{Atom, Complex, IDENTITY, Molecule, Residue, Vec3, Workspace};
 use crate::legacy::serial::Writer;
 use std::collections::BTreeMap;
 
@@ -103,6 +104,31 @@ fn write_residue(w: &mut Writer, v: Versions, first_uid: i64, mut ordinal: i64, 
     }
 }
 
+/// Writes `m`, its atoms numbered from `first_uid + ordinal`; the ordinal after it.
+fn write_molecule(
+    w: &mut Writer,
+    v: Versions,
+    first_uid: i64,
+    mut ordinal: i64,
+    m: &Molecule,
+) -> i64 {
+    w.i64(m.index).u32(m.chains.len() as u32);
+    for ch in &m.chains {
+        w.i64(ch.index).u32(ch.residues.len() as u32);
+        for res in &ch.residues {
+            write_residue(w, v, first_uid, ordinal, res);
+            ordinal += res.atoms.len() as i64;
+        }
+        w.string(&ch.name);
+    }
+    if v.molecule >= 1 {
+        w.bool(false);
+    }
+    w.string(&m.name);
+    w_dict(w, &m.associated);
+    ordinal
+}
+
 /// Writes `c` with its atoms numbered from `first_uid` (shallow: no molecules).
 pub(super) fn write_complex(
     w: &mut Writer,
@@ -118,20 +144,7 @@ pub(super) fn write_complex(
         w.u32(c.molecules.len() as u32);
         let mut ordinal = 0i64;
         for m in &c.molecules {
-            w.i64(m.index).u32(m.chains.len() as u32);
-            for ch in &m.chains {
-                w.i64(ch.index).u32(ch.residues.len() as u32);
-                for res in &ch.residues {
-                    write_residue(w, v, first_uid, ordinal, res);
-                    ordinal += res.atoms.len() as i64;
-                }
-                w.string(&ch.name);
-            }
-            if v.molecule >= 1 {
-                w.bool(false);
-            }
-            w.string(&m.name);
-            w_dict(w, &m.associated);
+            ordinal = write_molecule(w, v, first_uid, ordinal, m);
         }
     }
     w.bool(c.boxed)
@@ -249,16 +262,38 @@ pub fn write_complex_event(v: Versions, c: &Complex) -> Vec<u8> {
     w.bytes
 }
 
-/// A `substructure_response` with no substructures, of an empty molecule: the answer to
-/// a request nts does not translate.
-pub fn write_no_substructures(v: Versions) -> Vec<u8> {
+/// A `substructure_response`: the molecule with its atom table, then each substructure's
+/// name, residue indices and type (nanome-lib's `SubstructureType`: protein 1, ligand 2,
+/// solvent 3). Of an empty molecule, with none, for a request that could not be served.
+pub fn write_substructures(v: Versions, m: Option<&Molecule>, subs: &[Substructure]) -> Vec<u8> {
+    let empty = Molecule {
+        index: -1,
+        ..Molecule::default()
+    };
+    let m = m.unwrap_or(&empty);
     let mut w = Writer::default();
-    // The atom table, the molecule (index, chains, conformer flag, name, associated), the
-    // substructures.
-    w.u32(0).i64(-1).u32(0);
-    if v.molecule >= 1 {
-        w.bool(false);
+    let atoms = m
+        .chains
+        .iter()
+        .flat_map(|c| &c.residues)
+        .flat_map(|r| &r.atoms);
+    w.u32(u32::try_from(atoms.clone().count()).unwrap_or(u32::MAX));
+    for (uid, a) in atoms.enumerate() {
+        w.i64(uid as i64);
+        write_atom(&mut w, v.atom, a);
     }
-    w.string("").u32(0).u32(0);
+    write_molecule(&mut w, v, 0, 0, m);
+    w.u32(subs.len() as u32);
+    for s in subs {
+        w.string(&s.name).u32(s.residues.len() as u32);
+        for r in &s.residues {
+            w.i64(*r);
+        }
+        w.u8(match s.kind {
+            SubstructureType::Protein => 1,
+            SubstructureType::Ligand => 2,
+            SubstructureType::Solvent => 3,
+        });
+    }
     w.bytes
 }

@@ -41,7 +41,7 @@ impl Translator {
             Message::SubstructureRequest => command(
                 Command::SubstructureResponse,
                 request,
-                &structure::write_no_substructures(v),
+                &structure::write_substructures(v, None, &[]),
             ),
             Message::BondsAdd => command(
                 Command::BondsAddDone,

@@ -224,6 +224,16 @@ impl Translator {
             Message::StopMacro => Ok(ToSession::MacroStop(Empty {})),
             Message::GetMacros => Ok(ToSession::MacroList(Empty {})),
             Message::LoadFile => return self.load_files(&mut r, frame.request_id),
+            // Found here, by the session's rule, in the molecule the workspace holds.
+            Message::SubstructureRequest => {
+                structure::read_substructure_request(&mut r).map(|asked| {
+                    if self.substructures.len() >= MAX_PENDING {
+                        self.substructures.pop_first();
+                    }
+                    self.substructures.insert(frame.request_id, asked);
+                    ToSession::WorkspaceRequest(Empty {})
+                })
+            }
             Message::AddVolume => {
                 volume::read_add(&mut r, v).map(|a| ToSession::AddVolume(Box::new(a)))
             }

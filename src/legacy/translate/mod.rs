@@ -11,7 +11,7 @@ use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
 use super::structure::{self, Versions};
 use super::{files, integration, interaction, macros, shape, stream, ui, volume};
-use crate::api::analysis::ComplexHook;
+use crate::api::analysis::{ComplexHook, SubstructureType};
 use crate::api::interaction::InteractionList;
 use crate::api::link::{
     ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
@@ -185,6 +185,8 @@ pub struct Translator {
     integrations: BTreeSet<u32>,
     /// The complexes whose updates (`.0`) and selection (`.1`) the plugin hooked.
     complex_hooks: BTreeMap<i64, (bool, bool)>,
+    /// For each pending `substructure_request`, the molecule and the type asked.
+    substructures: BTreeMap<u32, (i64, Option<SubstructureType>)>,
     /// The `RunMacro` serializer's version.
     run_macro: u8,
 }
@@ -251,6 +253,7 @@ impl Translator {
             loads: BTreeMap::new(),
             integrations: BTreeSet::new(),
             complex_hooks: BTreeMap::new(),
+            substructures: BTreeMap::new(),
             run_macro: super::serial::version_of(&versions, "RunMacro"),
         }
     }
@@ -452,6 +455,26 @@ impl Translator {
                         request,
                         &ui::menu_transform(&t),
                     ),
+                    (Message::SubstructureRequest, ToPlugin::Workspace(ws)) => {
+                        let (index, only) =
+                            self.substructures.remove(&request).unwrap_or((-1, None));
+                        let molecule = ws
+                            .complexes
+                            .iter()
+                            .flat_map(|c| &c.molecules)
+                            .find(|m| m.index == index);
+                        let found = molecule.map(|m| m.substructures(only)).unwrap_or_default();
+                        if molecule.is_none() {
+                            tracing::info!(
+                                "the plugin asked for the substructures of molecule {index}, which the workspace does not hold"
+                            );
+                        }
+                        command(
+                            Command::SubstructureResponse,
+                            request,
+                            &structure::write_substructures(v, molecule, &found),
+                        )
+                    }
                     (Message::WorkspaceRequest, ToPlugin::Workspace(ws)) => command(
                         Command::WorkspaceResponse,
                         request,
