@@ -423,9 +423,9 @@ async fn joins_as_a_plugin_like_any_other(python: &str) {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["kind"] == "notification")
         .map(|v| v["body"]["text"].as_str().unwrap_or_default().to_string())
-        // The run ends at the export's error; the plugin's answer to its empty result may
-        // or may not arrive first.
-        .filter(|t| t != "exported")
+        // The run ends at the SMILES export's error; the plugin's answer to its empty
+        // result may or may not arrive first.
+        .filter(|t| t != "no smiles")
         .collect();
     assert_eq!(
         said,
@@ -439,13 +439,14 @@ async fn joins_as_a_plugin_like_any_other(python: &str) {
             "shapes 2 of 2",
             "destroyed 2",
             "streamed",
-            "x 8.8"
+            "x 8.8",
+            "exported pdb"
         ],
         "{out}\n{}",
         common::text(&run.stderr)
     );
     assert!(
-        out.contains("not supported by the legacy bridge: export_files"),
+        out.contains("not supported by the legacy bridge: export as SMILES"),
         "{out}"
     );
     assert!(

@@ -16,6 +16,7 @@
 //! - [`shape`]: nanome-lib's shapes (spheres, lines, labels, meshes) and their results;
 //! - [`stream`]: nanome-lib's streams (creation, frames both ways, interrupts);
 //! - [`interaction`]: nanome-lib's interactions (create, query, delete);
+//! - [`export`]: nanome-lib's `request_export`, written by nts's writers;
 //! - [`files`]: nanome-lib's files API and `load_file` (read by nts's own readers);
 //! - [`macros`]: nanome-lib's macros;
 //! - [`volume`]: nanome-lib's volumes (a grid added to a complex);
@@ -30,6 +31,7 @@
 
 pub mod bridge;
 pub mod conn;
+pub mod export;
 pub mod files;
 pub mod gateway;
 pub mod hash;

@@ -3,7 +3,8 @@
     python probe.py -a HOST -p PORT -k KEY
 
 Run: a notification. Advanced settings: the complex list, the first complex deep, a deep
-update of it, the workspace, a copy added, then a request the bridge does not translate.
+update of it, the workspace, a copy added, shapes, a stream, an export as PDB, then a request the bridge does not
+translate (an export as SMILES).
 """
 import nanome
 from nanome.util import Vector3
@@ -99,8 +100,12 @@ class Probe(nanome.PluginInstance):
         self.open_url("https://example.org/docs")
         self.request_export(ExportFormats.PDB, self.on_export)
 
-    def on_export(self, *_):
-        self.say("exported")
+    def on_export(self, files):
+        self.say("exported %s" % ("pdb" if b"ATOM" in files[0] else repr(files)))
+        self.request_export(ExportFormats.SMILES, self.on_smiles)
+
+    def on_smiles(self, *_):
+        self.say("no smiles")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ impl Translator {
         let none = std::iter::empty();
         match asked {
             // Requests nanome-lib always waits on, not translated yet: empty lists.
-            Message::ExportFiles => command(Command::ExportFilesResult, request, &[0; 4]),
+            Message::ExportFiles => {
+                self.exports.remove(&request);
+                command(Command::ExportFilesResult, request, &[0; 4])
+            }
             Message::CreateInteractions => {
                 command(Command::CreateInteractionsResult, request, &[0; 4])
             }
@@ -38,11 +41,14 @@ impl Translator {
                 )
             }
             Message::AddVolume => command(Command::AddVolumeDone, request, &[]),
-            Message::SubstructureRequest => command(
-                Command::SubstructureResponse,
-                request,
-                &structure::write_substructures(v, None, &[]),
-            ),
+            Message::SubstructureRequest => {
+                self.substructures.remove(&request);
+                command(
+                    Command::SubstructureResponse,
+                    request,
+                    &structure::write_substructures(v, None, &[]),
+                )
+            }
             Message::BondsAdd => command(
                 Command::BondsAddDone,
                 request,

@@ -224,6 +224,7 @@ impl Translator {
             Message::StopMacro => Ok(ToSession::MacroStop(Empty {})),
             Message::GetMacros => Ok(ToSession::MacroList(Empty {})),
             Message::LoadFile => return self.load_files(&mut r, frame.request_id),
+            Message::ExportFiles => return self.export(&mut r, frame.request_id),
             // Found here, by the session's rule, in the molecule the workspace holds.
             Message::SubstructureRequest => {
                 structure::read_substructure_request(&mut r).map(|asked| {
@@ -340,5 +341,38 @@ impl Translator {
             ToSession::AddToWorkspace(ComplexList { complexes }),
         )));
         out
+    }
+
+    /// `request_export`: written here by nts's writers, from the complexes the plugin sent
+    /// and those it names (asked of the session first).
+    fn export(&mut self, r: &mut Reader<'_>, request: u32) -> Vec<Out> {
+        let id = session_id_of(request);
+        let ex = match export::read(r, self.structures) {
+            Ok(Ok(ex)) => ex,
+            Ok(Err(what)) => return self.unsupported_request(Message::ExportFiles, request, what),
+            Err(e) => {
+                let message = format!("the plugin's export_files could not be read: {e}");
+                tracing::info!("{message}");
+                let mut out = vec![session_error(id, ErrorCode::BadRequest, message)];
+                out.extend(self.empty_reply(Message::ExportFiles, request));
+                return out;
+            }
+        };
+        let ask = match (&ex.entities, ex.indices()) {
+            (None, _) => ToSession::WorkspaceRequest(Empty {}),
+            (Some(_), indices) if !indices.is_empty() => {
+                ToSession::ComplexesRequest(Indices { indices })
+            }
+            // Every complex came with the request.
+            (Some(_), _) => {
+                return command(Command::ExportFilesResult, request, &ex.write(vec![]));
+            }
+        };
+        if self.exports.len() >= MAX_PENDING {
+            self.exports.pop_first();
+        }
+        self.exports.insert(request, ex);
+        self.asked(request, Message::ExportFiles);
+        vec![Out::Session(Envelope::with_id(id, ask))]
     }
 }

@@ -10,7 +10,7 @@
 use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
 use super::structure::{self, Versions};
-use super::{files, integration, interaction, macros, shape, stream, ui, volume};
+use super::{export, files, integration, interaction, macros, shape, stream, ui, volume};
 use crate::api::analysis::{ComplexHook, SubstructureType};
 use crate::api::interaction::InteractionList;
 use crate::api::link::{
@@ -137,6 +137,8 @@ pub const VERSIONS: &[(&str, u8)] = &[
     ("ExportSmiles", 0),
     ("ImportSmiles", 0),
     ("RunInteractions", 0),
+    ("ExportFiles", 0),
+    ("ExportFilesItem", 0),
     ("AddVolume", 0),
     ("AddVolumeDone", 0),
     ("VolumeData", 0),
@@ -187,6 +189,8 @@ pub struct Translator {
     complex_hooks: BTreeMap<i64, (bool, bool)>,
     /// For each pending `substructure_request`, the molecule and the type asked.
     substructures: BTreeMap<u32, (i64, Option<SubstructureType>)>,
+    /// For each pending `export_files`, what to write once the session has answered.
+    exports: BTreeMap<u32, export::Export>,
     /// The `RunMacro` serializer's version.
     run_macro: u8,
 }
@@ -254,6 +258,7 @@ impl Translator {
             integrations: BTreeSet::new(),
             complex_hooks: BTreeMap::new(),
             substructures: BTreeMap::new(),
+            exports: BTreeMap::new(),
             run_macro: super::serial::version_of(&versions, "RunMacro"),
         }
     }
@@ -455,6 +460,13 @@ impl Translator {
                         request,
                         &ui::menu_transform(&t),
                     ),
+                    (Message::ExportFiles, ToPlugin::Workspace(ws)) => {
+                        let found = ws.complexes.into_iter().map(Some).collect();
+                        self.exported(request, found)
+                    }
+                    (Message::ExportFiles, ToPlugin::ComplexesDeep(deep)) => {
+                        self.exported(request, deep.complexes)
+                    }
                     (Message::SubstructureRequest, ToPlugin::Workspace(ws)) => {
                         let (index, only) =
                             self.substructures.remove(&request).unwrap_or((-1, None));
@@ -551,6 +563,19 @@ impl Translator {
                 )]
             }
         }
+    }
+
+    /// The answer to export `request`, now that the session sent what it names.
+    fn exported(
+        &mut self,
+        request: u32,
+        found: Vec<Option<crate::api::structure::Complex>>,
+    ) -> Vec<Out> {
+        let body = match self.exports.remove(&request) {
+            Some(ex) => ex.write(found),
+            None => export::write_result(&[]),
+        };
+        command(Command::ExportFilesResult, request, &body)
     }
 
     /// Runs `f` with what reading menus needs.

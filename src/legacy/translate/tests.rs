@@ -147,9 +147,10 @@ fn a_refused_or_unreadable_request_still_gets_nanome_libs_empty_answer() {
 #[test]
 fn an_untranslated_request_nanome_lib_waits_on_gets_an_empty_answer() {
     let mut t = Translator::default();
-    let out = t.from_plugin(&Frame::encode(4, "export_files", &[0, 0, 0, 0]));
+    // An export as a Nanome workspace (format 0), of the whole workspace.
+    let out = t.from_plugin(&Frame::encode(4, "export_files", &[0, 0]));
     assert!(
-        matches!(&out[0], Out::Session(e) if matches!(&e.msg, ToSession::Error(b) if b.message.ends_with("export_files")))
+        matches!(&out[0], Out::Session(e) if matches!(&e.msg, ToSession::Error(b) if b.message.ends_with("export as a Nanome workspace")))
     );
     let Out::Plugin(p) = &out[1] else {
         panic!("{out:?}")
