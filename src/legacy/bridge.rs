@@ -383,8 +383,12 @@ impl Link {
         mut from_plugin: mpsc::Receiver<FromPlugin>,
         mut close: mpsc::Receiver<CloseReason>,
     ) -> CloseReason {
+        // Requests the session leaves unanswered get their empty answer at the deadline.
+        let mut clock = tokio::time::interval(Duration::from_secs(5));
+        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let outs = tokio::select! {
+                _ = clock.tick() => translator.expire(std::time::Instant::now()),
                 Some(reason) = close.recv() => {
                     // Nanome's side ended it: the plugin's process is told (`on_stop`).
                     let _ = self.bridge.command(Command::EndSession { session_id: self.sid }).await;

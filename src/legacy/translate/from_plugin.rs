@@ -8,7 +8,7 @@ impl Translator {
         if self.pending.len() >= MAX_PENDING {
             self.pending.pop_first();
         }
-        self.pending.insert(request, kind);
+        self.pending.insert(request, (kind, Instant::now()));
     }
 
     /// A message (`request id | name hash | body`) from the plugin's session.

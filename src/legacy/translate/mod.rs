@@ -27,6 +27,7 @@ use crate::api::ui::{ContentUpdate, MenuRef, MenuUpdate, NodeUpdate};
 use crate::api::{Empty, ErrorBody, ErrorCode, Org, PresenterInfo};
 use crate::wire::{Envelope, Message as _};
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 /// The serializers the gateway reads and writes, at the versions it implements: the table
 /// sent in each session's `connect` (nanome-lib takes the lower of its version and this
@@ -180,7 +181,7 @@ pub struct Translator {
     images: ui::Images,
     /// The plugin's requests waiting for the session's reply, by request id: what each
     /// asked decides what its reply becomes.
-    pending: BTreeMap<u32, Message>,
+    pending: BTreeMap<u32, (Message, Instant)>,
     /// For each pending `load_file`, whether each of its files could be read.
     loads: BTreeMap<u32, Vec<bool>>,
     /// The integration requests the plugin has yet to answer, by id.
@@ -204,6 +205,9 @@ impl Default for Translator {
 /// Requests kept waiting at most; beyond, the oldest is forgotten (the session answers
 /// every request, so only a plugin flooding requests reaches it).
 const MAX_PENDING: usize = 4096;
+
+/// How long a plugin's request waits for the session's answer; then it gets the empty one.
+pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// The plugin's request id as the session's envelope id.
 fn session_id_of(request: u32) -> u64 {
@@ -268,11 +272,34 @@ impl Translator {
         self.pending.len()
     }
 
+    /// The clock moved to `now`: each of the plugin's requests the session has not answered
+    /// within [`DEADLINE`] gets nanome-lib's empty answer, and the session's log says so.
+    pub fn expire(&mut self, now: Instant) -> Vec<Out> {
+        let late: Vec<(u32, Message)> = self
+            .pending
+            .iter()
+            .filter(|(_, (_, at))| now.saturating_duration_since(*at) > DEADLINE)
+            .map(|(r, (kind, _))| (*r, *kind))
+            .collect();
+        let mut out = vec![];
+        for (request, kind) in late {
+            self.pending.remove(&request);
+            let message = format!(
+                "the session did not answer the plugin's {kind} within {} s; it got the empty answer",
+                DEADLINE.as_secs()
+            );
+            tracing::info!("{message}");
+            out.push(session_error(0, ErrorCode::Timeout, message));
+            out.extend(self.empty_reply(kind, request));
+        }
+        out
+    }
+
     /// A message from the session for the plugin.
     pub fn to_plugin(&mut self, env: Envelope<ToPlugin>) -> Vec<Out> {
         let Envelope { id, msg } = env;
         // A reply: to which of the plugin's requests, and what it asked.
-        let asked = plugin_id_of(id).and_then(|r| Some((r, *self.pending.get(&r)?)));
+        let asked = plugin_id_of(id).and_then(|r| Some((r, self.pending.get(&r)?.0)));
         let v = self.structures;
         match msg {
             ToPlugin::Run(_) => command(Command::Run, 0, &[]),

@@ -416,3 +416,27 @@ fn reads_what_nanome_lib_writes_for_interactions_volumes_loads_macros_and_integr
     };
     assert_eq!(complexes[0].atoms().count(), 5);
 }
+
+#[test]
+fn a_request_the_session_leaves_unanswered_gets_the_empty_answer_at_the_deadline() {
+    let mut t = Translator::default();
+    session(t.from_plugin(&Frame::encode(3, "complex_list_request", &[])));
+    let now = Instant::now();
+    assert!(t.expire(now).is_empty());
+    let out = t.expire(now + DEADLINE + Duration::from_secs(1));
+    let [Out::Session(e), Out::Plugin(p)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    assert!(matches!(&e.msg, ToSession::Error(b) if b.code == ErrorCode::Timeout));
+    let f = Frame::parse(p).unwrap();
+    assert!(f.is("complex_list_response") && f.request_id == 3);
+    assert_eq!(t.pending(), 0);
+    // The late answer finds no request.
+    assert!(
+        t.to_plugin(Envelope::with_id(
+            4,
+            ToPlugin::Complexes(ComplexList::default())
+        ))
+        .is_empty()
+    );
+}
