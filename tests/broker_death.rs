@@ -196,3 +196,81 @@ async fn a_restarted_system_lists_no_hosts_of_the_previous_run() {
     second.signal(Signal::SIGINT);
     assert!(second.wait().await.success());
 }
+
+/// A nanome-lib plugin through `nts up`'s legacy gateway keeps serving across a broker
+/// kill: its bridged host reconnects to the restarted broker, and a new session runs it.
+#[tokio::test]
+async fn a_legacy_plugin_serves_again_after_the_broker_is_killed() {
+    let Ok(python) = std::env::var("NTS_NANOME_PYTHON") else {
+        panic!("NTS_NANOME_PYTHON names a Python with nanome==0.42.1 (scripts/test installs one)")
+    };
+    let home = tempfile::tempdir().unwrap();
+    let mut up = spawn(
+        Command::new(NTS)
+            .args(["up", "--no-examples", "--legacy-port", "0"])
+            .env("NTS_HOME", home.path())
+            .env_remove("NTS_PROFILE"),
+    );
+    let ready = up.wait_line("ready").await;
+    let port = ready
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("legacy="))
+        .and_then(|a| a.rsplit(':').next())
+        .unwrap_or_else(|| panic!("no legacy address in {ready:?}"))
+        .to_string();
+    // The plugin in a process group of its own (its session processes with it).
+    let mut plugin = Command::new(python);
+    plugin
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/legacy-plugins/probe.py"
+        ))
+        .args(["-a", "127.0.0.1", "-p", &port])
+        .env("HOME", home.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true);
+    let plugin = plugin.spawn().unwrap();
+    let group = nix::unistd::Pid::from_raw(plugin.id().unwrap() as i32);
+    struct Group(nix::unistd::Pid, #[allow(dead_code)] tokio::process::Child);
+    impl Drop for Group {
+        fn drop(&mut self) {
+            let _ = nix::sys::signal::killpg(self.0, Signal::SIGKILL);
+        }
+    }
+    let _plugin = Group(group, plugin);
+
+    let profile = Profile::load(&home.path().join("profile.json")).unwrap();
+    let lobby = nts::session::Lobby::connect(&profile).await.unwrap();
+    let session = Session::open(&lobby, "room", user("alice")).await.unwrap();
+    let link = eventually("the legacy plugin registering", async || {
+        tokio::time::timeout(Duration::from_secs(5), session.connect("Probe"))
+            .await
+            .ok()?
+            .ok()
+    })
+    .await;
+    let mut link = link;
+    link.run().await.unwrap();
+    assert_eq!(next_notification(&mut link).await, "hi");
+
+    let first = broker_of(up.pid).expect("nts up runs nats-server");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(first as i32), Signal::SIGKILL).unwrap();
+    eventually("a new nats-server", async || {
+        broker_of(up.pid).filter(|p| *p != first)
+    })
+    .await;
+    let mut again = eventually("the legacy plugin serving again", async || {
+        tokio::time::timeout(Duration::from_secs(5), session.connect("Probe"))
+            .await
+            .ok()?
+            .ok()
+    })
+    .await;
+    again.run().await.unwrap();
+    assert_eq!(next_notification(&mut again).await, "hi");
+
+    up.signal(Signal::SIGTERM);
+    assert!(up.wait().await.success(), "nts up stops cleanly");
+}
