@@ -46,6 +46,19 @@ async fn eventually<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     }
 }
 
+/// `session` connected to `plugin`, retried until it works (bounded by [`WAIT`]). A
+/// request sent while a restarted broker still waits for the auth callout to come back is
+/// lost with the connection it came on: each attempt is bounded.
+async fn connected(session: &Session, plugin: &str, what: &str) -> nts::session::Link {
+    eventually(what, async || {
+        tokio::time::timeout(Duration::from_secs(5), session.connect(plugin))
+            .await
+            .ok()?
+            .ok()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn nts_up_restarts_a_killed_broker_and_sessions_survive() {
     let home = tempfile::tempdir().unwrap();
@@ -66,15 +79,7 @@ async fn nts_up_restarts_a_killed_broker_and_sessions_survive() {
     assert!(alive(second));
 
     // The session (kept in JetStream) is still known: its presenter connects again.
-    let again = eventually("the session connecting again", async || {
-        // A request sent while the restarted broker still waits for the auth callout to
-        // come back is lost with the connection it came on: bound each attempt.
-        tokio::time::timeout(Duration::from_secs(5), session.connect("hello"))
-            .await
-            .ok()?
-            .ok()
-    })
-    .await;
+    let again = connected(&session, "hello", "the session connecting again").await;
     again.run().await.unwrap();
     let list = output(&mut nts_at(home.path(), &["session", "list", "--json"])).await;
     assert!(list.status.success(), "{}", text(&list.stderr));
@@ -244,14 +249,7 @@ async fn a_legacy_plugin_serves_again_after_the_broker_is_killed() {
     let profile = Profile::load(&home.path().join("profile.json")).unwrap();
     let lobby = nts::session::Lobby::connect(&profile).await.unwrap();
     let session = Session::open(&lobby, "room", user("alice")).await.unwrap();
-    let link = eventually("the legacy plugin registering", async || {
-        tokio::time::timeout(Duration::from_secs(5), session.connect("Probe"))
-            .await
-            .ok()?
-            .ok()
-    })
-    .await;
-    let mut link = link;
+    let mut link = connected(&session, "Probe", "the legacy plugin registering").await;
     link.run().await.unwrap();
     assert_eq!(next_notification(&mut link).await, "hi");
 
@@ -261,13 +259,7 @@ async fn a_legacy_plugin_serves_again_after_the_broker_is_killed() {
         broker_of(up.pid).filter(|p| *p != first)
     })
     .await;
-    let mut again = eventually("the legacy plugin serving again", async || {
-        tokio::time::timeout(Duration::from_secs(5), session.connect("Probe"))
-            .await
-            .ok()?
-            .ok()
-    })
-    .await;
+    let mut again = connected(&session, "Probe", "the legacy plugin serving again").await;
     again.run().await.unwrap();
     assert_eq!(next_notification(&mut again).await, "hi");
 
