@@ -320,19 +320,28 @@ pub fn read_bytes(
     bytes: Vec<u8>,
     max: u64,
 ) -> Result<(Complex, Diagnostics), FileError> {
+    let bytes = decompress(bytes, max).map_err(|e| FileError::Parse {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    parse_named(path, &bytes)
+}
+
+/// Parses a structure file's decompressed content, named `path` (its name tells the format
+/// and the complex's name; the content is sniffed when the name says nothing).
+pub fn parse_named(path: &Path, bytes: &[u8]) -> Result<(Complex, Diagnostics), FileError> {
     let shown = path.display().to_string();
     let parse_error = |e: ParseError| FileError::Parse {
         path: shown.clone(),
         message: e.to_string(),
     };
-    let bytes = decompress(bytes, max).map_err(parse_error)?;
     let format = Format::of(path)
-        .or_else(|| Format::sniff(&bytes))
+        .or_else(|| Format::sniff(bytes))
         .ok_or_else(|| FileError::UnknownFormat {
             path: shown.clone(),
         })?;
     let mut diag = Diagnostics::default();
-    let mut complex = crate::runtime::contain(|| parse(&bytes, format, &mut diag))
+    let mut complex = crate::runtime::contain(|| parse(bytes, format, &mut diag))
         .map_err(|p| ParseError::new(format!("the reader failed (a bug in nts: {})", p.message)))
         .and_then(|r| r)
         .map_err(parse_error)?;

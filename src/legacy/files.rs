@@ -166,7 +166,7 @@ pub fn parse_loaded(
         ));
     }
     let (complex, diag) =
-        crate::files::read_bytes(Path::new(name), bytes, budget).map_err(|e| e.to_string())?;
+        crate::files::parse_named(Path::new(name), &bytes).map_err(|e| e.to_string())?;
     diag.log(name);
     Ok((complex, size))
 }

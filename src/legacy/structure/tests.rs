@@ -246,3 +246,36 @@ fn reads_what_nanome_lib_writes() {
     let names: Vec<&str> = complexes[0].atoms().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["N", "CA", "C", "O", "OXT"]);
 }
+
+/// The substructures of a complex's second molecule: its atom table counts from its own
+/// first atom, and its bonds (which count from the complex's) still find their atoms.
+#[test]
+fn a_second_molecules_substructures_keep_its_bonds() {
+    let v = Versions::of(&crate::legacy::translate::versions());
+    let mut second = protein().molecules.remove(0);
+    for b in second
+        .chains
+        .iter_mut()
+        .flat_map(|c| &mut c.residues)
+        .flat_map(|r| &mut r.bonds)
+    {
+        b.atom1 += 4;
+        b.atom2 += 4;
+    }
+    let body = write_substructures(v, Some((&second, 4)), &[]);
+    let mut r = Reader::new(&body);
+    let table = AtomTable::read(&mut r, v.atom).unwrap();
+    let mut build = Build::new(table, v);
+    let m = build.molecule(&mut r).unwrap();
+    let atoms: usize = m
+        .chains
+        .iter()
+        .flat_map(|c| &c.residues)
+        .map(|r| r.atoms.len())
+        .sum();
+    assert_eq!(atoms, 4);
+    // Each bond names atoms by uid: both within the molecule's table (0 to 3).
+    let uids: Vec<(i64, i64)> = build.bonds.iter().map(|b| (b.3, b.4)).collect();
+    assert_eq!(uids, [(0, 1), (1, 2)]);
+    assert_eq!(r.u32("substructures").unwrap(), 0);
+}

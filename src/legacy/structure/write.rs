@@ -265,12 +265,19 @@ pub fn write_complex_event(v: Versions, c: &Complex) -> Vec<u8> {
 /// A `substructure_response`: the molecule with its atom table, then each substructure's
 /// name, residue indices and type (nanome-lib's `SubstructureType`: protein 1, ligand 2,
 /// solvent 3). Of an empty molecule, with none, for a request that could not be served.
-pub fn write_substructures(v: Versions, m: Option<&Molecule>, subs: &[Substructure]) -> Vec<u8> {
+///
+/// `m` comes with the number of atoms before it in its complex: its bonds count atoms
+/// from the complex's first, its atom table from its own.
+pub fn write_substructures(
+    v: Versions,
+    m: Option<(&Molecule, i64)>,
+    subs: &[Substructure],
+) -> Vec<u8> {
     let empty = Molecule {
         index: -1,
         ..Molecule::default()
     };
-    let m = m.unwrap_or(&empty);
+    let (m, before) = m.unwrap_or((&empty, 0));
     let mut w = Writer::default();
     let atoms = m
         .chains
@@ -282,7 +289,7 @@ pub fn write_substructures(v: Versions, m: Option<&Molecule>, subs: &[Substructu
         w.i64(uid as i64);
         write_atom(&mut w, v.atom, a);
     }
-    write_molecule(&mut w, v, 0, 0, m);
+    write_molecule(&mut w, v, -before, before, m);
     w.u32(subs.len() as u32);
     for s in subs {
         w.string(&s.name).u32(s.residues.len() as u32);

@@ -68,17 +68,20 @@ impl Translator {
             Message::FileRequest => command(Command::FileResponse, request, &[0; 4]),
             Message::FileSave => command(Command::FileSaveDone, request, &[0; 4]),
             // No stream: nanome-lib calls back with `None` and the error.
-            Message::StreamCreate => command(
-                Command::StreamCreateDone,
-                request,
-                &stream::write_created(
-                    self.streams,
-                    stream::CreationError::AtomNotFound,
-                    0,
-                    StreamDataType::Float,
-                    StreamDirection::Writing,
-                ),
-            ),
+            Message::StreamCreate => {
+                self.directions.remove(&request);
+                command(
+                    Command::StreamCreateDone,
+                    request,
+                    &stream::write_created(
+                        self.streams,
+                        stream::CreationError::AtomNotFound,
+                        0,
+                        StreamDataType::Float,
+                        StreamDirection::Writing,
+                    ),
+                )
+            }
             Message::SetShape => command(
                 Command::SetShapeResult,
                 request,

@@ -3,12 +3,17 @@
 use super::*;
 
 impl Translator {
-    /// Remembers that the plugin's request `request` asked `kind`.
-    pub(super) fn asked(&mut self, request: u32, kind: Message) {
-        if self.pending.len() >= MAX_PENDING {
-            self.pending.pop_first();
+    /// Remembers that the plugin's request `request` asked `kind`. When the table is full
+    /// the oldest request is given up: its empty answer is returned, to send.
+    pub(super) fn asked(&mut self, request: u32, kind: Message) -> Vec<Out> {
+        let mut out = vec![];
+        if self.pending.len() >= MAX_PENDING
+            && let Some((old, (old_kind, _))) = self.pending.pop_first()
+        {
+            out = self.empty_reply(old_kind, old);
         }
         self.pending.insert(request, (kind, Instant::now()));
+        out
     }
 
     /// A message (`request id | name hash | body`) from the plugin's session.
@@ -131,7 +136,8 @@ impl Translator {
                     Ok(ToSession::StreamCreate(c))
                 }
                 Ok(stream::Create::Unsupported(what)) => {
-                    let mut out = self.unsupported_request(kind, frame.request_id, what);
+                    tracing::info!(kind = kind.name(), "{}", unsupported(what));
+                    let mut out = vec![session_error(0, ErrorCode::UnknownKind, unsupported(what))];
                     out.extend(command(
                         Command::StreamCreateDone,
                         frame.request_id,
@@ -250,7 +256,16 @@ impl Translator {
                         0,
                         format!("the plugin answered {name} request {inner}, which no one asked"),
                     ),
-                    Err(e) => error(0, format!("the plugin's {kind} could not be read: {e}")),
+                    Err(e) => {
+                        // The session's request it answers (its first word) fails now
+                        // rather than at the session's deadline.
+                        let inner = Reader::new(frame.body).u32("id").ok();
+                        let id = match inner {
+                            Some(i) if self.integrations.remove(&i) => u64::from(i),
+                            _ => 0,
+                        };
+                        error(id, format!("the plugin's {kind} could not be read: {e}"))
+                    }
                 };
             }
             other => match files::read_op(other, &mut r) {
@@ -259,12 +274,17 @@ impl Translator {
             },
         };
         match read {
+            // What nanome-lib sends without waiting goes as an event: nothing to answer.
+            Ok(msg) if one_way(kind) => vec![Out::Session(Envelope::event(msg))],
             Ok(msg) => {
-                self.asked(frame.request_id, kind);
-                vec![Out::Session(Envelope::with_id(id, msg))]
+                let mut out = self.asked(frame.request_id, kind);
+                out.push(Out::Session(Envelope::with_id(id, msg)));
+                out
             }
             Err(e) => {
-                let mut out = error(id, format!("the plugin's {kind} could not be read: {e}"));
+                // An event for the session's log: the id is the plugin's, not a request
+                // of the session's that an error could answer.
+                let mut out = error(0, format!("the plugin's {kind} could not be read: {e}"));
                 out.extend(self.empty_reply(kind, frame.request_id));
                 out
             }
@@ -281,7 +301,7 @@ impl Translator {
             Err(e) => {
                 let message = format!("the plugin's load_file could not be read: {e}");
                 tracing::info!("{message}");
-                let mut out = vec![session_error(id, ErrorCode::BadRequest, message)];
+                let mut out = vec![session_error(0, ErrorCode::BadRequest, message)];
                 out.extend(command(
                     Command::LoadFileDone,
                     request,
@@ -335,7 +355,7 @@ impl Translator {
             self.loads.pop_first();
         }
         self.loads.insert(request, loaded);
-        self.asked(request, Message::LoadFile);
+        out.extend(self.asked(request, Message::LoadFile));
         out.push(Out::Session(Envelope::with_id(
             id,
             ToSession::AddToWorkspace(ComplexList { complexes }),
@@ -353,7 +373,7 @@ impl Translator {
             Err(e) => {
                 let message = format!("the plugin's export_files could not be read: {e}");
                 tracing::info!("{message}");
-                let mut out = vec![session_error(id, ErrorCode::BadRequest, message)];
+                let mut out = vec![session_error(0, ErrorCode::BadRequest, message)];
                 out.extend(self.empty_reply(Message::ExportFiles, request));
                 return out;
             }
@@ -372,7 +392,37 @@ impl Translator {
             self.exports.pop_first();
         }
         self.exports.insert(request, ex);
-        self.asked(request, Message::ExportFiles);
-        vec![Out::Session(Envelope::with_id(id, ask))]
+        let mut out = self.asked(request, Message::ExportFiles);
+        out.push(Out::Session(Envelope::with_id(id, ask)));
+        out
     }
+}
+
+/// What nanome-lib sends without waiting for an answer (`N` in the reference's table).
+fn one_way(kind: Message) -> bool {
+    use Message as M;
+    matches!(
+        kind,
+        M::Connect
+            | M::PluginListButtonSet
+            | M::MenuUpdate
+            | M::ContentUpdate
+            | M::NodeUpdate
+            | M::MenuTransformSet
+            | M::NotificationSend
+            | M::HookUiCallback
+            | M::StructuresShallowUpdate
+            | M::HookComplexUpdated
+            | M::HookSelectionChanged
+            | M::StreamDestroy
+            | M::SaveMacro
+            | M::DeleteMacro
+            | M::StopMacro
+            | M::DeleteInteractions
+            | M::InteractionsCalcDone
+            | M::OpenUrl
+            | M::Integration
+            | M::SetSkybox
+            | M::ApplyColorScheme
+    )
 }

@@ -3,9 +3,11 @@
 //! envelopes for the session.
 //!
 //! Request ids: a plugin's request `r` is the session's request `r + 1` (nts keeps 0 for
-//! "not a request"), so a reply finds its way back without a table. Kinds with no
-//! translation yet are never silent: the session gets an error naming the kind ("not
-//! supported by the legacy bridge: …"), and the gateway logs it.
+//! "not a request"), so a reply finds its way back without a table; what nanome-lib sends
+//! without waiting goes as an event. Kinds with no translation yet are never silent: the
+//! session's log gets an error naming the kind ("not supported by the legacy bridge: …",
+//! an event: a plugin's id is no request of the session's an error could answer), and the
+//! gateway logs it.
 
 use super::kinds::{Command, Message};
 use super::serial::{Frame, Reader, SerialError, VersionTable, Writer};
@@ -497,12 +499,21 @@ impl Translator {
                     (Message::SubstructureRequest, ToPlugin::Workspace(ws)) => {
                         let (index, only) =
                             self.substructures.remove(&request).unwrap_or((-1, None));
-                        let molecule = ws
-                            .complexes
-                            .iter()
-                            .flat_map(|c| &c.molecules)
-                            .find(|m| m.index == index);
-                        let found = molecule.map(|m| m.substructures(only)).unwrap_or_default();
+                        // The molecule, and how many atoms come before it in its complex
+                        // (its bonds count atoms from the complex's first).
+                        let molecule = ws.complexes.iter().find_map(|c| {
+                            let at = c.molecules.iter().position(|m| m.index == index)?;
+                            let before = c.molecules[..at]
+                                .iter()
+                                .flat_map(|m| &m.chains)
+                                .flat_map(|ch| &ch.residues)
+                                .map(|r| r.atoms.len() as i64)
+                                .sum::<i64>();
+                            Some((&c.molecules[at], before))
+                        });
+                        let found = molecule
+                            .map(|(m, _)| m.substructures(only))
+                            .unwrap_or_default();
                         if molecule.is_none() {
                             tracing::info!(
                                 "the plugin asked for the substructures of molecule {index}, which the workspace does not hold"
@@ -558,7 +569,10 @@ impl Translator {
                     }
                     (asked, ToPlugin::Done(_)) => match done_of(asked) {
                         Some(done) => command(done, request, &[]),
-                        None => vec![],
+                        None => match files::write_reply(asked, Ok(&Default::default())) {
+                            Some((done, body)) => command(done, request, &body),
+                            None => self.empty_reply(asked, request),
+                        },
                     },
                     (asked, ToPlugin::Error(e)) => {
                         // nanome-lib has no error reply: it gets the empty answer, so its
@@ -624,11 +638,8 @@ impl Translator {
         what: &str,
     ) -> Vec<Out> {
         tracing::info!(kind = kind.name(), "{}", unsupported(what));
-        let mut out = vec![session_error(
-            session_id_of(request),
-            ErrorCode::UnknownKind,
-            unsupported(what),
-        )];
+        // An event for the session's log (the id is the plugin's own).
+        let mut out = vec![session_error(0, ErrorCode::UnknownKind, unsupported(what))];
         out.extend(self.empty_reply(kind, request));
         out
     }

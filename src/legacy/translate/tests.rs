@@ -96,7 +96,7 @@ fn what_is_not_translated_is_an_error_naming_it_never_silence() {
     let [Out::Session(e), Out::Plugin(done)] = &out[..] else {
         panic!("{out:?}")
     };
-    assert_eq!(e.id, 6);
+    assert_eq!(e.id, 0, "an event: the id is the plugin's own");
     match &e.msg {
         ToSession::Error(b) => {
             assert_eq!(
@@ -439,4 +439,46 @@ fn a_request_the_session_leaves_unanswered_gets_the_empty_answer_at_the_deadline
         ))
         .is_empty()
     );
+}
+
+#[test]
+fn what_nanome_lib_does_not_wait_on_goes_as_an_event_and_never_times_out() {
+    let mut t = Translator::default();
+    let mut w = Writer::default();
+    w.string("https://example.org").bool(false);
+    let e = session(t.from_plugin(&Frame::encode(9, "open_url", &w.bytes)));
+    assert_eq!(e.id, 0);
+    assert_eq!(t.pending(), 0);
+    assert!(t.expire(Instant::now() + DEADLINE * 2).is_empty());
+}
+
+#[test]
+fn a_request_pushed_out_of_a_full_table_still_gets_its_empty_answer() {
+    let mut t = Translator::default();
+    for r in 0..MAX_PENDING as u32 {
+        t.from_plugin(&Frame::encode(r, "workspace_request", &[]));
+    }
+    let out = t.from_plugin(&Frame::encode(MAX_PENDING as u32, "workspace_request", &[]));
+    let [Out::Plugin(p), Out::Session(e)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    let f = Frame::parse(p).unwrap();
+    assert!(
+        f.is("workspace_response") && f.request_id == 0,
+        "the oldest is answered"
+    );
+    assert_eq!(e.id, MAX_PENDING as u64 + 1);
+    assert_eq!(t.pending(), MAX_PENDING);
+}
+
+#[test]
+fn a_files_request_answered_done_gets_its_no_error_code() {
+    let mut t = Translator::default();
+    let mut w = Writer::default();
+    w.string("d");
+    session(t.from_plugin(&Frame::encode(2, "mkdir", &w.bytes)));
+    let out = t.to_plugin(Envelope::with_id(3, ToPlugin::Done(Empty {})));
+    let f = Frame::parse(plugin_payload(&out)).unwrap();
+    assert!(f.is("mkdir_response") && f.request_id == 2);
+    assert_eq!(f.body, [0, 0, 0, 0]);
 }
