@@ -881,6 +881,9 @@ async fn a_nanome_lib_plugin_uses_interactions_files_macros_hooks_and_integratio
             "get 0: hello from nanome-lib",
             "rm missing 1",
             "escape 4",
+            "directory 0: note.txt",
+            "files: 0 hello from nanome-lib,1 ",
+            "saved: out/saved.txt 0",
             "load: 0,1",
             "complexes: gly,ala",
             "substructures: A Protein 1,LIG Ligand 1,solvent Solvent 2",
@@ -894,6 +897,10 @@ async fn a_nanome_lib_plugin_uses_interactions_files_macros_hooks_and_integratio
     assert_eq!(
         std::fs::read_to_string(root.join("out/note.txt")).unwrap(),
         "hello from nanome-lib"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("out/saved.txt")).unwrap(),
+        "saved by save_files"
     );
     assert!(
         errors.iter().any(|e| e.contains("junk.pdb")),

@@ -246,3 +246,240 @@ mod tests {
         assert_eq!(write_load_done(&[true, false]), [2, 0, 0, 0, 0, 1]);
     }
 }
+
+/// Most files one deprecated `request_files` or `save_files` names.
+const MAX_BATCH: usize = 1024;
+
+/// One of the deprecated files requests (`request_directory`, `request_files`,
+/// `save_files`): nts file operations done one after the other, and what each returned.
+#[derive(Debug)]
+pub struct Batch {
+    kind: Message,
+    /// `request_directory`'s name pattern (`*` and `?`).
+    pattern: String,
+    /// The operations still to do, in order.
+    ops: std::collections::VecDeque<FileOp>,
+    /// Each done operation's path and answer.
+    done: Vec<(String, Result<FileReply, ErrorBody>)>,
+}
+
+impl Batch {
+    /// The deprecated request `kind` read into its operations; `None` for other kinds.
+    pub fn read(kind: Message, r: &mut Reader<'_>) -> Option<Result<Batch, SerialError>> {
+        let batch = |pattern: String, ops: Vec<FileOp>| Batch {
+            kind,
+            pattern,
+            ops: ops.into(),
+            done: vec![],
+        };
+        let count = |r: &mut Reader<'_>, min: usize, what| {
+            let n = r.count(min, what)?;
+            if n > MAX_BATCH {
+                return Err(r.invalid(format!("{what}: {n}; at most {MAX_BATCH}")));
+            }
+            Ok(n)
+        };
+        Some(match kind {
+            Message::DirectoryRequest => (|| {
+                let path = r.string("the directory")?;
+                let pattern = r.string("the name pattern")?;
+                Ok(batch(pattern, vec![FileOp::Ls { path }]))
+            })(),
+            Message::FileRequest => (|| {
+                let n = count(r, 4, "the files asked")?;
+                let ops = (0..n)
+                    .map(|_| {
+                        Ok(FileOp::Get {
+                            path: r.string("a file's path")?,
+                        })
+                    })
+                    .collect::<Result<_, SerialError>>()?;
+                Ok(batch(String::new(), ops))
+            })(),
+            Message::FileSave => (|| {
+                let n = count(r, 8, "the files to save")?;
+                let ops = (0..n)
+                    .map(|_| {
+                        let path = r.string("a file's path")?;
+                        let data = r.byte_array("a file's content")?.to_vec();
+                        Ok(FileOp::Put { path, data })
+                    })
+                    .collect::<Result<_, SerialError>>()?;
+                Ok(batch(String::new(), ops))
+            })(),
+            _ => return None,
+        })
+    }
+
+    /// The next operation to ask the session for, if any.
+    pub fn next_op(&self) -> Option<FileOp> {
+        self.ops.front().cloned()
+    }
+
+    /// The session answered the operation [`Batch::next_op`] gave.
+    pub fn answered(&mut self, answer: Result<FileReply, ErrorBody>) {
+        if let Some(op) = self.ops.pop_front() {
+            let path = match op {
+                FileOp::Get { path } | FileOp::Put { path, .. } | FileOp::Ls { path } => path,
+                _ => String::new(),
+            };
+            self.done.push((path, answer));
+        }
+    }
+
+    /// The command answering the request, and its body, once every operation is done
+    /// (those never done count as failed).
+    pub fn reply(self) -> (Command, Vec<u8>) {
+        let mut w = Writer::default();
+        let failed = |e: &ErrorBody| -> i32 {
+            match e.code {
+                ErrorCode::Forbidden => 3,
+                _ => 1,
+            }
+        };
+        match self.kind {
+            Message::DirectoryRequest => {
+                let entries = match self.done.first() {
+                    Some((_, Ok(r))) => r.entries.clone().unwrap_or_default(),
+                    _ => vec![],
+                };
+                let shown: Vec<_> = entries
+                    .iter()
+                    .filter(|e| glob(&self.pattern, &e.name))
+                    .collect();
+                w.u32(shown.len() as u32);
+                for e in shown {
+                    w.string(&e.name).bool(e.is_directory);
+                }
+                let reachable = matches!(self.done.first(), Some((_, Ok(_))));
+                w.i32(if reachable { 0 } else { 1 });
+                (Command::DirectoryResponse, w.bytes)
+            }
+            Message::FileRequest => {
+                let n = self.done.len() + self.ops.len();
+                w.u32(n as u32);
+                for (_, answer) in &self.done {
+                    match answer {
+                        Ok(r) => {
+                            w.byte_array(r.data.as_deref().unwrap_or(&[])).i32(0);
+                        }
+                        Err(e) => {
+                            w.u32(0).i32(failed(e));
+                        }
+                    }
+                }
+                for _ in &self.ops {
+                    w.u32(0).i32(1);
+                }
+                (Command::FileResponse, w.bytes)
+            }
+            _ => {
+                w.u32((self.done.len() + self.ops.len()) as u32);
+                for (path, answer) in &self.done {
+                    w.string(path).i32(answer.as_ref().err().map_or(0, failed));
+                }
+                for op in &self.ops {
+                    if let FileOp::Put { path, .. } = op {
+                        w.string(path).i32(1);
+                    }
+                }
+                (Command::FileSaveDone, w.bytes)
+            }
+        }
+    }
+}
+
+/// Whether `name` matches `pattern` (`*` any run, `?` one character; empty matches all).
+fn glob(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().take(256).collect();
+    let n: Vec<char> = name.chars().collect();
+    if p.is_empty() {
+        return true;
+    }
+    // Two cursors, backing up to the last `*` on a mismatch: O(pattern × name).
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_as_nanome_lib_means() {
+        assert!(glob("*", "a.pdb") && glob("*.pdb", "a.pdb") && glob("a?.cif", "ab.cif"));
+        assert!(!glob("*.pdb", "a.cif") && !glob("a?", "a"));
+        assert!(glob("", "anything"));
+    }
+
+    #[test]
+    fn a_deprecated_request_files_is_one_get_per_file() {
+        let mut w = Writer::default();
+        w.u32(2).string("a.pdb").string("b.pdb");
+        let mut b = Batch::read(Message::FileRequest, &mut Reader::new(&w.bytes))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            b.next_op(),
+            Some(FileOp::Get {
+                path: "a.pdb".into()
+            })
+        );
+        b.answered(Ok(FileReply {
+            data: Some(b"AT".to_vec()),
+            ..FileReply::default()
+        }));
+        assert_eq!(
+            b.next_op(),
+            Some(FileOp::Get {
+                path: "b.pdb".into()
+            })
+        );
+        b.answered(Err(ErrorBody::new(ErrorCode::NotFound, "no")));
+        assert_eq!(b.next_op(), None);
+        let (c, body) = b.reply();
+        assert_eq!(c, Command::FileResponse);
+        let mut expect = Writer::default();
+        expect.u32(2).byte_array(b"AT").i32(0).u32(0).i32(1);
+        assert_eq!(body, expect.bytes);
+    }
+
+    #[test]
+    fn a_deprecated_directory_listing_filters_by_its_pattern() {
+        let mut w = Writer::default();
+        w.string("/").string("*.pdb");
+        let mut b = Batch::read(Message::DirectoryRequest, &mut Reader::new(&w.bytes))
+            .unwrap()
+            .unwrap();
+        let entry = |name: &str| FileEntry {
+            name: name.into(),
+            size: 1,
+            is_directory: false,
+            modified: 0,
+        };
+        b.answered(Ok(FileReply {
+            entries: Some(vec![entry("a.pdb"), entry("b.txt")]),
+            ..FileReply::default()
+        }));
+        let (_, body) = b.reply();
+        let mut expect = Writer::default();
+        expect.u32(1).string("a.pdb").bool(false).i32(0);
+        assert_eq!(body, expect.bytes);
+    }
+}

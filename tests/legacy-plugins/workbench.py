@@ -14,7 +14,7 @@ import nanome
 from nanome.api.interactions import Interaction
 from nanome.api.macro import Macro
 from nanome.api.volumetric.models import VolumeData, VolumeLayer, VolumeProperties
-from nanome.util import Color
+from nanome.util import Color, FileSaveData
 from nanome.util.enums import (ColorScheme, ColorSchemeTarget, Integrations,
                                InteractionKind, NotificationTypes, Permissions,
                                VolumeType)
@@ -91,6 +91,26 @@ class Workbench(nanome.PluginInstance):
 
     def on_escape(self, error, _dest):
         self.say("escape %d" % error)
+        # The deprecated files API, as older plugins use it.
+        self.request_directory("out", self.on_directory, "*.txt")
+
+    def on_directory(self, result):
+        names = ",".join(e.name for e in result.entry_array)
+        self.say("directory %d: %s" % (result.error_code, names))
+        self.request_files(["out/note.txt", "missing.txt"], self.on_files)
+
+    def on_files(self, files):
+        self.say("files: " + ",".join("%d %s" % (f.error_code, f.data.decode()) for f in files))
+        saved = FileSaveData()
+        saved.path = "out/saved.txt"
+        saved.data = b"saved by save_files"
+        self.save_files([saved], self.on_saved)
+
+    def on_saved(self, results):
+        self.say("saved: " + ",".join("%s %d" % (r.path, r.error_code) for r in results))
+        self.load_two()
+
+    def load_two(self):
         good = os.path.join(self.scratch, "ala.pdb")
         with open(good, "w") as f:
             f.write(GLY)

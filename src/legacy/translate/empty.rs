@@ -59,14 +59,25 @@ impl Translator {
                 request,
                 &structure::write_complexes(v, std::iter::empty()),
             ),
-            // The deprecated files API: no entries, and the directory "unreachable" (1).
-            Message::DirectoryRequest => command(
-                Command::DirectoryResponse,
-                request,
-                &[0, 0, 0, 0, 1, 0, 0, 0],
-            ),
-            Message::FileRequest => command(Command::FileResponse, request, &[0; 4]),
-            Message::FileSave => command(Command::FileSaveDone, request, &[0; 4]),
+            // The deprecated files API: what was done, the rest failed (a directory
+            // never listed is "unreachable").
+            Message::DirectoryRequest | Message::FileRequest | Message::FileSave => {
+                match self.batches.remove(&request) {
+                    Some(batch) => {
+                        let (done, body) = batch.reply();
+                        command(done, request, &body)
+                    }
+                    None => match asked {
+                        Message::DirectoryRequest => command(
+                            Command::DirectoryResponse,
+                            request,
+                            &[0, 0, 0, 0, 1, 0, 0, 0],
+                        ),
+                        Message::FileRequest => command(Command::FileResponse, request, &[0; 4]),
+                        _ => command(Command::FileSaveDone, request, &[0; 4]),
+                    },
+                }
+            }
             // No stream: nanome-lib calls back with `None` and the error.
             Message::StreamCreate => {
                 self.directions.remove(&request);

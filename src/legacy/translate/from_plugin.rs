@@ -268,6 +268,21 @@ impl Translator {
                     }
                 };
             }
+            Message::DirectoryRequest | Message::FileRequest | Message::FileSave => {
+                return match files::Batch::read(kind, &mut r) {
+                    Some(Ok(batch)) => {
+                        self.batches.insert(frame.request_id, batch);
+                        self.batch_step(kind, frame.request_id, None)
+                    }
+                    Some(Err(e)) => {
+                        let mut out =
+                            error(0, format!("the plugin's {kind} could not be read: {e}"));
+                        out.extend(self.empty_reply(kind, frame.request_id));
+                        out
+                    }
+                    None => self.unsupported_request(kind, frame.request_id, kind.name()),
+                };
+            }
             other => match files::read_op(other, &mut r) {
                 Some(op) => op.map(ToSession::File),
                 None => return self.unsupported_request(other, frame.request_id, other.name()),

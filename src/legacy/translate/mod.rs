@@ -16,7 +16,8 @@ use super::{export, files, integration, interaction, macros, shape, stream, ui, 
 use crate::api::analysis::{ComplexHook, SubstructureType};
 use crate::api::interaction::InteractionList;
 use crate::api::link::{
-    ComplexList, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin, ToSession,
+    ComplexList, FileReply, Indices, Notification, NotificationType, StructuresUpdate, ToPlugin,
+    ToSession,
 };
 use crate::api::room::{
     ControllerTransforms, MacroRef, OpenUrl, PluginListButton, Pose, SetPluginListButton,
@@ -194,6 +195,8 @@ pub struct Translator {
     substructures: BTreeMap<u32, (i64, Option<SubstructureType>)>,
     /// For each pending `export_files`, what to write once the session has answered.
     exports: BTreeMap<u32, export::Export>,
+    /// Each pending deprecated files request, done one operation at a time.
+    batches: BTreeMap<u32, files::Batch>,
     /// The `RunMacro` serializer's version.
     run_macro: u8,
 }
@@ -265,6 +268,7 @@ impl Translator {
             complex_hooks: BTreeMap::new(),
             substructures: BTreeMap::new(),
             exports: BTreeMap::new(),
+            batches: BTreeMap::new(),
             run_macro: super::serial::version_of(&versions, "RunMacro"),
         }
     }
@@ -489,6 +493,17 @@ impl Translator {
                         request,
                         &ui::menu_transform(&t),
                     ),
+                    (
+                        Message::DirectoryRequest | Message::FileRequest | Message::FileSave,
+                        answer @ (ToPlugin::FileReply(_) | ToPlugin::Error(_) | ToPlugin::Done(_)),
+                    ) => {
+                        let answer = match answer {
+                            ToPlugin::FileReply(r) => Ok(r),
+                            ToPlugin::Error(e) => Err(e),
+                            _ => Ok(Default::default()),
+                        };
+                        self.batch_step(asked, request, Some(answer))
+                    }
                     (Message::ExportFiles, ToPlugin::Workspace(ws)) => {
                         let found = ws.complexes.into_iter().map(Some).collect();
                         self.exported(request, found)
@@ -602,6 +617,40 @@ impl Translator {
                     ErrorCode::UnknownKind,
                     unsupported(kind.as_str()),
                 )]
+            }
+        }
+    }
+
+    /// A deprecated files request goes on: `answer` (if any) to its last operation, then its
+    /// next operation for the session, or nanome-lib's answer once all are done.
+    pub(super) fn batch_step(
+        &mut self,
+        kind: Message,
+        request: u32,
+        answer: Option<Result<FileReply, ErrorBody>>,
+    ) -> Vec<Out> {
+        let Some(mut batch) = self.batches.remove(&request) else {
+            return self.empty_reply(kind, request);
+        };
+        if let Some(a) = answer {
+            batch.answered(a);
+        }
+        match batch.next_op() {
+            Some(op) => {
+                if self.batches.len() >= MAX_PENDING {
+                    self.batches.pop_first();
+                }
+                self.batches.insert(request, batch);
+                let mut out = self.asked(request, kind);
+                out.push(Out::Session(Envelope::with_id(
+                    session_id_of(request),
+                    ToSession::File(op),
+                )));
+                out
+            }
+            None => {
+                let (done, body) = batch.reply();
+                command(done, request, &body)
             }
         }
     }
