@@ -80,10 +80,7 @@ pub fn read(r: &mut Reader<'_>, v: Versions) -> Result<Result<Export, &'static s
             entities: None,
         }));
     }
-    let n = r.count(1, "the entities to export")?;
-    if n > MAX_COMPLEXES {
-        return Err(r.invalid(format!("{n} entities to export; at most {MAX_COMPLEXES}")));
-    }
+    let n = r.count_at_most(1, MAX_COMPLEXES, "the entities to export")?;
     let entities = (0..n)
         .map(|_| match r.u8("an entity's kind")? {
             0 => Ok(Entity::Index(r.i64("a complex's index")?)),

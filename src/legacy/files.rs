@@ -134,10 +134,7 @@ const MAX_FILES: usize = crate::api::structure::MAX_COMPLEXES;
 
 /// `load_file`: each file's name and content (and two flags nts has no use for).
 pub fn read_load<'a>(r: &mut Reader<'a>) -> Result<Vec<(String, &'a [u8])>, SerialError> {
-    let n = r.count(8, "the files to load")?;
-    if n > MAX_FILES {
-        return Err(r.invalid(format!("{n} files in one load_file; at most {MAX_FILES}")));
-    }
+    let n = r.count_at_most(8, MAX_FILES, "the files to load")?;
     let files = (0..n)
         .map(|_| {
             Ok((
@@ -272,13 +269,6 @@ impl Batch {
             ops: ops.into(),
             done: vec![],
         };
-        let count = |r: &mut Reader<'_>, min: usize, what| {
-            let n = r.count(min, what)?;
-            if n > MAX_BATCH {
-                return Err(r.invalid(format!("{what}: {n}; at most {MAX_BATCH}")));
-            }
-            Ok(n)
-        };
         Some(match kind {
             Message::DirectoryRequest => (|| {
                 let path = r.string("the directory")?;
@@ -286,7 +276,7 @@ impl Batch {
                 Ok(batch(pattern, vec![FileOp::Ls { path }]))
             })(),
             Message::FileRequest => (|| {
-                let n = count(r, 4, "the files asked")?;
+                let n = r.count_at_most(4, MAX_BATCH, "the files asked")?;
                 let ops = (0..n)
                     .map(|_| {
                         Ok(FileOp::Get {
@@ -297,7 +287,7 @@ impl Batch {
                 Ok(batch(String::new(), ops))
             })(),
             Message::FileSave => (|| {
-                let n = count(r, 8, "the files to save")?;
+                let n = r.count_at_most(8, MAX_BATCH, "the files to save")?;
                 let ops = (0..n)
                     .map(|_| {
                         let path = r.string("a file's path")?;

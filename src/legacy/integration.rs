@@ -81,10 +81,7 @@ impl Sub {
 }
 
 fn strings(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<String>, SerialError> {
-    let n = r.count(4, what)?;
-    if n > MAX_ITEMS {
-        return Err(r.invalid(format!("{what}: {n} entries; at most {MAX_ITEMS}")));
-    }
+    let n = r.count_at_most(4, MAX_ITEMS, what)?;
     (0..n).map(|_| r.string(what)).collect()
 }
 
@@ -173,10 +170,7 @@ pub fn read_result(
             smiles: strings(r, "the SMILES")?,
         },
         Sub::GenerateMoleculeImage => {
-            let n = r.count(4, "the images")?;
-            if n > MAX_ITEMS {
-                return Err(r.invalid(format!("{n} images; at most {MAX_ITEMS}")));
-            }
+            let n = r.count_at_most(4, MAX_ITEMS, "the images")?;
             let images = (0..n)
                 .map(|_| Ok(ByteBuf::from(r.byte_array("an image")?.to_vec())))
                 .collect::<Result<Vec<_>, SerialError>>()?;

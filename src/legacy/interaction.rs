@@ -55,10 +55,7 @@ fn kind_of(r: &Reader<'_>, b: u8) -> Result<Option<InteractionKind>, SerialError
 }
 
 fn longs(r: &mut Reader<'_>, max: usize, what: &'static str) -> Result<Vec<i64>, SerialError> {
-    let n = r.count(8, what)?;
-    if n > max {
-        return Err(r.invalid(format!("{what}: {n} indices; at most {max}")));
-    }
+    let n = r.count_at_most(8, max, what)?;
     (0..n).map(|_| r.i64(what)).collect()
 }
 
@@ -98,12 +95,8 @@ fn read_one(r: &mut Reader<'_>) -> Result<Interaction, SerialError> {
 
 /// `create_interactions`: an array of interactions.
 pub fn read_create(r: &mut Reader<'_>) -> Result<Vec<Interaction>, SerialError> {
-    let n = r.count(MIN_INTERACTION, "the interactions")?;
-    if n > MAX_INTERACTIONS {
-        return Err(r.invalid(format!(
-            "{n} interactions in one message; a session holds at most {MAX_INTERACTIONS}"
-        )));
-    }
+    // A session holds at most as many as one message may carry.
+    let n = r.count_at_most(MIN_INTERACTION, MAX_INTERACTIONS, "the interactions")?;
     (0..n).map(|_| read_one(r)).collect()
 }
 

@@ -165,6 +165,20 @@ impl<'a> Reader<'a> {
         self.take(n, what)
     }
 
+    /// An array's count as [`Reader::count`], and at most `max` entries.
+    pub fn count_at_most(
+        &mut self,
+        min_size: usize,
+        max: usize,
+        what: &'static str,
+    ) -> Result<usize, SerialError> {
+        let n = self.count(min_size, what)?;
+        if n > max {
+            return Err(self.invalid(format!("{what}: {n} entries; at most {max} are taken")));
+        }
+        Ok(n)
+    }
+
     /// An array's count, checked against what is left: each element takes at least
     /// `min_size` bytes, so no count can make the caller reserve more than the payload
     /// holds.

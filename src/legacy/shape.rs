@@ -27,10 +27,7 @@ impl Versions {
 }
 
 fn floats(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<f32>, SerialError> {
-    let n = r.count(4, what)?;
-    if n > MAX_VERTICES * 4 {
-        return Err(r.invalid(format!("{what}: {n} values; at most {}", MAX_VERTICES * 4)));
-    }
+    let n = r.count_at_most(4, MAX_VERTICES * 4, what)?;
     (0..n).map(|_| r.f32(what)).collect()
 }
 

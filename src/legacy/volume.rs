@@ -41,10 +41,7 @@ fn data(r: &mut Reader<'_>) -> Result<VolumeData, SerialError> {
         }
         f
     };
-    let n = r.count(4, "the volume's values")?;
-    if n > MAX_VOXELS {
-        return Err(r.invalid(format!("{n} volume values; at most {MAX_VOXELS}")));
-    }
+    let n = r.count_at_most(4, MAX_VOXELS, "the volume's values")?;
     let data = r.take(n * 4, "the volume's values")?.to_vec();
     Ok(VolumeData {
         width,
@@ -73,10 +70,7 @@ fn properties(r: &mut Reader<'_>) -> Result<VolumeProperties, SerialError> {
         2 => VolumeStyle::SmoothSurface,
         n => return Err(r.invalid(format!("volume style {n} is none of 0 to 2"))),
     };
-    let n = r.count(8, "the volume's layers")?;
-    if n > MAX_LAYERS {
-        return Err(r.invalid(format!("{n} volume layers; at most {MAX_LAYERS}")));
-    }
+    let n = r.count_at_most(8, MAX_LAYERS, "the volume's layers")?;
     let layers = (0..n)
         .map(|_| {
             Ok(VolumeLayer {
