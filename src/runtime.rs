@@ -187,6 +187,24 @@ pub fn more(n: u64) -> String {
     }
 }
 
+/// Messages at least this large are decoded or translated off the runtime's worker.
+pub const LARGE_MESSAGE: usize = 1 << 20;
+
+/// Runs `work` (CPU only, no await) for a message of `len` bytes: inline when small; when
+/// large, under `block_in_place` on a multi-threaded runtime, so the tasks queued on this
+/// worker — a broker connection answering the server's pings among them — move to
+/// another while it runs (a worker busy for seconds would get its connection dropped as
+/// stale).
+pub fn cpu_bound<T>(len: usize, work: impl FnOnce() -> T) -> T {
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if len >= LARGE_MESSAGE && multi {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -503,7 +503,11 @@ async fn relay_stdout(
         };
         // Checked as far as the kind (the session decodes the body, and answers a
         // malformed one with an error).
-        let kind = wire::skim::kind_of::<ToSession>(&frame, max_msg).map(|(_, kind)| kind);
+        // Skimming a large frame can take a while (a body before its kind is skipped item
+        // by item): off the worker, so this host's broker connection keeps answering.
+        let kind = crate::runtime::cpu_bound(frame.len(), || {
+            wire::skim::kind_of::<ToSession>(&frame, max_msg).map(|(_, kind)| kind)
+        });
         match lifecycle::output(kind) {
             Output::Ready => {
                 if !std::mem::replace(&mut ready, true) {

@@ -348,22 +348,6 @@ impl host::Bridge for Arc<Plugin> {
     }
 }
 
-/// Messages at least this large are translated off the runtime's worker.
-const LARGE: usize = 1 << 20;
-
-/// Runs `translate` (sans-IO, CPU only) for a message of `len` bytes: inline when small;
-/// when large (a 100k-atom complex, files sent to load and parsed here), on a worker the
-/// runtime gives up for it, so other plugins' relays go on meanwhile.
-fn translate_large<T>(len: usize, translate: impl FnOnce() -> T) -> T {
-    let multi = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if len >= LARGE && multi {
-        tokio::task::block_in_place(translate)
-    } else {
-        translate()
-    }
-}
-
 /// One open session: a link of nts.
 struct Link {
     bridge: Arc<Plugin>,
@@ -396,7 +380,7 @@ impl Link {
                 }
                 msg = inbound.next() => match msg {
                     Some(msg) => match wire::decode::<ToPlugin>(&msg.payload, self.max) {
-                        Ok(env) => translate_large(msg.payload.len(), || translator.to_plugin(env)),
+                        Ok(env) => crate::runtime::cpu_bound(msg.payload.len(), || translator.to_plugin(env)),
                         Err(e) => {
                             tracing::info!("a malformed message from the session: {e}");
                             vec![Out::Session(Envelope::with_id(
@@ -413,7 +397,7 @@ impl Link {
                     }
                 },
                 event = from_plugin.recv() => match event {
-                    Some(FromPlugin::Message(payload)) => translate_large(payload.len(), || translator.from_plugin(&payload)),
+                    Some(FromPlugin::Message(payload)) => crate::runtime::cpu_bound(payload.len(), || translator.from_plugin(&payload)),
                     Some(FromPlugin::Log(line)) => {
                         tracing::info!("{line}");
                         let _ = self.data.publish(self.logs.clone(), line.into()).await;
