@@ -129,10 +129,7 @@ impl Translator {
             }
             Message::StreamCreate => match stream::read_create(&mut r, self.streams) {
                 Ok(stream::Create::Stream(c)) => {
-                    if self.directions.len() >= MAX_PENDING {
-                        self.directions.pop_first();
-                    }
-                    self.directions.insert(frame.request_id, c.direction);
+                    remember(&mut self.directions, frame.request_id, c.direction);
                     Ok(ToSession::StreamCreate(c))
                 }
                 Ok(stream::Create::Unsupported(what)) => {
@@ -234,10 +231,7 @@ impl Translator {
             // Found here, by the session's rule, in the molecule the workspace holds.
             Message::SubstructureRequest => {
                 structure::read_substructure_request(&mut r).map(|asked| {
-                    if self.substructures.len() >= MAX_PENDING {
-                        self.substructures.pop_first();
-                    }
-                    self.substructures.insert(frame.request_id, asked);
+                    remember(&mut self.substructures, frame.request_id, asked);
                     ToSession::WorkspaceRequest(Empty {})
                 })
             }
@@ -366,10 +360,7 @@ impl Translator {
             ));
             return out;
         }
-        if self.loads.len() >= MAX_PENDING {
-            self.loads.pop_first();
-        }
-        self.loads.insert(request, loaded);
+        remember(&mut self.loads, request, loaded);
         out.extend(self.asked(request, Message::LoadFile));
         out.push(Out::Session(Envelope::with_id(
             id,
@@ -403,10 +394,7 @@ impl Translator {
                 return command(Command::ExportFilesResult, request, &ex.write(vec![]));
             }
         };
-        if self.exports.len() >= MAX_PENDING {
-            self.exports.pop_first();
-        }
-        self.exports.insert(request, ex);
+        remember(&mut self.exports, request, ex);
         let mut out = self.asked(request, Message::ExportFiles);
         out.push(Out::Session(Envelope::with_id(id, ask)));
         out

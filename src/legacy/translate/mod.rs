@@ -247,6 +247,15 @@ fn bounded_insert(set: &mut BTreeSet<u32>, value: u32) {
     set.insert(value);
 }
 
+/// Keeps `value` for pending request `key`, forgetting the oldest first when the table is
+/// full (as [`bounded_insert`]).
+fn remember<V>(map: &mut BTreeMap<u32, V>, key: u32, value: V) {
+    if map.len() >= MAX_PENDING {
+        map.pop_first();
+    }
+    map.insert(key, value);
+}
+
 fn command(kind: Command, request: u32, body: &[u8]) -> Vec<Out> {
     vec![Out::Plugin(Frame::encode(request, kind.name(), body))]
 }
@@ -637,10 +646,7 @@ impl Translator {
         }
         match batch.next_op() {
             Some(op) => {
-                if self.batches.len() >= MAX_PENDING {
-                    self.batches.pop_first();
-                }
-                self.batches.insert(request, batch);
+                remember(&mut self.batches, request, batch);
                 let mut out = self.asked(request, kind);
                 out.push(Out::Session(Envelope::with_id(
                     session_id_of(request),
