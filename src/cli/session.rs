@@ -311,7 +311,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
     // is nothing to run the plugin on.
     let mut failed = Vec::new();
     for path in &args.load {
-        let complex = match crate::files::load(path) {
+        let complex = match crate::files::load_packed(path, crate::files::MAX_FILE) {
             Ok(c) => c,
             Err(e) if args.load.len() == 1 => {
                 let _ = within(CLEANUP, session.leave()).await;
@@ -330,7 +330,7 @@ async fn run_plugin(args: RunArgs) -> ExitCode {
             }
         };
         let atoms = complex.atom_count();
-        let Some(added) = unless_stopped(&stop, session.add_complexes(vec![complex])).await else {
+        let Some(added) = unless_stopped(&stop, session.add_packed(vec![complex])).await else {
             let _ = within(CLEANUP, session.leave()).await;
             return ExitCode::from(130);
         };

@@ -1,6 +1,11 @@
-//! Atom records into the complex tree, shared by the PDB, mmCIF and PQR readers: models
-//! become frames, atoms group into chains by chain id and into residues by runs, and
-//! alternative locations are reduced by one documented rule.
+//! Atom records into a complex, shared by the PDB, mmCIF and PQR readers: models become
+//! frames, atoms group into chains by chain id and into residues by runs, and alternative
+//! locations are reduced by one documented rule.
+//!
+//! The atoms are kept flat in file order (44 bytes each) and the residues as runs of
+//! them, never as a tree of 128-byte atoms: [`Assembled::into_packed`] writes the columns
+//! the session stores straight from them, so a million-atom file costs its text and about
+//! twice its columns while it loads, not its text and a tree.
 //!
 //! **Altloc rule** ("the first altloc per atom"), per model and residue position (chain,
 //! sequence number, insertion code):
@@ -16,9 +21,12 @@
 //! `docs/STRUCTURES.md`); gemmi's own `remove_alternative_conformations` is not the same
 //! rule (it also drops atoms that carry no altloc).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::api::structure::{Atom, Bond, BondKind, Chain, Complex, Molecule, Residue};
+use super::bonds::{ChainAtoms, covalent_radius};
+use crate::api::structure::{
+    AtomRow, BondKind, Builder, Chain, Complex, Name, Packed, ResidueRow, Sizes,
+};
 
 /// One atom as a file gives it.
 #[derive(Debug, Clone, Default)]
@@ -56,18 +64,99 @@ pub struct Record<'a> {
     pub partial_charge: f32,
 }
 
+/// An atom kept, in file order; text as indices into the assembler's strings.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    position: [f32; 3],
+    occupancy: f32,
+    bfactor: f32,
+    partial_charge: f32,
+    serial: i32,
+    formal_charge: i32,
+    name: u32,
+    symbol: u32,
+    het: bool,
+}
+
+/// A residue: the run of atoms `start..start + len` in file order, then `extra` (atoms
+/// listed out of order, such as hydrogens after all heavy atoms).
+#[derive(Debug)]
+struct Res {
+    serial: i32,
+    icode: char,
+    code: u32,
+    start: u32,
+    len: u32,
+    extra: Vec<u32>,
+}
+
+impl Res {
+    fn members(&self) -> impl Iterator<Item = u32> + '_ {
+        (self.start..self.start + self.len).chain(self.extra.iter().copied())
+    }
+
+    fn count(&self) -> usize {
+        self.len as usize + self.extra.len()
+    }
+}
+
+#[derive(Debug, Default)]
+struct ChainB {
+    name: Name,
+    residues: Vec<Res>,
+}
+
+#[derive(Debug, Default)]
+struct ModelB {
+    name: String,
+    chains: Vec<ChainB>,
+}
+
+/// A bond, placed in the residue (counted over the whole complex) of its first atom.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    residue: u32,
+    a: u32,
+    b: u32,
+    kind: BondKind,
+}
+
+/// The strings of a file (atom names, residue codes, element symbols), each kept once.
+#[derive(Debug, Default)]
+struct Strings {
+    ids: HashMap<Name, u32>,
+    list: Vec<Name>,
+}
+
+impl Strings {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.ids.insert(s.into(), id);
+        self.list.push(s.into());
+        id
+    }
+}
+
 /// Builds a complex from records, one model at a time.
 #[derive(Debug, Default)]
 pub struct Assembler {
-    complex: Complex,
+    models: Vec<ModelB>,
     model: Option<Model>,
+    atoms: Vec<Kept>,
+    strings: Strings,
+    /// The last residue code and element given, with their ids (runs are the rule).
+    last_code: Option<(Name, u32)>,
+    last_element: Option<(Name, u32)>,
     /// Atoms dropped by the altloc rule.
     pub dropped_altlocs: usize,
 }
 
 #[derive(Debug, Default)]
 struct Model {
-    molecule: Molecule,
+    model: ModelB,
     chains: HashMap<String, usize>,
     /// Per chain, the segment id of its last residue.
     segments: Vec<String>,
@@ -77,7 +166,12 @@ struct Model {
     /// listed out of order (hydrogens after all heavy atoms) back into their residue.
     part_residues: HashMap<(i32, char), Vec<usize>>,
     /// Per (chain, seq, icode): the first altloc residue type there.
-    altloc_types: HashMap<(usize, i32, char), String>,
+    altloc_types: HashMap<(usize, i32, char), u32>,
+}
+
+/// Whether any atom of `res` is named `name`.
+fn has_name(atoms: &[Kept], res: &Res, name: u32) -> bool {
+    res.members().any(|i| atoms[i as usize].name == name)
 }
 
 impl Assembler {
@@ -85,7 +179,7 @@ impl Assembler {
     pub fn begin_model(&mut self, name: String) {
         self.end_model();
         self.model = Some(Model {
-            molecule: Molecule {
+            model: ModelB {
                 name,
                 ..Default::default()
             },
@@ -96,9 +190,9 @@ impl Assembler {
     /// Ends the open model; an empty one is discarded.
     pub fn end_model(&mut self) {
         if let Some(m) = self.model.take()
-            && !m.molecule.chains.is_empty()
+            && !m.model.chains.is_empty()
         {
-            self.complex.molecules.push(m.molecule);
+            self.models.push(m.model);
         }
     }
 
@@ -116,51 +210,87 @@ impl Assembler {
         self.model.is_some()
     }
 
+    /// The id of a residue code (the last one is tried first).
+    fn code_id(&mut self, code: &str) -> u32 {
+        match &self.last_code {
+            Some((s, id)) if s == code => *id,
+            _ => {
+                let id = self.strings.id(code);
+                self.last_code = Some((code.into(), id));
+                id
+            }
+        }
+    }
+
+    /// The id of an atom's element symbol, normalised (`FE` → `Fe`), or implied by its
+    /// name when the file gives none.
+    fn element_id(&mut self, r: &Record<'_>) -> u32 {
+        if let Some((s, id)) = &self.last_element
+            && s == r.element
+        {
+            return *id;
+        }
+        let given = match r.element.len() {
+            1 if r.element.as_bytes()[0].is_ascii_uppercase() => Some(r.element.to_string()),
+            _ => element(r.element),
+        };
+        match given {
+            Some(symbol) => {
+                let id = self.strings.id(&symbol);
+                self.last_element = Some((r.element.into(), id));
+                id
+            }
+            // Not remembered: a symbol implied by a name depends on the name.
+            None => self.strings.id(&element_from_name(r.name, r.het)),
+        }
+    }
+
     /// Adds an atom to the open model (opening "model 1" if none is).
     pub fn atom(&mut self, r: &Record<'_>) {
         // An insertion code is one ASCII character on the wire; any other becomes `?`.
-        let fixed;
-        let r = if r.icode.is_ascii() {
-            r
-        } else {
-            fixed = Record {
-                icode: '?',
-                ..r.clone()
-            };
-            &fixed
-        };
+        let icode = if r.icode.is_ascii() { r.icode } else { '?' };
         if self.model.is_none() {
-            let n = self.complex.molecules.len() + 1;
+            let n = self.models.len() + 1;
             self.begin_model(format!("model {n}"));
         }
+        let code = self.code_id(r.residue);
+        let name = self.strings.id(r.name);
+        let symbol = self.element_id(r);
+        let index = self.atoms.len() as u32;
         let Some(m) = self.model.as_mut() else {
             return;
         };
         // Atoms of one chain follow each other: the chain of the previous atom is tried
         // before the map.
-        let last = m
-            .part_chain
-            .filter(|&c| m.molecule.chains[c].name == r.chain);
+        let last = m.part_chain.filter(|&c| m.model.chains[c].name == r.chain);
         let ci = match last.or_else(|| m.chains.get(r.chain).copied()) {
             Some(i) => i,
             None => {
-                m.molecule.chains.push(Chain {
+                m.model.chains.push(ChainB {
                     name: r.chain.into(),
                     ..Default::default()
                 });
-                let i = m.molecule.chains.len() - 1;
+                let i = m.model.chains.len() - 1;
                 m.chains.insert(r.chain.to_string(), i);
                 m.segments.push(String::new());
                 i
             }
         };
-        let chain = &mut m.molecule.chains[ci];
+        let atoms = &self.atoms;
+        let chain = &mut m.model.chains[ci];
         if r.altloc != ' ' {
-            let first = m
-                .altloc_types
-                .entry((ci, r.seq, r.icode))
-                .or_insert_with(|| r.residue.to_string());
-            if first != r.residue || name_taken(chain, r) {
+            let first = *m.altloc_types.entry((ci, r.seq, icode)).or_insert(code);
+            // Whether the residue position already holds an atom of this name (scanning
+            // the adjacent residues at that position, where microheterogeneity puts them).
+            let taken = || {
+                chain
+                    .residues
+                    .iter()
+                    .rev()
+                    .take_while(|res| res.serial == r.seq && res.icode == icode)
+                    .any(|res| has_name(atoms, res, name))
+            };
+            if first != code || taken() {
                 self.dropped_altlocs += 1;
                 return;
             }
@@ -176,8 +306,8 @@ impl Assembler {
         let same = !fresh_part
             && chain.residues.last().is_some_and(|last| {
                 last.serial == r.seq
-                    && last.code == r.residue
-                    && last.insertion_code == r.icode
+                    && last.code == code
+                    && last.icode == icode
                     && segment == r.segment
             });
         let ri = if same {
@@ -185,24 +315,25 @@ impl Assembler {
         } else {
             // An earlier residue of this part with the same number and type takes the atom
             // unless it already has one of that name (then the numbers have wrapped).
-            let earlier = m.part_residues.get(&(r.seq, r.icode)).and_then(|list| {
+            let earlier = m.part_residues.get(&(r.seq, icode)).and_then(|list| {
                 list.iter().copied().find(|&i| {
                     let res = &chain.residues[i];
-                    res.code == r.residue && !res.atoms.iter().any(|a| a.name == r.name)
+                    res.code == code && !has_name(atoms, res, name)
                 })
             });
             match earlier {
                 Some(i) => i,
                 None => {
-                    chain.residues.push(Residue {
+                    chain.residues.push(Res {
                         serial: r.seq,
-                        insertion_code: r.icode,
-                        code: r.residue.into(),
-                        name: r.residue.into(),
-                        ..Default::default()
+                        icode,
+                        code,
+                        start: index,
+                        len: 0,
+                        extra: Vec::new(),
                     });
                     let i = chain.residues.len() - 1;
-                    m.part_residues.entry((r.seq, r.icode)).or_default().push(i);
+                    m.part_residues.entry((r.seq, icode)).or_default().push(i);
                     if segment != r.segment {
                         r.segment.clone_into(segment);
                     }
@@ -210,61 +341,223 @@ impl Assembler {
                 }
             }
         };
-        let symbol: crate::api::structure::Name = match r.element.len() {
-            1 if r.element.as_bytes()[0].is_ascii_uppercase() => r.element.into(),
-            _ => element(r.element)
-                .unwrap_or_else(|| element_from_name(r.name, r.het))
-                .into(),
-        };
         let res = &mut chain.residues[ri];
-        res.atoms.push(Atom {
-            symbol,
-            serial: r.serial,
-            name: r.name.into(),
+        if res.extra.is_empty() && res.start + res.len == index {
+            res.len += 1;
+        } else {
+            res.extra.push(index);
+        }
+        self.atoms.push(Kept {
             position: r.position,
-            is_het: r.het,
             occupancy: r.occupancy,
             bfactor: r.bfactor,
-            formal_charge: r.charge,
             partial_charge: r.partial_charge,
-            ..Default::default()
+            serial: r.serial,
+            formal_charge: r.charge,
+            name,
+            symbol,
+            het: r.het,
         });
     }
 
     /// Whether any model has atoms.
     pub fn is_empty(&self) -> bool {
-        self.complex.molecules.is_empty()
+        self.models.is_empty()
             && self
                 .model
                 .as_ref()
-                .is_none_or(|m| m.molecule.chains.is_empty())
+                .is_none_or(|m| m.model.chains.is_empty())
     }
 
-    /// The complex, with `conect` bonds (pairs of serial numbers, resolved in every
+    /// The models read, with `conect` bonds (pairs of serial numbers, resolved in every
     /// model) placed in the residue of their first atom.
-    pub fn finish(mut self, conect: &[(i32, i32, BondKind)]) -> Complex {
+    pub fn finish(mut self, conect: &[(i32, i32, BondKind)]) -> Assembled {
         self.end_model();
-        let mut complex = self.complex;
-        let mut first = 0u32;
-        for m in &mut complex.molecules {
+        let mut out = Assembled {
+            models: self.models,
+            atoms: self.atoms,
+            strings: self.strings.list,
+            links: Vec::new(),
+            remarks: BTreeMap::new(),
+        };
+        for m in &mut out.models {
             for c in &mut m.chains {
-                let all_het = c.residues.iter().all(|r| r.atoms.iter().all(|a| a.is_het));
+                let all_het = c
+                    .residues
+                    .iter()
+                    .all(|r| r.members().all(|i| out.atoms[i as usize].het));
                 if all_het {
                     c.name.insert(0, 'H');
                 }
             }
-            let atoms: u32 = m
-                .chains
-                .iter()
-                .flat_map(|c| &c.residues)
-                .map(|r| r.atoms.len() as u32)
-                .sum();
-            if !conect.is_empty() {
-                place_conect(m, first, conect);
-            }
-            first += atoms;
         }
-        complex
+        if !conect.is_empty() {
+            out.place_conect(conect);
+        }
+        out
+    }
+}
+
+/// The models of a file, assembled: what [`Assembled::into_packed`] turns into the
+/// columns of a complex (inferring the bonds the file does not give).
+#[derive(Debug)]
+pub struct Assembled {
+    models: Vec<ModelB>,
+    atoms: Vec<Kept>,
+    strings: Vec<Name>,
+    links: Vec<Link>,
+    /// The complex's remarks.
+    pub remarks: BTreeMap<String, String>,
+}
+
+impl Assembled {
+    /// Resolves CONECT serials within each model. Serials not in a model are skipped (a
+    /// file may list bonds for atoms an altloc dropped).
+    fn place_conect(&mut self, conect: &[(i32, i32, BondKind)]) {
+        let (mut first_atom, mut first_res) = (0u32, 0u32);
+        for m in &self.models {
+            let mut by_serial: HashMap<i32, (u32, u32)> = HashMap::new();
+            let (mut ordinal, mut residue) = (first_atom, first_res);
+            for r in m.chains.iter().flat_map(|c| &c.residues) {
+                for i in r.members() {
+                    by_serial
+                        .entry(self.atoms[i as usize].serial)
+                        .or_insert((ordinal, residue));
+                    ordinal += 1;
+                }
+                residue += 1;
+            }
+            let mut pairs: Vec<Link> = conect
+                .iter()
+                .filter_map(|&(a, b, kind)| {
+                    let (&(x, rx), &(y, ry)) = (by_serial.get(&a)?, by_serial.get(&b)?);
+                    if x == y {
+                        return None;
+                    }
+                    let (a, b) = (x.min(y), x.max(y));
+                    let residue = if x < y { rx } else { ry };
+                    Some(Link {
+                        residue,
+                        a,
+                        b,
+                        kind,
+                    })
+                })
+                .collect();
+            pairs.sort_unstable_by_key(|p| (p.a, p.b));
+            pairs.dedup_by_key(|p| (p.a, p.b));
+            self.links.extend(pairs);
+            (first_atom, first_res) = (ordinal, residue);
+        }
+    }
+
+    /// Adds the rule's bonds (`super::bonds`) that the file did not give.
+    fn infer_bonds(&mut self) {
+        let known: HashSet<(u32, u32)> = self.links.iter().map(|l| (l.a, l.b)).collect();
+        let radius: Vec<f32> = self.strings.iter().map(|s| covalent_radius(s)).collect();
+        let mut chain = ChainAtoms::default();
+        let (mut ordinal, mut residue) = (0u32, 0u32);
+        let mut found = Vec::new();
+        for c in self.models.iter().flat_map(|m| &m.chains) {
+            chain.clear(ordinal);
+            for r in &c.residues {
+                chain.atoms.extend(r.members().map(|i| {
+                    let a = &self.atoms[i as usize];
+                    (a.position, radius[a.symbol as usize])
+                }));
+                chain.ends.push(chain.atoms.len() as u32);
+            }
+            chain.pairs(|i, a, b| {
+                if known.is_empty() || !known.contains(&(a, b)) {
+                    found.push(Link {
+                        residue: residue + i as u32,
+                        a,
+                        b,
+                        kind: BondKind::CovalentSingle,
+                    });
+                }
+            });
+            ordinal += chain.atoms.len() as u32;
+            residue += c.residues.len() as u32;
+        }
+        self.links.extend(found);
+        // Per residue, the file's bonds first, then the rule's (a stable sort).
+        self.links.sort_by_key(|l| l.residue);
+    }
+
+    /// The complex named `name`, as columns, with the rule's bonds added.
+    pub fn into_packed(mut self, name: &str) -> Result<Packed, String> {
+        self.infer_bonds();
+        // Each residue's bond count goes before its members.
+        let n_res: usize = self
+            .models
+            .iter()
+            .flat_map(|m| &m.chains)
+            .map(|c| c.residues.len())
+            .sum();
+        let mut bonds = vec![0u32; n_res];
+        for l in &self.links {
+            bonds[l.residue as usize] += 1;
+        }
+        let mut b = Builder::new(Sizes {
+            chains: self.models.iter().map(|m| m.chains.len()).sum(),
+            residues: n_res,
+            atoms: self.atoms.len(),
+            bonds: self.links.len(),
+        });
+        let text = |id: u32| self.strings[id as usize].as_str();
+        for m in &self.models {
+            b.molecule(-1, m.name.clone(), BTreeMap::new(), m.chains.len() as u32);
+            for c in &m.chains {
+                b.chain(-1, &c.name, c.residues.len() as u32);
+            }
+        }
+        let mut links = self.links.iter().peekable();
+        let residues = self
+            .models
+            .iter()
+            .flat_map(|m| &m.chains)
+            .flat_map(|c| &c.residues);
+        for (residue, r) in (0u32..).zip(residues) {
+            b.residue(ResidueRow {
+                code: text(r.code),
+                serial: r.serial,
+                insertion_code: r.icode,
+                name: text(r.code),
+                atoms: r.count() as u32,
+                bonds: bonds[residue as usize],
+                ..ResidueRow::DEFAULT
+            });
+            for i in r.members() {
+                let a = &self.atoms[i as usize];
+                b.atom(AtomRow {
+                    symbol: text(a.symbol),
+                    serial: a.serial,
+                    name: text(a.name),
+                    position: a.position,
+                    is_het: a.het,
+                    occupancy: a.occupancy,
+                    bfactor: a.bfactor,
+                    formal_charge: a.formal_charge,
+                    partial_charge: a.partial_charge,
+                    ..AtomRow::DEFAULT
+                });
+            }
+            while let Some(l) = links.next_if(|l| l.residue == residue) {
+                b.bond(-1, l.a, l.b, l.kind);
+            }
+        }
+        let head = Complex {
+            name: name.to_string(),
+            remarks: std::mem::take(&mut self.remarks),
+            ..Complex::default()
+        };
+        b.checked(&head)
+    }
+
+    /// The complex as a tree (through its columns: one writer for both).
+    pub fn into_complex(self, name: &str) -> Result<Complex, String> {
+        Ok(self.into_packed(name)?.unpack())
     }
 }
 
@@ -276,55 +569,6 @@ pub fn file_chain(c: &Chain) -> &str {
     match c.name.strip_prefix('H') {
         Some(id) if all_het => id,
         _ => &c.name,
-    }
-}
-
-/// Whether the residue position of `r` already holds an atom named like it (scanning the
-/// adjacent residues at that position, where microheterogeneity puts them).
-fn name_taken(chain: &Chain, r: &Record<'_>) -> bool {
-    chain
-        .residues
-        .iter()
-        .rev()
-        .take_while(|res| res.serial == r.seq && res.insertion_code == r.icode)
-        .any(|res| res.atoms.iter().any(|a| a.name == r.name))
-}
-
-/// Resolves CONECT serials within one model and puts each bond in the residue of its
-/// first atom. Serials not in the model are skipped (a file may list bonds for atoms an
-/// altloc dropped).
-fn place_conect(m: &mut Molecule, first: u32, conect: &[(i32, i32, BondKind)]) {
-    let mut by_serial: HashMap<i32, (u32, usize, usize)> = HashMap::new();
-    let mut ordinal = first;
-    for (ci, c) in m.chains.iter().enumerate() {
-        for (ri, r) in c.residues.iter().enumerate() {
-            for a in &r.atoms {
-                by_serial.entry(a.serial).or_insert((ordinal, ci, ri));
-                ordinal += 1;
-            }
-        }
-    }
-    let mut pairs: Vec<(u32, u32, BondKind, usize, usize)> = conect
-        .iter()
-        .filter_map(|&(a, b, kind)| {
-            let (&(x, ci, ri), &(y, cj, rj)) = (by_serial.get(&a)?, by_serial.get(&b)?);
-            if x == y {
-                return None;
-            }
-            let (lo, hi) = (x.min(y), x.max(y));
-            let (c, r) = if x < y { (ci, ri) } else { (cj, rj) };
-            Some((lo, hi, kind, c, r))
-        })
-        .collect();
-    pairs.sort_unstable_by_key(|p| (p.0, p.1));
-    pairs.dedup_by_key(|p| (p.0, p.1));
-    for (lo, hi, kind, c, r) in pairs {
-        m.chains[c].residues[r].bonds.push(Bond {
-            index: -1,
-            atom1: lo,
-            atom2: hi,
-            kind,
-        });
     }
 }
 
@@ -416,8 +660,42 @@ mod tests {
             a.atom(&r);
         }
         assert_eq!(a.dropped_altlocs, 2);
-        let c = a.finish(&[]);
+        let c = a.finish(&[]).into_complex("t").unwrap();
         assert_eq!(names(&c), ["SER:N", "SER:CA", "SER:OG"]);
+    }
+
+    #[test]
+    fn atoms_listed_out_of_order_join_their_residue_and_conect_follows_them() {
+        let mut a = Assembler::default();
+        let mut serial = 0;
+        for (name, seq) in [("N", 1), ("CA", 1), ("N", 2), ("CA", 2), ("H", 1), ("H", 2)] {
+            serial += 1;
+            let mut r = rec(name, ' ', "GLY", seq);
+            r.serial = serial;
+            r.position = [serial as f32 * 10.0, 0.0, 0.0]; // far apart: no inferred bonds
+            a.atom(&r);
+        }
+        // Serial 5 (residue 1's H, ordinal 2) to serial 4 (residue 2's CA, ordinal 4).
+        let c = a
+            .finish(&[(5, 4, BondKind::CovalentDouble)])
+            .into_complex("t")
+            .unwrap();
+        assert_eq!(
+            names(&c),
+            ["GLY:N", "GLY:CA", "GLY:H", "GLY:N", "GLY:CA", "GLY:H"]
+        );
+        let serials: Vec<i32> = c.atoms().map(|a| a.serial).collect();
+        assert_eq!(serials, [1, 2, 5, 3, 4, 6]);
+        let bonds: Vec<(u32, u32, BondKind)> = c
+            .residues()
+            .flat_map(|r| r.bonds.iter().map(|b| (b.atom1, b.atom2, b.kind)))
+            .collect();
+        assert_eq!(bonds, [(2, 4, BondKind::CovalentDouble)]);
+        assert_eq!(
+            c.residues().next().unwrap().bonds.len(),
+            1,
+            "in its first atom's residue"
+        );
     }
 
     #[test]
@@ -426,7 +704,7 @@ mod tests {
         for _ in 0..3 {
             a.atom(&rec("C", ' ', "LIG", 1));
         }
-        assert_eq!(a.finish(&[]).atom_count(), 3);
+        assert_eq!(a.finish(&[]).into_complex("t").unwrap().atom_count(), 3);
     }
 
     #[test]
@@ -441,7 +719,7 @@ mod tests {
         ] {
             a.atom(&r);
         }
-        let c = a.finish(&[]);
+        let c = a.finish(&[]).into_complex("t").unwrap();
         assert_eq!(names(&c), ["PRO:N", "PRO:CA", "GLY:N"]);
         assert_eq!(c.residues().count(), 2, "no empty SER residue");
     }
@@ -459,7 +737,7 @@ mod tests {
         r.het = true;
         r.seq = 101;
         a.atom(&r);
-        let c = a.finish(&[]);
+        let c = a.finish(&[]).into_complex("t").unwrap();
         let chains: Vec<(&str, usize)> = c.molecules[0]
             .chains
             .iter()

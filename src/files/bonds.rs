@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use crate::api::structure::{Bond, BondKind, Complex};
+use crate::api::structure::{Bond, BondKind, Chain, Complex};
 
 /// Tolerance added to the sum of covalent radii (Å).
 pub const TOLERANCE: f32 = 0.45;
@@ -46,73 +46,99 @@ fn dist2(a: [f32; 3], b: [f32; 3]) -> f32 {
     (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
 }
 
+/// One chain as the rule sees it.
+#[derive(Debug, Default)]
+pub struct ChainAtoms {
+    /// Ordinal of its first atom in the complex.
+    pub first: u32,
+    /// Its atoms' positions and covalent radii, in tree order.
+    pub atoms: Vec<([f32; 3], f32)>,
+    /// Where each residue ends (exclusive, counted in the chain's atoms).
+    pub ends: Vec<u32>,
+}
+
+impl ChainAtoms {
+    /// Empties it for the next chain, keeping its buffers.
+    pub fn clear(&mut self, first: u32) {
+        self.first = first;
+        self.atoms.clear();
+        self.ends.clear();
+    }
+
+    /// Calls `found(residue, a, b)` (the chain's residue, ordinals `a < b` of the complex)
+    /// for each pair the rule bonds: within a residue, and from a residue to the next.
+    pub fn pairs(&self, mut found: impl FnMut(usize, u32, u32)) {
+        let mut start = 0u32;
+        for (i, &end) in self.ends.iter().enumerate() {
+            let next = self.ends.get(i + 1).copied().unwrap_or(end);
+            for a in start..end {
+                let (pa, ra) = self.atoms[a as usize];
+                for b in (a + 1)..next {
+                    let (pb, rb) = self.atoms[b as usize];
+                    let max = ra + rb + TOLERANCE;
+                    let d2 = dist2(pa, pb);
+                    if d2 <= max * max && d2 > 0.16 {
+                        found(i, self.first + a, self.first + b);
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+}
+
+/// Calls `found(chain, residue, a, b)` for each pair the rule bonds in `complex` (chains
+/// counted over the complex, residues in their chain, ordinals `a < b`).
+fn tree_pairs(complex: &Complex, mut found: impl FnMut(usize, usize, u32, u32)) {
+    let mut chain = ChainAtoms::default();
+    let mut ordinal = 0u32;
+    for (k, c) in complex.molecules.iter().flat_map(|m| &m.chains).enumerate() {
+        chain.clear(ordinal);
+        for r in &c.residues {
+            chain.atoms.extend(
+                r.atoms
+                    .iter()
+                    .map(|a| (a.position, covalent_radius(&a.symbol))),
+            );
+            chain.ends.push(chain.atoms.len() as u32);
+        }
+        chain.pairs(|i, a, b| found(k, i, a, b));
+        ordinal += chain.atoms.len() as u32;
+    }
+}
+
 /// Adds rule-based bonds to every residue of `complex`, keeping the ones it has.
 pub fn infer(complex: &mut Complex) {
-    let mut known: HashSet<(u32, u32)> = complex
+    let known: HashSet<(u32, u32)> = complex
         .bonds()
         .map(|b| (b.atom1.min(b.atom2), b.atom1.max(b.atom2)))
         .collect();
-    let new = rule(complex, &mut known);
-    let mut it = new.into_iter();
-    for m in &mut complex.molecules {
-        for c in &mut m.chains {
-            for r in &mut c.residues {
-                r.bonds.extend(it.next().unwrap_or_default());
-            }
+    let mut new = Vec::new();
+    tree_pairs(complex, |k, i, a, b| {
+        if !known.contains(&(a, b)) {
+            new.push((k, i, a, b));
         }
+    });
+    let mut chains: Vec<&mut Chain> = complex
+        .molecules
+        .iter_mut()
+        .flat_map(|m| &mut m.chains)
+        .collect();
+    for (k, i, a, b) in new {
+        chains[k].residues[i].bonds.push(Bond {
+            index: -1,
+            atom1: a,
+            atom2: b,
+            kind: BondKind::CovalentSingle,
+        });
     }
 }
 
 /// The pairs (lower ordinal first) the rule finds in `complex`, whatever bonds it has.
 pub fn inferred_pairs(complex: &Complex) -> HashSet<(u32, u32)> {
     let mut found = HashSet::new();
-    rule(complex, &mut found);
+    tree_pairs(complex, |_, _, a, b| {
+        found.insert((a, b));
+    });
     found
-}
-
-/// The rule's bonds per residue (in traversal order), skipping pairs in `known` and
-/// adding the new ones to it.
-fn rule(complex: &Complex, known: &mut HashSet<(u32, u32)>) -> Vec<Vec<Bond>> {
-    // Ordinal ranges per residue, grouped by chain, in traversal order.
-    let mut start = 0u32;
-    let mut chains: Vec<Vec<(u32, u32)>> = Vec::new();
-    for m in &complex.molecules {
-        for c in &m.chains {
-            let mut ranges = Vec::new();
-            for r in &c.residues {
-                let end = start + r.atoms.len() as u32;
-                ranges.push((start, end));
-                start = end;
-            }
-            chains.push(ranges);
-        }
-    }
-    let atoms: Vec<([f32; 3], f32)> = complex
-        .atoms()
-        .map(|a| (a.position, covalent_radius(&a.symbol)))
-        .collect();
-    let mut new: Vec<Vec<Bond>> = Vec::new();
-    for ranges in &chains {
-        for (i, &(s, e)) in ranges.iter().enumerate() {
-            let next = ranges.get(i + 1).copied().unwrap_or((e, e));
-            let mut found = Vec::new();
-            for a in s..e {
-                for b in (a + 1)..next.1 {
-                    let ((pa, ra), (pb, rb)) = (atoms[a as usize], atoms[b as usize]);
-                    let max = ra + rb + TOLERANCE;
-                    let d2 = dist2(pa, pb);
-                    if d2 <= max * max && d2 > 0.16 && known.insert((a, b)) {
-                        found.push(Bond {
-                            index: -1,
-                            atom1: a,
-                            atom2: b,
-                            kind: BondKind::CovalentSingle,
-                        });
-                    }
-                }
-            }
-            new.push(found);
-        }
-    }
-    new
 }

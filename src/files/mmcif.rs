@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use super::assemble::{self, Assembler, Record};
+use super::assemble::{self, Assembled, Assembler, Record};
 use super::{Diagnostics, ParseError};
 use crate::api::structure::Complex;
 
@@ -199,7 +199,7 @@ impl Columns {
 }
 
 /// Parses mmCIF bytes (already decompressed).
-pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError> {
+pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Assembled, ParseError> {
     let mut tokens = Tokens::new(bytes).peekable();
     let mut blocks = 0;
     let mut title = None;
@@ -265,16 +265,15 @@ pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError
     ))
 }
 
-fn finish(asm: Assembler, title: Option<String>) -> Result<Complex, ParseError> {
+fn finish(asm: Assembler, title: Option<String>) -> Result<Assembled, ParseError> {
     if asm.is_empty() {
         return Err(ParseError::new("the _atom_site table has no atoms"));
     }
-    let mut complex = asm.finish(&[]);
+    let mut assembled = asm.finish(&[]);
     if let Some(t) = title {
-        complex.remarks.insert("data".into(), t);
+        assembled.remarks.insert("data".into(), t);
     }
-    super::bonds::infer(&mut complex);
-    Ok(complex)
+    Ok(assembled)
 }
 
 fn starts_with_ci(text: &[u8], prefix: &[u8]) -> bool {
@@ -479,6 +478,11 @@ fn cif_value(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reader's complex, as a tree.
+    fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError> {
+        super::parse(bytes, diag).map(|a| a.into_complex("t").expect("its columns check"))
+    }
 
     fn words(text: &str) -> Vec<String> {
         Tokens::new(text.as_bytes())

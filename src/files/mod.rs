@@ -19,7 +19,7 @@ pub mod sdf;
 
 use std::path::Path;
 
-use crate::api::structure::Complex;
+use crate::api::structure::{Complex, Packed};
 
 /// Largest structure file read (bytes).
 pub const MAX_FILE: u64 = 512 * 1024 * 1024;
@@ -284,15 +284,49 @@ impl Format {
     }
 }
 
+/// What a reader gives: a tree (SDF, MOL2: small molecules with their bond blocks) or
+/// atom records assembled into runs (PDB, mmCIF, PQR), which become columns without a
+/// tree.
+pub enum Parsed {
+    /// A complex tree.
+    Tree(Complex),
+    /// Assembled records.
+    Records(assemble::Assembled),
+}
+
+impl Parsed {
+    /// The complex named `name` as the session stores it, checked.
+    pub fn into_packed(self, name: &str) -> Result<Packed, ParseError> {
+        match self {
+            Parsed::Tree(mut c) => {
+                c.name = name.to_string();
+                Packed::checked(&c).map_err(|e| ParseError::new(e.message))
+            }
+            Parsed::Records(a) => a.into_packed(name).map_err(ParseError::new),
+        }
+    }
+}
+
 /// Parses a file's content (already decompressed) as `format`.
 pub fn parse(bytes: &[u8], format: Format, diag: &mut Diagnostics) -> Result<Complex, ParseError> {
-    match format {
-        Format::Pdb => pdb::parse(bytes, diag),
-        Format::Mmcif => mmcif::parse(bytes, diag),
-        Format::Pqr => pqr::parse(bytes, diag),
-        Format::Mol2 => mol2::parse(bytes, diag),
-        Format::Sdf => sdf::parse(&String::from_utf8_lossy(bytes)),
-    }
+    Ok(parse_any(bytes, format, diag)?
+        .into_packed("complex")?
+        .unpack())
+}
+
+/// Parses a file's content as `format`, leaving the records unassembled into a tree.
+pub fn parse_any(
+    bytes: &[u8],
+    format: Format,
+    diag: &mut Diagnostics,
+) -> Result<Parsed, ParseError> {
+    Ok(match format {
+        Format::Pdb => Parsed::Records(pdb::parse(bytes, diag)?),
+        Format::Mmcif => Parsed::Records(mmcif::parse(bytes, diag)?),
+        Format::Pqr => Parsed::Records(pqr::parse(bytes, diag)?),
+        Format::Mol2 => Parsed::Tree(mol2::parse(bytes, diag)?),
+        Format::Sdf => Parsed::Tree(sdf::parse(&String::from_utf8_lossy(bytes))?),
+    })
 }
 
 /// Reads a structure file into a complex named after the file; warnings go to the log.
@@ -307,51 +341,77 @@ pub fn load_limited(path: &Path, max: u64) -> Result<Complex, FileError> {
     Ok(complex)
 }
 
+/// Reads a structure file as the session stores it (its columns, never a tree: a
+/// million-atom file costs its text and about twice its columns while it loads);
+/// warnings go to the log.
+pub fn load_packed(path: &Path, max: u64) -> Result<Packed, FileError> {
+    let (packed, diag) = read_packed(path, max)?;
+    diag.log(&path.display().to_string());
+    Ok(packed)
+}
+
 /// Reads a structure file, returning what the reader tolerated beside the complex.
 pub fn read(path: &Path, max: u64) -> Result<(Complex, Diagnostics), FileError> {
+    let (packed, diag) = read_packed(path, max)?;
+    Ok((packed.unpack(), diag))
+}
+
+/// [`read`], as columns.
+pub fn read_packed(path: &Path, max: u64) -> Result<(Packed, Diagnostics), FileError> {
     read_bytes(path, read_bounded(path, max)?, max)
 }
 
 /// Reads a structure file's content, named `path` (its name tells the format and the
 /// complex's name; the content is sniffed when the name says nothing), at most `max`
-/// bytes once decompressed.
+/// bytes once decompressed. The text is freed before the columns are written.
 pub fn read_bytes(
     path: &Path,
     bytes: Vec<u8>,
     max: u64,
-) -> Result<(Complex, Diagnostics), FileError> {
+) -> Result<(Packed, Diagnostics), FileError> {
     let bytes = decompress(bytes, max).map_err(|e| FileError::Parse {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    parse_named(path, &bytes)
+    let (parsed, diag) = parse_file(path, &bytes)?;
+    drop(bytes);
+    Ok((finish(path, parsed)?, diag))
 }
 
 /// Parses a structure file's decompressed content, named `path` (its name tells the format
 /// and the complex's name; the content is sniffed when the name says nothing).
 pub fn parse_named(path: &Path, bytes: &[u8]) -> Result<(Complex, Diagnostics), FileError> {
-    let shown = path.display().to_string();
-    let parse_error = |e: ParseError| FileError::Parse {
-        path: shown.clone(),
-        message: e.to_string(),
-    };
+    let (parsed, diag) = parse_file(path, bytes)?;
+    Ok((finish(path, parsed)?.unpack(), diag))
+}
+
+/// The reader of `path`'s format on `bytes`, a panic in it contained as an error.
+fn parse_file(path: &Path, bytes: &[u8]) -> Result<(Parsed, Diagnostics), FileError> {
     let format = Format::of(path)
         .or_else(|| Format::sniff(bytes))
         .ok_or_else(|| FileError::UnknownFormat {
-            path: shown.clone(),
+            path: path.display().to_string(),
         })?;
     let mut diag = Diagnostics::default();
-    let mut complex = crate::runtime::contain(|| parse(bytes, format, &mut diag))
+    let parsed = contained(path, || parse_any(bytes, format, &mut diag))?;
+    Ok((parsed, diag))
+}
+
+/// The complex of `parsed`, named after `path`, as columns (bonds inferred, checked).
+fn finish(path: &Path, parsed: Parsed) -> Result<Packed, FileError> {
+    let name = display_name(path);
+    contained(path, || parsed.into_packed(&name))
+}
+
+/// `f`'s result for the file `path`, a panic in it contained as an error.
+fn contained<T>(path: &Path, f: impl FnOnce() -> Result<T, ParseError>) -> Result<T, FileError> {
+    crate::runtime::contain(f)
         .map_err(|p| ParseError::new(format!("the reader failed (a bug in nts: {})", p.message)))
         .and_then(|r| r)
-        .map_err(parse_error)?;
-    complex.name = display_name(path);
-    complex.shrink_to_fit();
-    complex.validate().map_err(|e| FileError::Parse {
-        path: shown,
-        message: e.message,
-    })?;
-    Ok((complex, diag))
+        .map_err(|e| FileError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
 }
 
 /// A file's name without its compression and format extensions (`1ABC.cif.gz` → `1ABC`).

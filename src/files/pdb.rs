@@ -10,12 +10,12 @@
 
 use std::fmt::Write as _;
 
-use super::assemble::{self, Assembler, Record};
+use super::assemble::{self, Assembled, Assembler, Record};
 use super::{Diagnostics, ParseError, lines};
 use crate::api::structure::{BondKind, Complex};
 
 /// Parses a PDB file's bytes (already decompressed).
-pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError> {
+pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Assembled, ParseError> {
     let mut asm = Assembler::default();
     let mut conect: Vec<(i32, i32, BondKind)> = Vec::new();
     let mut remarks: Vec<(String, String)> = Vec::new();
@@ -76,16 +76,15 @@ pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError
             asm.dropped_altlocs
         ));
     }
-    let mut complex = asm.finish(&conect);
+    let mut assembled = asm.finish(&conect);
     for (key, body) in remarks {
-        let entry = complex.remarks.entry(key).or_default();
+        let entry = assembled.remarks.entry(key).or_default();
         if !entry.is_empty() {
             entry.push('\n');
         }
         entry.push_str(&body);
     }
-    super::bonds::infer(&mut complex);
-    Ok(complex)
+    Ok(assembled)
 }
 
 /// One ATOM/HETATM line.
@@ -378,6 +377,11 @@ pub(super) fn truncate(s: &str, n: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reader's complex, as a tree.
+    fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError> {
+        super::parse(bytes, diag).map(|a| a.into_complex("t").expect("its columns check"))
+    }
 
     #[test]
     fn hybrid36_round_trips() {

@@ -6,12 +6,12 @@
 
 use std::fmt::Write as _;
 
-use super::assemble::{self, Assembler, Record};
+use super::assemble::{self, Assembled, Assembler, Record};
 use super::{Diagnostics, ParseError, lines};
 use crate::api::structure::Complex;
 
 /// Parses PQR bytes (already decompressed).
-pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError> {
+pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Assembled, ParseError> {
     let mut asm = Assembler::default();
     let mut models = 0;
     for (n, line) in lines(bytes) {
@@ -98,9 +98,7 @@ pub fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError
             "no ATOM or HETATM records: the file holds no structure",
         ));
     }
-    let mut complex = asm.finish(&[]);
-    super::bonds::infer(&mut complex);
-    Ok(complex)
+    Ok(asm.finish(&[]))
 }
 
 /// Writes PQR text (whitespace-separated, in the PDB2PQR layout).
@@ -159,6 +157,11 @@ fn field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reader's complex, as a tree.
+    fn parse(bytes: &[u8], diag: &mut Diagnostics) -> Result<Complex, ParseError> {
+        super::parse(bytes, diag).map(|a| a.into_complex("t").expect("its columns check"))
+    }
 
     #[test]
     fn both_layouts_and_a_round_trip() {

@@ -342,6 +342,16 @@ impl Session {
             .map(crate::api::structure::Packed::checked)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| SessionError::Refused(ErrorBody::from(e)))?;
+        self.add_packed(complexes).await
+    }
+
+    /// [`Session::add_complexes`] for complexes already in the form the workspace keeps
+    /// (a file read by [`crate::files::load_packed`]: no tree is ever built); answers
+    /// them shallow (without their atoms).
+    pub async fn add_packed(
+        &self,
+        complexes: Vec<crate::api::structure::Packed>,
+    ) -> Result<Vec<crate::api::structure::Complex>, SessionError> {
         self.router
             .add_complexes(complexes)
             .await

@@ -19,6 +19,7 @@ mod columns;
 mod elements;
 
 pub use columns::Packed;
+pub(crate) use columns::{AtomRow, Builder, ResidueRow, Sizes};
 pub use elements::{ELEMENTS, atomic_number};
 
 /// Short per-atom and per-residue text (names, symbols, residue codes, labels): inline up

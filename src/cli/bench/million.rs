@@ -2,7 +2,6 @@
 //! loaded through the session's readers, read and written back by `workspace-echo`, then
 //! streamed by `wiggle`; the session process's peak memory beside the raw position bytes.
 
-use super::stream::serve_builtin;
 use super::{DEADLINE, stats};
 use crate::api::control::UserInfo;
 use crate::api::link::ToSession;
@@ -11,7 +10,6 @@ use crate::session::{LinkEvent, Lobby, Session};
 use crate::wire::Envelope;
 use anyhow::{Context, bail};
 use std::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 /// Atoms in the workspace.
 pub(super) const ATOMS: usize = 1_000_000;
@@ -100,7 +98,12 @@ fn base_structure() -> Complex {
 /// A memory figure of this process from `/proc/self/status` (`VmHWM`: the peak since
 /// [`reset_peak`]; `VmRSS`: now), in bytes.
 fn memory(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    memory_of("self", field)
+}
+
+/// [`memory`] of process `pid`.
+fn memory_of(pid: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib: u64 = status
         .lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
@@ -135,11 +138,64 @@ async fn run(session: &Session, plugin: &str) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// The plugins' hosts, each its own process as in a deployment (in this process their
+/// relays' buffers would be counted as the session's).
+struct Hosts(Vec<tokio::process::Child>);
+
+impl Hosts {
+    /// Starts `nts plugin NAME --name million-NAME` for each of `names`.
+    fn start(
+        exe: &std::path::Path,
+        profile: &std::path::Path,
+        names: &[&str],
+    ) -> anyhow::Result<Self> {
+        let mut children = Vec::new();
+        for name in names {
+            children.push(
+                tokio::process::Command::new(exe)
+                    .args(["plugin", name, "--name", &format!("million-{name}")])
+                    .arg("--profile")
+                    .arg(profile)
+                    .stdin(std::process::Stdio::null())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .with_context(|| format!("starting the {name} host"))?,
+            );
+        }
+        Ok(Hosts(children))
+    }
+
+    /// The largest peak resident memory of the hosts' processes, in bytes.
+    fn peak(&self) -> Option<u64> {
+        self.0
+            .iter()
+            .filter_map(|c| memory_of(&c.id()?.to_string(), "VmHWM"))
+            .max()
+    }
+}
+
+/// Waits (up to [`DEADLINE`]) until every plugin of `names` is registered.
+async fn registered(lobby: &Lobby, names: &[String]) -> anyhow::Result<()> {
+    let until = Instant::now() + DEADLINE;
+    loop {
+        let list = lobby.plugins().await?;
+        if names
+            .iter()
+            .all(|n| list.plugins.iter().any(|p| &p.metadata.name == n))
+        {
+            return Ok(());
+        }
+        if Instant::now() > until {
+            bail!("the million-atom bench's plugins did not register within {DEADLINE:?}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub(super) async fn million_bench(
     profile: &crate::connect::Profile,
     exe: &std::path::Path,
     lobby: &Lobby,
-    stop: CancellationToken,
     dir: &std::path::Path,
 ) -> anyhow::Result<()> {
     let base = base_structure();
@@ -149,8 +205,9 @@ pub(super) async fn million_bench(
     crate::files::save(&complex, &path).context("writing the million-atom file")?;
     let file_mb = std::fs::metadata(&path)?.len() as f64 / 1e6;
     drop(complex);
-    serve_builtin(profile, exe, "workspace-echo", stop.clone()).await?;
-    serve_builtin(profile, exe, "wiggle", stop).await?;
+    let profile_path = dir.join("million-profile.json");
+    profile.save(&profile_path)?;
+    let hosts = Hosts::start(exe, &profile_path, &["workspace-echo", "wiggle"])?;
     let session = Session::open(
         lobby,
         "million",
@@ -160,25 +217,30 @@ pub(super) async fn million_bench(
         },
     )
     .await?;
+    registered(
+        lobby,
+        &["million-workspace-echo".into(), "million-wiggle".into()],
+    )
+    .await?;
 
     crate::sys::release_memory();
     let before = memory("VmRSS").unwrap_or(0);
     reset_peak();
     let t0 = Instant::now();
-    let loaded = crate::files::load(&path)?;
-    session.add_complexes(vec![loaded]).await?;
+    let loaded = crate::files::load_packed(&path, crate::files::MAX_FILE)?;
+    session.add_packed(vec![loaded]).await?;
     let load = t0.elapsed();
     let after_load = memory("VmHWM");
     // What the workspace keeps: resident memory once freed memory went back to the system.
     crate::sys::release_memory();
     let kept = memory("VmRSS");
 
-    let echo = run(&session, "workspace-echo").await?;
+    let echo = run(&session, "million-workspace-echo").await?;
     let rounds = super::workspace::round_trips(&echo)?;
     let round_trip = stats(rounds).median;
     let after_echo = memory("VmHWM");
 
-    let streamed = run(&session, "wiggle").await?;
+    let streamed = run(&session, "million-wiggle").await?;
     if !streamed.starts_with("streamed") {
         bail!("the stream failed: {streamed}");
     }
@@ -190,7 +252,9 @@ pub(super) async fn million_bench(
         _ => f64::NAN,
     };
     let peak = memory("VmHWM");
+    let host_peak = hosts.peak();
     session.leave().await?;
+    drop(hosts);
     let _ = std::fs::remove_file(&path);
 
     let mb = |b: Option<u64>| b.map_or(f64::NAN, |b| b as f64 / 1e6);
@@ -222,6 +286,10 @@ million-atom workspace ({atoms} atoms: {} replicated; {file_mb:.0} MB mmCIF)",
         per_atom(after_echo),
         per_atom(peak),
         mb(peak),
+    );
+    println!(
+        "  a plugin host process's peak (its own process, as deployed): {:.0} B/atom",
+        host_peak.map_or(f64::NAN, |b| b as f64 / atoms as f64)
     );
     println!(
         "  session process memory kept after load (freed memory returned): {:.0} B/atom",

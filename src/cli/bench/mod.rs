@@ -451,7 +451,7 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     }
 
     if args.runs(Section::Million) {
-        million::million_bench(&profile, &exe, &lobby, stop_host.clone(), dir).await?;
+        million::million_bench(&profile, &exe, &lobby, dir).await?;
     }
 
     if args.runs(Section::Legacy) {

@@ -13,12 +13,13 @@
 //! column proportional to its count (so a few bytes cannot make the decoder allocate a
 //! million atoms). `schemas/structure.cddl` describes the columns.
 //!
-//! `column` holds the column types, `encode` and `decode` the two directions, `packed` a
+//! `column` holds the column types, `build` the writer (level by level, in tree order; the
+//! tree's encoder and the file readers share it), `decode` the reader, `packed` a
 //! complex kept in this form (the session's storage).
 
+mod build;
 mod column;
 mod decode;
-mod encode;
 mod packed;
 #[cfg(test)]
 mod packed_tests;
@@ -29,6 +30,7 @@ use super::*;
 use column::Column;
 use serde::{Deserializer, Serializer};
 
+pub(crate) use build::{AtomRow, Builder, ResidueRow, Sizes};
 pub use packed::Packed;
 
 /// Most chains, residues (each) in one complex: no more than atoms.
@@ -261,7 +263,7 @@ columns!(
 
 impl Serialize for Complex {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        encode::encode(self).serialize(s)
+        build::encode(self).serialize(s)
     }
 }
 

@@ -56,7 +56,7 @@ impl Packed {
     /// refuses packs, but a decoder would refuse its columns).
     pub fn pack(c: &Complex) -> Packed {
         Packed {
-            wire: encode::encode(c),
+            wire: build::encode(c),
             atoms: c.atom_count(),
         }
     }
@@ -68,7 +68,7 @@ impl Packed {
     }
 
     /// Checks the columns of `wire`.
-    fn check(wire: Wire) -> Result<Packed, String> {
+    pub(super) fn check(wire: Wire) -> Result<Packed, String> {
         let atoms = Open::new(&wire)?.n_atoms;
         Ok(Packed { wire, atoms })
     }
