@@ -242,16 +242,16 @@ impl Instance {
     /// Sends an envelope; one larger than the path to the session carries goes in chunks.
     async fn send(&self, env: Envelope<ToSession>) -> Result<(), RequestError> {
         let max = self.inner.info.max_message.max(4096) as usize;
-        let frames = wire::chunk::encode_parts(&env, max, ToSession::Chunk);
+        let bytes = wire::encode(&env);
         // Freeing a large structure takes milliseconds (a 100k-atom tree: ~1 ms) that the
         // frames would wait for on this single-threaded runtime: free it on another thread
         // while they travel.
-        if frames.iter().map(Vec::len).sum::<usize>() >= LARGE_MESSAGE {
+        if bytes.len() >= LARGE_MESSAGE {
             tokio::task::spawn_blocking(move || drop(env));
         } else {
             drop(env);
         }
-        for frame in frames {
+        for frame in wire::chunk::parts(bytes, max, ToSession::Chunk) {
             self.inner
                 .out
                 .send(Outgoing::Frame(frame.into()))

@@ -35,7 +35,7 @@ pub struct Chunk {
 
 /// Splits `bytes` into chunks whose messages stay within `max_message` bytes.
 pub fn split(bytes: &[u8], max_message: usize) -> Vec<Chunk> {
-    let part = max_message.saturating_sub(OVERHEAD).max(1024);
+    let part = part_size(max_message);
     let transfer: u64 = rand::random();
     let count = bytes.len().div_ceil(part) as u32;
     bytes
@@ -50,29 +50,73 @@ pub fn split(bytes: &[u8], max_message: usize) -> Vec<Chunk> {
         .collect()
 }
 
-/// Encodes `env` as the messages to send: itself if it fits in `max_message` bytes,
-/// otherwise its parts, each wrapped into a `chunk` message by `wrap`.
-pub fn encode_parts<M: Message>(
-    env: &Envelope<M>,
-    max_message: usize,
-    wrap: impl Fn(Chunk) -> M,
-) -> Vec<Vec<u8>> {
-    parts(super::encode(env), max_message, wrap)
+/// The data carried by each chunk of messages of at most `max_message` bytes.
+fn part_size(max_message: usize) -> usize {
+    max_message.saturating_sub(OVERHEAD).max(1024)
 }
 
-/// An encoded envelope as the messages that carry it: itself, or its chunks.
-pub fn parts<M: Message>(
+/// An encoded envelope as the messages that carry it: itself, or its chunks, made one at
+/// a time as they are taken (a 17 MB structure is not held three times over: whole, as
+/// chunks and as their messages).
+pub fn parts<M: Message, W: Fn(Chunk) -> M>(
     bytes: Vec<u8>,
     max_message: usize,
-    wrap: impl Fn(Chunk) -> M,
-) -> Vec<Vec<u8>> {
-    if bytes.len() <= max_message {
-        return vec![bytes];
+    wrap: W,
+) -> Parts<W> {
+    let whole = bytes.len() <= max_message;
+    let part = part_size(max_message);
+    Parts {
+        count: if whole {
+            1
+        } else {
+            bytes.len().div_ceil(part) as u32
+        },
+        bytes: Some(bytes),
+        whole,
+        part,
+        seq: 0,
+        transfer: rand::random(),
+        wrap,
     }
-    split(&bytes, max_message)
-        .into_iter()
-        .map(|part| super::encode(&Envelope::event(wrap(part))))
-        .collect()
+}
+
+/// The messages of [`parts`].
+pub struct Parts<W> {
+    bytes: Option<Vec<u8>>,
+    whole: bool,
+    part: usize,
+    seq: u32,
+    count: u32,
+    transfer: u64,
+    wrap: W,
+}
+
+impl<M: Message, W: Fn(Chunk) -> M> Iterator for Parts<W> {
+    type Item = Vec<u8>;
+
+    fn next(&mut self) -> Option<Vec<u8>> {
+        if self.whole {
+            return self.bytes.take();
+        }
+        let bytes = self.bytes.as_ref()?;
+        let start = self.seq as usize * self.part;
+        if self.seq >= self.count {
+            self.bytes = None;
+            return None;
+        }
+        let data = bytes[start..(start + self.part).min(bytes.len())].to_vec();
+        let chunk = Chunk {
+            transfer: self.transfer,
+            seq: self.seq,
+            count: self.count,
+            data,
+        };
+        self.seq += 1;
+        if self.seq == self.count {
+            self.bytes = None; // freed with the last part made
+        }
+        Some(super::encode(&Envelope::event((self.wrap)(chunk))))
+    }
 }
 
 /// Why a chunk was refused; the transfer it belonged to is dropped.
