@@ -157,6 +157,10 @@ impl Hosts {
                     .arg("--profile")
                     .arg(profile)
                     .stdin(std::process::Stdio::null())
+                    // Their log would interleave with the figures; a host that fails
+                    // shows as one that never registers.
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
                     .kill_on_drop(true)
                     .spawn()
                     .with_context(|| format!("starting the {name} host"))?,
