@@ -46,6 +46,10 @@ pub struct PluginArgs {
     /// Most links this host serves at once.
     #[arg(long, default_value_t = 32)]
     pub capacity: u32,
+    /// Instance processes kept started ahead of their links, so a link (a reconnect)
+    /// connects without waiting for a spawn; 0 starts each one for its link.
+    #[arg(long, env = "NTS_WARM", default_value_t = crate::host::DEFAULT_WARM)]
+    pub warm: usize,
     /// Verbose logging (nanome-lib's `-v`).
     #[arg(short = 'v', long = "verbose", env = "PLUGIN_VERBOSE")]
     pub verbose: bool,
@@ -214,6 +218,7 @@ impl Plugin {
         };
         let mut config = HostConfig::new(self.metadata, command);
         config.capacity = args.capacity;
+        config.warm = args.warm;
         match serve_host(args, config) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -370,8 +370,17 @@ async fn stopping_a_host_tells_its_sessions_and_stops_its_instances() {
 #[tokio::test]
 async fn hosts_of_one_plugin_share_sessions_within_their_capacity() {
     let sys = System::start().await;
-    let h1 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
-    let h2 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
+    // Cold hosts: their children are then exactly their links' instances.
+    let h1 = spawn_ready(
+        sys.nts()
+            .args(["plugin", "hello", "--capacity", "1", "--warm", "0"]),
+    )
+    .await;
+    let h2 = spawn_ready(
+        sys.nts()
+            .args(["plugin", "hello", "--capacity", "1", "--warm", "0"]),
+    )
+    .await;
     let list = sys.lobby().await.plugins().await.unwrap();
     assert_eq!(
         (
@@ -399,7 +408,11 @@ async fn hosts_of_one_plugin_share_sessions_within_their_capacity() {
     assert_eq!(e.code, ErrorCode::AtCapacity);
 
     // A new host joins and takes new sessions; nothing else restarts.
-    let h3 = spawn_ready(sys.nts().args(["plugin", "hello", "--capacity", "1"])).await;
+    let h3 = spawn_ready(
+        sys.nts()
+            .args(["plugin", "hello", "--capacity", "1", "--warm", "0"]),
+    )
+    .await;
     let lc = c
         .connect("hello")
         .await

@@ -415,6 +415,7 @@ fn run_host(args: HostArgs) -> ExitCode {
         InstanceCommand::new(program, rest.iter().cloned()),
     );
     config.capacity = args.conn.capacity;
+    config.warm = args.conn.warm;
     match crate::plugin::serve_host(&args.conn, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),

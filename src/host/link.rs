@@ -1,4 +1,5 @@
-//! One link on a host: spawn the instance, complete the handshake, relay frames, supervise.
+//! One link on a host: take a warm instance or spawn one, complete the handshake, relay
+//! frames, supervise.
 //!
 //! Tasks per link: a stdin writer (the only owner of the instance's stdin), a
 //! broker → stdin relay, a stdout → broker relay, a stderr logger, and the supervisor,
@@ -7,18 +8,18 @@
 //! themselves live in `host::lifecycle`; this file is their tokio adapter.
 
 use std::collections::VecDeque;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::HostConfig;
 use super::flow::{Budget, Flow, LINK_WINDOW};
 use super::lifecycle::{self, Action, Event, Exit, Inbound, Lifecycle, Output, Timings};
+use super::pool::{self, Pool, Spawned};
 use crate::api::control::LinkOffer;
 use crate::api::link::{
     CloseCode, CloseReason, StartInfo, StopInfo, ToPlugin, ToSession, credit_cost,
@@ -35,7 +36,8 @@ const STDERR_TAIL: usize = 8;
 /// Longest stderr line kept; the rest of a longer line is dropped before it is buffered.
 pub const MAX_LOG_LINE: usize = 4096;
 /// The environment variable that tags an instance and, inherited, all its descendants:
-/// how a host finds the ones that left the instance's process group.
+/// how a host finds the ones that left the instance's process group. Its value is the
+/// link's id for an instance started for its link, `warm-<token>` for one from the pool.
 pub const LINK_TAG: &str = "NTS_LINK_ID";
 
 /// Rate limits for the log lines a misbehaving instance could otherwise flood.
@@ -103,11 +105,12 @@ impl LinkHandle {
 
 /// Starts the instance for `offer` and returns once it is ready. The receiver yields
 /// the link's close reason when it ends.
-pub async fn start(
+pub(crate) async fn start(
     client: async_nats::Client,
     config: &HostConfig,
     offer: LinkOffer,
     budget: Budget,
+    pool: &Pool,
 ) -> Result<(LinkHandle, oneshot::Receiver<CloseReason>), ErrorBody> {
     let settings = config.link.clone();
     let subjects = subject::link(&offer.plugin_id, &offer.session_id, &offer.link_id);
@@ -116,39 +119,30 @@ pub async fn start(
         .min(client.server_info().max_payload.max(1));
     let fail = |code, msg: String| ErrorBody::new(code, msg);
 
-    let mut cmd = Command::new(&config.command.program);
-    // An instance gets no credential and no way to find one: nothing of nts's own
-    // environment (profile and key paths, the state directory) reaches it.
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("NTS_") || name == "XDG_STATE_HOME" {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.args(&config.command.args)
-        .envs(config.command.env.iter().cloned())
-        .env(LINK_TAG, offer.link_id.as_str())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    crate::sys::isolate_child(&mut cmd);
-    let mut child = cmd.spawn().map_err(|e| {
-        fail(
-            ErrorCode::Internal,
-            format!(
-                "cannot start the plugin instance {}: {e}",
-                config.command.program.display()
-            ),
-        )
-    })?;
-    let pid = child.id();
-    let stdin = child.stdin.take().expect("stdin is piped");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    crate::sys::widen_pipe(&stdin);
-    crate::sys::widen_pipe(&stdout);
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let span =
-        tracing::info_span!("link", link = %offer.link_id, plugin = %config.metadata.name, pid);
+    // A warm process if the pool has one, else one started for this link.
+    let warm = pool.take();
+    let from_pool = warm.is_some();
+    let spawned = match warm {
+        Some(s) => s,
+        None => pool::spawn(&config.command, offer.link_id.as_str()).map_err(|e| {
+            fail(
+                ErrorCode::Internal,
+                format!(
+                    "cannot start the plugin instance {}: {e}",
+                    config.command.program.display()
+                ),
+            )
+        })?,
+    };
+    let Spawned {
+        child,
+        stdin,
+        stdout,
+        stderr,
+        pid,
+        tag,
+    } = spawned;
+    let span = tracing::info_span!("link", link = %offer.link_id, plugin = %config.metadata.name, pid, warm = from_pool);
 
     let tail = Arc::new(Mutex::new(VecDeque::new()));
     tokio::spawn(log_stderr(
@@ -219,7 +213,7 @@ pub async fn start(
         subjects,
         settings: settings.clone(),
         stdin_tx,
-        link_id: offer.link_id.to_string(),
+        tag,
         pid,
     };
     tokio::spawn(async move {
@@ -277,7 +271,8 @@ struct Supervisor {
     subjects: LinkSubjects,
     settings: LinkSettings,
     stdin_tx: mpsc::Sender<Outgoing>,
-    link_id: String,
+    /// The instance's [`LINK_TAG`] value, which its descendants inherit.
+    tag: String,
     pid: Option<u32>,
 }
 
@@ -394,7 +389,7 @@ impl Supervisor {
         if let Some(pid) = self.pid {
             crate::sys::kill_group(pid);
         }
-        let strays = crate::sys::kill_tagged(LINK_TAG, &self.link_id).await;
+        let strays = crate::sys::kill_tagged(LINK_TAG, &self.tag).await;
         if strays > 0 {
             tracing::info!("stopped {strays} process(es) the instance left behind");
         }

@@ -7,6 +7,7 @@
 pub mod flow;
 mod lifecycle;
 pub mod link;
+mod pool;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -139,6 +140,9 @@ pub struct HostConfig {
     /// This host's id (in its connection names, `host/<id>` and `host/<id>/data`, which its
     /// credential's grant requires and by which the coordinator recognises its disconnect).
     pub host_id: Token,
+    /// Instance processes kept started ahead of their links (`host::pool`; at most
+    /// 64): a link takes one instead of waiting for a spawn.
+    pub warm: usize,
 }
 
 impl HostConfig {
@@ -151,6 +155,7 @@ impl HostConfig {
             key: String::new(),
             link: LinkSettings::default(),
             host_id: Token::random(),
+            warm: DEFAULT_WARM,
         }
     }
 
@@ -213,6 +218,10 @@ pub trait Bridge: Send + Sync + 'static {
     ) -> futures::future::BoxFuture<'static, Started>;
 }
 
+/// Warm instance processes a host keeps by default: one, so a reconnect (the development
+/// loop) finds one ready without keeping many idle processes per plugin.
+pub const DEFAULT_WARM: usize = 1;
+
 /// Shared state of a running host.
 struct Shared {
     /// Control traffic: registration, heartbeats, offers, orders, reports.
@@ -236,6 +245,8 @@ struct Shared {
     endings: TaskTracker,
     /// What serves links instead of instance processes, if anything.
     bridge: Option<Arc<dyn Bridge>>,
+    /// Instance processes started ahead of their links.
+    pool: pool::Pool,
 }
 
 /// A link's place in the host's table.
@@ -255,6 +266,17 @@ impl Slot {
     }
 }
 
+/// The warm processes of a host that [`Host::serve`] took (see [`Host::warm_watch`]).
+#[derive(Clone)]
+pub struct WarmWatch(Arc<Shared>);
+
+impl WarmWatch {
+    /// Process ids of the warm instance processes waiting for a link now.
+    pub fn pids(&self) -> Vec<u32> {
+        self.0.pool.pids()
+    }
+}
+
 /// A running host, as seen by its caller.
 pub struct Host {
     shared: Arc<Shared>,
@@ -271,6 +293,16 @@ impl Host {
     /// The plugin id the coordinator assigned.
     pub fn plugin_id(&self) -> Token {
         self.shared.plugin_id.clone()
+    }
+
+    /// Process ids of the warm instance processes waiting for a link now.
+    pub fn warm_pids(&self) -> Vec<u32> {
+        self.shared.pool.pids()
+    }
+
+    /// A handle that keeps reading [`Host::warm_pids`] once the host is serving.
+    pub fn warm_watch(&self) -> WarmWatch {
+        WarmWatch(self.shared.clone())
     }
 
     /// Links open now (accepted and serving).
@@ -344,6 +376,7 @@ impl Host {
         let host_id = config.host_id.clone();
         let caller = config.caller();
         let plugin_id = subject::plugin_id_for(&config.metadata.name);
+        let (config_command, warm) = (config.command.clone(), config.warm);
         let shared = Arc::new(Shared {
             client: control,
             caller,
@@ -355,6 +388,7 @@ impl Host {
             links: Mutex::new(HashMap::new()),
             lease_ms: AtomicU64::new(0),
             endings: TaskTracker::new(),
+            pool: pool::Pool::new(config_command, if bridge.is_some() { 0 } else { warm }),
             bridge,
         });
         let (pid, _) = shared.register().await?;
@@ -390,6 +424,8 @@ impl Host {
         let (mut offers, mut orders) = self.subs.take().expect("subscribed at registration");
         let pid = self.plugin_id();
         let beat = tokio::spawn(heartbeats(self.shared.clone(), shutdown.clone()));
+        let filling = self.shared.clone();
+        tokio::task::spawn_blocking(move || filling.pool.fill());
         let trim = tokio::spawn(release_after_bursts(self.shared.budget.clone()));
         tracing::info!(plugin = %s.config.metadata.name, plugin_id = %pid, host_id = %s.host_id, "host serving");
 
@@ -408,6 +444,7 @@ impl Host {
         }
         beat.abort();
         trim.abort();
+        self.shared.pool.clear().await;
         let _ = crate::runtime::within(Duration::from_secs(1), offers.unsubscribe()).await;
         self.shared
             .stop_all(CloseReason::new(
@@ -528,7 +565,21 @@ impl Shared {
                 b.start(self.data.clone(), self.config.link.clone(), offer)
                     .await
             }
-            None => link::start(self.data.clone(), &self.config, offer, self.budget.clone()).await,
+            None => {
+                let started = link::start(
+                    self.data.clone(),
+                    &self.config,
+                    offer,
+                    self.budget.clone(),
+                    &self.pool,
+                )
+                .await;
+                // The slot taken is refilled once this link no longer waits (a fork off
+                // the runtime's threads).
+                let me = self.clone();
+                tokio::task::spawn_blocking(move || me.pool.fill());
+                started
+            }
         };
         match started {
             Ok((handle, ended)) => {

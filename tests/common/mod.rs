@@ -133,11 +133,18 @@ impl System {
         .await
     }
 
-    /// Starts built-in plugin `name` (`nts plugin NAME`) as its own host process.
+    /// Starts built-in plugin `name` (`nts plugin NAME`) as its own host process, with no
+    /// warm instances: each link's instance is started for it, tagged with the link's id
+    /// (what [`instance_pid`] finds). [`System::warm_plugin`] keeps a pool.
     pub async fn plugin(&self, name: &str) -> Proc {
+        self.warm_plugin(name, 0).await
+    }
+
+    /// [`System::plugin`] keeping `warm` instance processes started ahead of their links.
+    pub async fn warm_plugin(&self, name: &str, warm: usize) -> Proc {
         spawn_ready(
             Command::new(NTS)
-                .args(["plugin", name])
+                .args(["plugin", name, "--warm", &warm.to_string()])
                 .env("NTS_PROFILE", &self.profile_path),
         )
         .await
@@ -162,7 +169,8 @@ impl System {
     /// Hosts an arbitrary command as plugin `name`.
     pub async fn host(&self, name: &str, command: &[&str]) -> Proc {
         let mut cmd = Command::new(NTS);
-        cmd.args(["host", "--name", name, "--"])
+        // Cold, as `plugin`: each instance tagged with its link's id.
+        cmd.args(["host", "--name", name, "--warm", "0", "--"])
             .args(command)
             .env("NTS_PROFILE", &self.profile_path);
         spawn_ready(&mut cmd).await
@@ -328,7 +336,8 @@ pub fn children_of(pid: u32) -> Vec<u32> {
     out
 }
 
-/// The pid among `pids` whose environment has `NTS_LINK_ID=<link>`.
+/// The child of `host_pid` whose environment has `NTS_LINK_ID=<link>`: the instance a cold
+/// host started for the link (a warm one was tagged before its link existed).
 pub fn instance_pid(host_pid: u32, link: &str) -> u32 {
     let want = format!("NTS_LINK_ID={link}");
     for pid in children_of(host_pid) {

@@ -80,6 +80,18 @@ pub struct BenchArgs {
     only: Vec<Section>,
 }
 
+/// Waits (bounded) until the warm pool of `pool` has a process waiting.
+async fn wait_warm(pool: &crate::host::WarmWatch) -> anyhow::Result<()> {
+    let until = Instant::now() + DEADLINE;
+    while pool.pids().is_empty() {
+        if Instant::now() > until {
+            bail!("the warm pool did not refill within {DEADLINE:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    Ok(())
+}
+
 /// The measurements of `nts bench`, for `--only`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Section {
@@ -203,8 +215,18 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
     let mut host_cfg = crate::plugins::host_config("hello", &exe).expect("hello is built in");
     let command = host_cfg.command.clone();
     host_cfg.capacity = 1024;
+    // Cold: each link's instance spawned for it (the connect section's baseline); the
+    // warm pool is measured on a host of its own.
+    host_cfg.warm = 0;
+    let mut warm_cfg = host_cfg.clone();
+    warm_cfg.metadata.name = "hello-warm".into();
+    warm_cfg.host_id = crate::wire::subject::Token::random();
+    warm_cfg.warm = 1;
     let host = Host::connect(&profile, host_cfg, false).await?;
     let host_task = tokio::spawn(host.serve(stop_host.clone()));
+    let warm_host = Host::connect(&profile, warm_cfg, false).await?;
+    let warm_pool = warm_host.warm_watch();
+    tokio::spawn(warm_host.serve(stop_host.clone()));
 
     let lobby = Lobby::connect(&profile).await?;
     let session = Session::open(
@@ -319,14 +341,21 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         // 3. Connect latency vs a bare spawn + handshake of the same binary.
         let mut bare = Vec::with_capacity(args.connects);
         let mut full = Vec::with_capacity(args.connects);
+        let mut warm = Vec::with_capacity(args.connects);
         for _ in 0..args.connects {
             bare.push(bare_spawn(&command).await?);
             let t0 = Instant::now();
             let l = session.connect("hello").await?;
             full.push(t0.elapsed());
             l.close().await?;
+            // From a warm slot: once the pool has refilled after the last one.
+            wait_warm(&warm_pool).await?;
+            let t0 = Instant::now();
+            let l = session.connect("hello-warm").await?;
+            warm.push(t0.elapsed());
+            l.close().await?;
         }
-        let (bare, full) = (stats(bare), stats(full));
+        let (bare, full, warm) = (stats(bare), stats(full), stats(warm));
         println!("\nconnect ({} each)", args.connects);
         println!(
             "  bare spawn + start/ready       median {:>8}  p99 {:>8}",
@@ -341,6 +370,15 @@ async fn bench_in(dir: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()>
         println!(
             "  ratio                          median {:>7.2}x",
             full.median.as_secs_f64() / bare.median.as_secs_f64()
+        );
+        println!(
+            "  link.open, warm slot -> ready  median {:>8}  p99 {:>8}   (target <= 1 ms)",
+            us(warm.median),
+            us(warm.p99)
+        );
+        println!(
+            "  warm / bare spawn              median {:>7.2}x",
+            warm.median.as_secs_f64() / bare.median.as_secs_f64()
         );
     }
 
