@@ -208,7 +208,7 @@ pub type Started = Result<(LinkHandle, oneshot::Receiver<CloseReason>), ErrorBod
 /// stays the host's.
 pub trait Bridge: Send + Sync + 'static {
     /// Starts `offer`'s link, its traffic on `data`; resolves once the link serves (as
-    /// [`link::start`] does once its instance is ready). The link tells its session
+    /// `link::start` does once its instance is ready). The link tells its session
     /// `closed` itself when it ends.
     fn start(
         &self,
