@@ -295,12 +295,8 @@ impl Host {
         self.shared.plugin_id.clone()
     }
 
-    /// Process ids of the warm instance processes waiting for a link now.
-    pub fn warm_pids(&self) -> Vec<u32> {
-        self.shared.pool.pids()
-    }
-
-    /// A handle that keeps reading [`Host::warm_pids`] once the host is serving.
+    /// A handle on the host's warm instance processes, which keeps working once
+    /// [`Host::serve`] has taken the host.
     pub fn warm_watch(&self) -> WarmWatch {
         WarmWatch(self.shared.clone())
     }
@@ -376,7 +372,7 @@ impl Host {
         let host_id = config.host_id.clone();
         let caller = config.caller();
         let plugin_id = subject::plugin_id_for(&config.metadata.name);
-        let (config_command, warm) = (config.command.clone(), config.warm);
+        let warm = if bridge.is_some() { 0 } else { config.warm };
         let shared = Arc::new(Shared {
             client: control,
             caller,
@@ -388,7 +384,7 @@ impl Host {
             links: Mutex::new(HashMap::new()),
             lease_ms: AtomicU64::new(0),
             endings: TaskTracker::new(),
-            pool: pool::Pool::new(config_command, if bridge.is_some() { 0 } else { warm }),
+            pool: pool::Pool::new(warm),
             bridge,
         });
         let (pid, _) = shared.register().await?;
@@ -424,8 +420,7 @@ impl Host {
         let (mut offers, mut orders) = self.subs.take().expect("subscribed at registration");
         let pid = self.plugin_id();
         let beat = tokio::spawn(heartbeats(self.shared.clone(), shutdown.clone()));
-        let filling = self.shared.clone();
-        tokio::task::spawn_blocking(move || filling.pool.fill());
+        self.shared.refill();
         let trim = tokio::spawn(release_after_bursts(self.shared.budget.clone()));
         tracing::info!(plugin = %s.config.metadata.name, plugin_id = %pid, host_id = %s.host_id, "host serving");
 
@@ -467,6 +462,14 @@ impl Host {
 }
 
 impl Shared {
+    /// Fills the warm pool, forking off the runtime's threads (nothing when it keeps none).
+    fn refill(self: &Arc<Self>) {
+        if self.pool.size() > 0 {
+            let me = self.clone();
+            tokio::task::spawn_blocking(move || me.pool.fill(&me.config.command));
+        }
+    }
+
     async fn subscribe_offers(&self, pid: &Token) -> Result<async_nats::Subscriber, HostError> {
         let subject = subject::plugin_link(pid);
         self.client
@@ -574,10 +577,8 @@ impl Shared {
                     &self.pool,
                 )
                 .await;
-                // The slot taken is refilled once this link no longer waits (a fork off
-                // the runtime's threads).
-                let me = self.clone();
-                tokio::task::spawn_blocking(move || me.pool.fill());
+                // The slot taken is refilled once this link no longer waits.
+                self.refill();
                 started
             }
         };

@@ -70,35 +70,38 @@ pub(crate) fn spawn(command: &InstanceCommand, tag: &str) -> std::io::Result<Spa
 
 /// The warm processes of one host.
 pub(crate) struct Pool {
-    command: InstanceCommand,
     size: usize,
     warm: Mutex<VecDeque<Spawned>>,
 }
 
 impl Pool {
-    /// A pool of `size` processes of `command` (none started yet: see [`Pool::fill`]).
-    pub fn new(command: InstanceCommand, size: usize) -> Self {
+    /// A pool of `size` processes (none started yet: see [`Pool::fill`]).
+    pub fn new(size: usize) -> Self {
         Pool {
-            command,
             size: size.min(MAX_WARM),
             warm: Mutex::new(VecDeque::new()),
         }
     }
 
-    /// Starts processes until the pool is full. A failure is logged and leaves the pool
-    /// short: links then start cold, and report the failure themselves.
-    pub fn fill(&self) {
+    /// Processes it keeps when full.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Starts processes of `command` until the pool is full. A failure is logged and
+    /// leaves the pool short: links then start cold, and report the failure themselves.
+    pub fn fill(&self, command: &InstanceCommand) {
         loop {
             if self.warm.lock().expect("lock").len() >= self.size {
                 return;
             }
             let tag = format!("warm-{}", crate::wire::subject::Token::random());
-            match spawn(&self.command, &tag) {
+            match spawn(command, &tag) {
                 Ok(s) => self.warm.lock().expect("lock").push_back(s),
                 Err(e) => {
                     tracing::warn!(
                         "cannot start a warm instance of {}: {e}; links start cold",
-                        self.command.program.display()
+                        command.program.display()
                     );
                     return;
                 }
