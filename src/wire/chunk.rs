@@ -38,16 +38,20 @@ pub fn split(bytes: &[u8], max_message: usize) -> Vec<Chunk> {
     let part = part_size(max_message);
     let transfer: u64 = rand::random();
     let count = bytes.len().div_ceil(part) as u32;
-    bytes
-        .chunks(part)
-        .enumerate()
-        .map(|(seq, data)| Chunk {
-            transfer,
-            seq: seq as u32,
-            count,
-            data: data.to_vec(),
-        })
+    (0..count)
+        .map(|seq| chunk_at(bytes, part, seq, count, transfer))
         .collect()
+}
+
+/// Part `seq` of `count` of `bytes` cut into parts of `part` bytes.
+fn chunk_at(bytes: &[u8], part: usize, seq: u32, count: u32, transfer: u64) -> Chunk {
+    let start = seq as usize * part;
+    Chunk {
+        transfer,
+        seq,
+        count,
+        data: bytes[start..(start + part).min(bytes.len())].to_vec(),
+    }
 }
 
 /// The data carried by each chunk of messages of at most `max_message` bytes.
@@ -99,18 +103,11 @@ impl<M: Message, W: Fn(Chunk) -> M> Iterator for Parts<W> {
             return self.bytes.take();
         }
         let bytes = self.bytes.as_ref()?;
-        let start = self.seq as usize * self.part;
         if self.seq >= self.count {
             self.bytes = None;
             return None;
         }
-        let data = bytes[start..(start + self.part).min(bytes.len())].to_vec();
-        let chunk = Chunk {
-            transfer: self.transfer,
-            seq: self.seq,
-            count: self.count,
-            data,
-        };
+        let chunk = chunk_at(bytes, self.part, self.seq, self.count, self.transfer);
         self.seq += 1;
         if self.seq == self.count {
             self.bytes = None; // freed with the last part made
