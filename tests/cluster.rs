@@ -222,6 +222,10 @@ impl Cluster {
                 "hello",
                 "--capacity",
                 &capacity.to_string(),
+                // Cold: a container's instance processes are then its links' (what
+                // `docker_top_has_instance` counts).
+                "--warm",
+                "0",
                 "--key",
                 "/etc/nts/plugins/hello.key",
             ],
